@@ -1,0 +1,46 @@
+# The two commands of the README's quick start, each doing its own set-up:
+#   make book   builds the sample book into dist/
+#   make test   runs the whole test suite
+# Both create the virtual environment (.venv) and install the system packages coursebook
+# needs (the book face and HarfBuzz's subsetter) when they are missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test golden lint typecheck check clean system
+
+book: $(STAMP)
+	$(BIN)/coursebook build book -o dist
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Regenerate the golden files of tests/golden/ after an intended change; review the diff.
+golden: $(STAMP)
+	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: lint typecheck test
+
+$(STAMP): pyproject.toml | system
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# System packages: Pango (WeasyPrint's text layout), HarfBuzz's subsetter (font embedding),
+# the Charis SIL book face, Java (EPUBCheck). Installed with apt when missing and possible;
+# otherwise a note says what to install, and coursebook falls back to other fonts.
+system:
+	@./tools/system-deps
+
+clean:
+	rm -rf $(VENV) dist .pytest_cache .mypy_cache .ruff_cache

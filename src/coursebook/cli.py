@@ -1,0 +1,116 @@
+"""The ``coursebook`` command.
+
+Exit status: 0 when the outputs were written, 1 when the book has errors (each printed as
+``path:line:col: error: message [code]``), 2 when the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import BookError, Diagnostics, display_path
+
+EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("coursebook: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coursebook",
+        description="Turn a course folder (Markdown lessons with citations) into an EPUB 3 "
+        "ebook and a print-ready PDF.",
+    )
+    parser.add_argument("--version", action="version", version=f"coursebook {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser(
+        "build",
+        help="build the book's EPUB and PDF",
+        description="Build BOOK_DIR into OUT_DIR/<slug>.epub and OUT_DIR/<slug>.pdf, where "
+        "<slug> comes from the book's title. Every problem in the book is reported as "
+        "path:line:col: error: message; nothing is written when there is an error, and earlier "
+        "outputs are only ever replaced whole.",
+    )
+    build.add_argument(
+        "book_dir",
+        nargs="?",
+        default="book",
+        metavar="BOOK_DIR",
+        help="the book folder, holding book.yaml (default: ./book)",
+    )
+    build.add_argument(
+        "-o",
+        "--output",
+        default="dist",
+        metavar="OUT_DIR",
+        help="where to write the outputs (default: ./dist)",
+    )
+    build.add_argument(
+        "-f",
+        "--format",
+        choices=("epub", "pdf", "all"),
+        default="all",
+        help="which output to build (default: all)",
+    )
+    build.set_defaults(run=_build)
+    return parser
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import FORMATS, build  # imported here so --help and --version stay fast
+
+    formats = FORMATS if args.format == "all" else (args.format,)
+    diagnostics = Diagnostics()
+    try:
+        result = build(Path(args.book_dir), Path(args.output), formats, diagnostics)
+    except BookError:
+        _report(diagnostics)
+        return EXIT_BOOK_ERRORS
+    _report(diagnostics)
+    for output in result.outputs:
+        size = output.path.stat().st_size
+        pages = f", {output.pages} pages" if output.pages else ""
+        print(f"wrote {display_path(output.path)} ({_size(size)}{pages})")
+    return EXIT_OK
+
+
+def _report(diagnostics: Diagnostics) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic, file=sys.stderr)
+    errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+    if errors:
+        print(
+            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}; nothing written",
+            file=sys.stderr,
+        )
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

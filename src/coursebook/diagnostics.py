@@ -1,0 +1,115 @@
+"""Problems found in a book, each pointing at the file and line that caused it.
+
+Every stage reports into one :class:`Diagnostics` collector instead of raising at the first
+problem, so an author sees all of a book's problems in one run. A stage that cannot go on
+raises :class:`BookError`, which carries everything collected so far.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a source file."""
+
+    path: Path
+    """The file, as found on disk (absolute or relative to the working folder)."""
+    line: int = 0
+    """1-based line number; 0 when the problem concerns the whole file."""
+    column: int = 0
+    """1-based column; 0 when unknown."""
+
+    def shifted(self, lines: int) -> Location:
+        """The same place, ``lines`` further down (for text cut out of a larger file)."""
+        return Location(self.path, self.line + lines, self.column)
+
+    def __str__(self) -> str:
+        text = display_path(self.path)
+        if self.line:
+            text += f":{self.line}"
+            if self.column:
+                text += f":{self.column}"
+        return text
+
+
+def display_path(path: Path) -> str:
+    """A path as a user wants to read it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem: where, how bad, what, and a short code naming its kind."""
+
+    location: Location
+    severity: Severity
+    message: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity.value}: {self.message} [{self.code}]"
+
+
+@dataclass
+class Diagnostics:
+    """Collects the problems of one build, in the order they were found."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def error(self, location: Location, message: str, code: str) -> None:
+        self.items.append(Diagnostic(location, Severity.ERROR, message, code))
+
+    def warning(self, location: Location, message: str, code: str) -> None:
+        self.items.append(Diagnostic(location, Severity.WARNING, message, code))
+
+    def extend(self, items: Iterable[Diagnostic]) -> None:
+        self.items.extend(items)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.items if d.severity is Severity.WARNING]
+
+    def check(self) -> None:
+        """Stop the build here if anything so far was an error."""
+        if self.errors:
+            raise BookError(self)
+
+    def __iter__(self) -> Iterator[Diagnostic]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+class BookError(Exception):
+    """The book has errors; ``diagnostics`` holds all that were found."""
+
+    def __init__(self, diagnostics: Diagnostics) -> None:
+        self.diagnostics = diagnostics
+        first = diagnostics.errors[0] if diagnostics.errors else None
+        super().__init__(str(first) if first else "the book has errors")
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,196 @@
+"""The words coursebook adds to a book ("Contents", "Lesson", "Notes"…), by language.
+
+The book's ``language`` picks the table (``pt-BR`` falls back to ``pt``, an unknown language to
+English). Quotation marks for Python-Markdown's smarty extension come from the same table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+_EN = {
+    "contents": "Contents",
+    "lesson": "Lesson",
+    "chapter": "Chapter",
+    "notes": "Notes",
+    "sources": "Sources",
+    "questions": "Discussion questions",
+    "title_page": "Title page",
+    "imprint": "Imprint",
+    "cover": "Cover",
+    "published": "Published",
+    "updated": "Updated",
+    "course": "Course",
+    "edition": "Edition",
+    "license": "Licence",
+    "publisher": "Publisher",
+    "identifier": "Identifier",
+    "full_text": "Full text",
+    "cited_in": "Cited in",
+    "note": "note",
+    "notes_plural": "notes",
+    "and": "and",
+    "page_abbr": "p.",
+    "back_to_text": "Back to the text",
+    "note_label": "Note",
+    "made_with": "Made with coursebook",
+    "landmarks": "Landmarks",
+}
+
+LABELS: Mapping[str, Mapping[str, str]] = {
+    "en": _EN,
+    "es": _EN
+    | {
+        "contents": "Índice",
+        "lesson": "Lección",
+        "chapter": "Capítulo",
+        "notes": "Notas",
+        "sources": "Fuentes",
+        "questions": "Preguntas para el debate",
+        "title_page": "Portada",
+        "imprint": "Créditos",
+        "cover": "Cubierta",
+        "published": "Publicado",
+        "updated": "Actualizado",
+        "course": "Curso",
+        "edition": "Edición",
+        "license": "Licencia",
+        "publisher": "Editorial",
+        "identifier": "Identificador",
+        "full_text": "Texto completo",
+        "cited_in": "Citado en",
+        "note": "nota",
+        "notes_plural": "notas",
+        "and": "y",
+        "page_abbr": "p.",
+        "back_to_text": "Volver al texto",
+        "note_label": "Nota",
+        "made_with": "Hecho con coursebook",
+    },
+    "pt": _EN
+    | {
+        "contents": "Sumário",
+        "lesson": "Lição",
+        "chapter": "Capítulo",
+        "notes": "Notas",
+        "sources": "Fontes",
+        "questions": "Questões para debate",
+        "title_page": "Folha de rosto",
+        "imprint": "Créditos",
+        "cover": "Capa",
+        "published": "Publicado",
+        "updated": "Atualizado",
+        "course": "Curso",
+        "edition": "Edição",
+        "license": "Licença",
+        "publisher": "Editora",
+        "identifier": "Identificador",
+        "full_text": "Texto completo",
+        "cited_in": "Citado em",
+        "note": "nota",
+        "notes_plural": "notas",
+        "and": "e",
+        "page_abbr": "p.",
+        "back_to_text": "Voltar ao texto",
+        "note_label": "Nota",
+        "made_with": "Feito com coursebook",
+    },
+    "fr": _EN
+    | {
+        "contents": "Table des matières",
+        "lesson": "Leçon",
+        "chapter": "Chapitre",
+        "notes": "Notes",
+        "sources": "Sources",
+        "questions": "Questions pour la discussion",
+        "title_page": "Page de titre",
+        "imprint": "Mentions légales",
+        "cover": "Couverture",
+        "published": "Publié",
+        "updated": "Mis à jour",
+        "course": "Cours",
+        "edition": "Édition",
+        "license": "Licence",
+        "publisher": "Éditeur",
+        "identifier": "Identifiant",
+        "full_text": "Texte intégral",
+        "cited_in": "Cité dans",
+        "note": "note",
+        "notes_plural": "notes",
+        "and": "et",
+        "page_abbr": "p.",
+        "back_to_text": "Retour au texte",
+        "note_label": "Note",
+        "made_with": "Réalisé avec coursebook",
+    },
+    "de": _EN
+    | {
+        "contents": "Inhalt",
+        "lesson": "Lektion",
+        "chapter": "Kapitel",
+        "notes": "Anmerkungen",
+        "sources": "Quellen",
+        "questions": "Fragen zur Diskussion",
+        "title_page": "Titelseite",
+        "imprint": "Impressum",
+        "cover": "Umschlag",
+        "published": "Veröffentlicht",
+        "updated": "Aktualisiert",
+        "course": "Kurs",
+        "edition": "Auflage",
+        "license": "Lizenz",
+        "publisher": "Verlag",
+        "identifier": "Kennung",
+        "full_text": "Volltext",
+        "cited_in": "Zitiert in",
+        "note": "Anmerkung",
+        "notes_plural": "Anmerkungen",
+        "and": "und",
+        "page_abbr": "S.",
+        "back_to_text": "Zurück zum Text",
+        "note_label": "Anmerkung",
+        "made_with": "Erstellt mit coursebook",
+    },
+}
+
+# Quotation marks per language: (left double, right double, left single, right single).
+_QUOTES = {
+    "en": ("“", "”", "‘", "’"),
+    "es": ("«", "»", "“", "”"),
+    "pt": ("“", "”", "‘", "’"),
+    "fr": ("«\u202f", "\u202f»", "“", "”"),
+    "de": ("„", "“", "‚", "‘"),
+}
+
+
+def base_language(tag: str) -> str:
+    return tag.split("-")[0].lower()
+
+
+def labels_for(language: str) -> Mapping[str, str]:
+    return LABELS.get(base_language(language), _EN)
+
+
+def smarty_substitutions(language: str) -> dict[str, str]:
+    """Characters (not entities, which are fatal in XHTML) for Python-Markdown's smarty."""
+    ldq, rdq, lsq, _ = _QUOTES.get(base_language(language), _QUOTES["en"])
+    return {
+        "left-double-quote": ldq,
+        "right-double-quote": rdq,
+        "left-single-quote": lsq,
+        # smarty uses this one for apostrophes too, and an apostrophe is always ’.
+        "right-single-quote": "’",
+        "left-angle-quote": "«",
+        "right-angle-quote": "»",
+        "ndash": "–",
+        "mdash": "—",
+        "ellipsis": "…",
+    }
+
+
+_RTL = frozenset({"ar", "arc", "dv", "fa", "he", "ks", "ku", "ps", "sd", "ug", "ur", "yi"})
+
+
+def direction(language: str) -> str:
+    """``rtl`` for languages written right to left, else ``ltr``."""
+    return "rtl" if base_language(language) in _RTL else "ltr"

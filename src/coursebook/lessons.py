@@ -1,0 +1,446 @@
+"""Parsing: each lesson's Markdown to one XHTML fragment, once, for every output format.
+
+For each lesson::
+
+    text with [@key] citations ─ extract_citations ─▶ text with placeholders
+        ─ Python-Markdown ─▶ HTML ─ sanitize (nh3) ─▶ tree
+        ─ footnotes out, headings shifted, ids namespaced, images and links resolved ─▶ XHTML
+
+Note calls stay as placeholders in the XHTML (citations: ``\\ue000N\\ue001``, authored footnotes:
+``\\ue002N\\ue003``); the notes stage numbers them per chapter and the renderer replaces them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import markdown
+from lxml import etree
+from lxml import html as lxml_html
+from markdown.extensions.toc import slugify_unicode
+
+from . import sanitize
+from .citation_syntax import CITE_CLOSE, CITE_OPEN, PLACEHOLDER, extract_citations
+from .diagnostics import Diagnostics, Location
+from .labels import smarty_substitutions
+from .model import Book, Citation, Lesson
+from .naming import element_prefix
+from .paths import BookPaths, RefusedPath
+
+NOTE_OPEN, NOTE_CLOSE = "\ue002", "\ue003"
+"""Around an authored footnote's index in the XHTML of a lesson."""
+CALL = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}|{NOTE_OPEN}(\\d+){NOTE_CLOSE}")
+"""A note call in lesson XHTML: group 1 is a citation index, group 2 a footnote index."""
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a lesson, for the contents and the outline."""
+
+    id: str
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """An authored ``[^label]`` note; its XHTML may hold citation placeholders."""
+
+    label: str
+    html: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image a lesson shows, resolved inside the book folder."""
+
+    path: Path
+    href: str
+    """Its path relative to the book folder, as the shared XHTML refers to it."""
+    location: Location
+
+    @property
+    def media_type(self) -> str:
+        return IMAGE_TYPES[self.path.suffix.lower()]
+
+
+@dataclass(frozen=True)
+class ParsedLesson:
+    """A lesson's content, parsed once and shared by every output format."""
+
+    lesson: Lesson
+    prefix: str
+    """Prefix of every id in the lesson; also the id of the lesson itself."""
+    level: int
+    """Heading level of the lesson's title (1 for a chapter that is one lesson, else 2)."""
+    html: str
+    """The body as an XHTML fragment, with note calls as placeholders."""
+    citations: tuple[Citation, ...]
+    footnotes: tuple[Footnote, ...]
+    headings: tuple[Heading, ...]
+    images: tuple[Image, ...]
+    questions: tuple[str, ...] = ()
+    """Discussion questions as inline XHTML."""
+    summary: str | None = None
+    """The summary as inline XHTML."""
+
+
+def parse_book(book: Book, diagnostics: Diagnostics) -> dict[str, ParsedLesson]:
+    """Every lesson, introduction and appendix of the book, parsed, by lesson id."""
+    parser = _MarkdownParser(book, diagnostics)
+    drafts = [parser.parse(lesson, level) for lesson, level in _documents_with_levels(book)]
+    targets = {draft.lesson.path: draft for draft in drafts}
+    for draft in drafts:
+        _resolve_links(draft, targets, diagnostics)
+    return {draft.lesson.id: draft.finish() for draft in drafts}
+
+
+def _documents_with_levels(book: Book) -> Iterator[tuple[Lesson, int]]:
+    for chapter in book.chapters:
+        if chapter.intro:
+            yield chapter.intro, 1
+        for lesson in chapter.lessons:
+            yield lesson, 1 if chapter.is_single_lesson else 2
+    for appendix in book.appendices:
+        yield appendix, 1
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+class _MarkdownParser:
+    def __init__(self, book: Book, diagnostics: Diagnostics) -> None:
+        self.book = book
+        self.diagnostics = diagnostics
+        self.paths = BookPaths.for_folder(book.root)
+        # One Markdown instance, reset between lessons (or footnotes leak into the next one).
+        self.md = markdown.Markdown(
+            extensions=[
+                "footnotes",
+                "tables",
+                "attr_list",
+                "def_list",
+                "fenced_code",
+                "smarty",
+                "toc",
+            ],
+            extension_configs={
+                "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TEXT": "", "SEPARATOR": "-"},
+                "smarty": {"substitutions": smarty_substitutions(book.meta.language)},
+                "toc": {"slugify": slugify_unicode, "marker": ""},
+                "tables": {"use_align_attribute": True},
+            },
+            output_format="xhtml",
+        )
+
+    def markdown(self, text: str) -> str:
+        self.md.reset()
+        return sanitize.clean(self.md.convert(text))
+
+    def inline(self, text: str) -> str:
+        """Markdown of one line (a question, a summary) as inline XHTML."""
+        html = self.markdown(text)
+        tree = _fragment(html)
+        first = tree[0] if len(tree) and tree[0].tag == "p" else tree
+        return _inner_xhtml(first)
+
+    def parse(self, lesson: Lesson, level: int) -> _Draft:
+        text, citations = extract_citations(
+            lesson.body, lesson.path, lesson.body_line, self.book.sources
+        )
+        tree = _fragment(self.markdown(text))
+        draft = _Draft(lesson, element_prefix(lesson.id), level, tree, citations, self.diagnostics)
+        _restore_literal_citations(tree, citations)
+        draft.take_footnotes()
+        draft.shift_headings()
+        draft.namespace_ids()
+        draft.align_to_class()
+        draft.resolve_images(self.paths)
+        draft.collect_links(self.paths)
+        draft.questions = tuple(self.inline(q) for q in lesson.questions)
+        draft.summary = self.inline(lesson.summary) if lesson.summary else None
+        return draft
+
+
+def _fragment(html: str) -> etree._Element:
+    fragment: etree._Element = lxml_html.fragment_fromstring(html or "<p></p>", create_parent="div")
+    return fragment
+
+
+def _inner_xhtml(element: etree._Element) -> str:
+    """The content of an element (text and children) as XHTML."""
+    parts = [_escape(element.text or "")]
+    parts += [etree.tostring(child, encoding="unicode", method="xml") for child in element]
+    return "".join(parts)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _restore_literal_citations(tree: etree._Element, citations: tuple[Citation, ...]) -> None:
+    """Citations found inside code or attribute values were never citations: put back the text
+    the author wrote."""
+
+    def restore(text: str) -> str:
+        return PLACEHOLDER.sub(lambda m: citations[int(m.group(1))].raw, text)
+
+    for element in tree.iter():
+        if element.tag in ("code", "pre", "kbd", "samp"):
+            for node in element.iter():
+                node.text = restore(node.text) if node.text else node.text
+                if node is not element and node.tail:
+                    node.tail = restore(node.tail)
+        for name, value in element.attrib.items():
+            if CITE_OPEN in str(value):
+                element.set(name, restore(str(value)))
+
+
+# --- one lesson's tree -------------------------------------------------------------------------
+
+
+@dataclass
+class _PendingLink:
+    element: etree._Element
+    target: Path | None
+    """The document file linked to; None for a link within the same lesson."""
+    fragment: str
+    location: Location
+
+
+@dataclass
+class _Draft:
+    """A lesson between Markdown and its finished :class:`ParsedLesson`."""
+
+    lesson: Lesson
+    prefix: str
+    level: int
+    tree: etree._Element
+    citations: tuple[Citation, ...]
+    diagnostics: Diagnostics
+    footnotes: list[Footnote] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    links: list[_PendingLink] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    questions: tuple[str, ...] = ()
+    summary: str | None = None
+
+    def location_of(self, needle: str) -> Location:
+        """Where ``needle`` first occurs in the lesson's Markdown (for messages about HTML,
+        which keeps no line numbers); the start of the body when it can't be found."""
+        body = self.lesson.body
+        index = body.find(needle) if needle else -1
+        if index < 0:
+            return Location(self.lesson.path, self.lesson.body_line)
+        line = body.count("\n", 0, index)
+        column = index - (body.rfind("\n", 0, index) + 1) + 1
+        return Location(self.lesson.path, self.lesson.body_line + line, column)
+
+    def take_footnotes(self) -> None:
+        """Move Python-Markdown's endnotes out of the text; their calls become placeholders."""
+        container = self.tree.find("./div[@class='footnote']")
+        bodies: dict[str, etree._Element] = {}
+        if container is not None:
+            for item in container.iter("li"):
+                label = (item.get("id") or "").removeprefix("fn-")
+                for backref in item.findall(".//a[@class='footnote-backref']"):
+                    _remove_keep_tail(backref)
+                bodies[label] = item
+            _remove_keep_tail(container)
+        index_of: dict[str, int] = {}
+        for sup in list(self.tree.iter("sup")):
+            link = sup.find("./a[@class='footnote-ref']")
+            if link is None:
+                continue
+            label = (link.get("href") or "").removeprefix("#fn-")
+            if label not in index_of and label in bodies:
+                index_of[label] = len(self.footnotes)
+                self.footnotes.append(self._footnote(label, bodies[label]))
+            _replace_with_text(sup, f"{NOTE_OPEN}{index_of[label]}{NOTE_CLOSE}")
+        for label in bodies.keys() - index_of.keys():
+            self.diagnostics.warning(
+                self.location_of(f"[^{label}]:"),
+                f"footnote [^{label}] is never referred to",
+                "unused-footnote",
+            )
+
+    def _footnote(self, label: str, item: etree._Element) -> Footnote:
+        # Trailing no-break space Python-Markdown puts before its back-link.
+        for p in item.iter("p"):
+            if len(p) == 0 and p.text:
+                p.text = p.text.rstrip("\xa0")
+            elif len(p) and p[-1].tail:
+                p[-1].tail = p[-1].tail.rstrip("\xa0")
+        html = "".join(etree.tostring(c, encoding="unicode", method="xml") for c in item)
+        return Footnote(label, html.strip(), self.location_of(f"[^{label}]:"))
+
+    def shift_headings(self) -> None:
+        """Headings nest under the lesson title without gaps: ``##`` is one level below it."""
+        previous = self.level
+        for element in self.tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            written = int(element.tag[1]) - 2 + self.level + 1
+            level = min(max(written, self.level + 1), previous + 1, 6)
+            element.tag = f"h{level}"
+            previous = level
+
+    def namespace_ids(self) -> None:
+        """Every id gets the lesson's prefix, so ids never collide across lessons."""
+        for element in self.tree.iter():
+            if isinstance(element.tag, str) and (value := element.get("id")):
+                element.set("id", f"{self.prefix}-{value}")
+                self.ids.add(value)
+
+    def align_to_class(self) -> None:
+        """Table cells' ``align`` (obsolete in HTML5) becomes a class the stylesheets set."""
+        for cell in self.tree.iter("td", "th"):
+            if align := cell.get("align"):
+                del cell.attrib["align"]
+                cell.set("class", f"align-{align}")
+
+    def resolve_images(self, paths: BookPaths) -> None:
+        for img in list(self.tree.iter("img")):
+            src = img.get("src", "")
+            location = self.location_of(src)
+            path = self._image_path(src, paths, location)
+            if path is None:
+                _remove_keep_tail(img)
+                continue
+            href = paths.relative(path).as_posix()
+            img.set("src", href)
+            if not img.get("alt"):
+                img.set("alt", "")
+                self.diagnostics.warning(
+                    location,
+                    f"image '{src}' has no alt text (describe it for readers who can't see it)",
+                    "missing-alt",
+                )
+            self.images.append(Image(path, href, location))
+
+    def _image_path(self, src: str, paths: BookPaths, location: Location) -> Path | None:
+        if urlsplit(src).scheme in ("http", "https"):
+            self.diagnostics.error(
+                location,
+                f"image '{src}' is on the network; save it in the book folder",
+                "remote-image",
+            )
+            return None
+        try:
+            path = paths.resolve(src, self.lesson.path.parent)
+        except RefusedPath as refused:
+            self.diagnostics.error(location, f"image {refused}", "path-outside")
+            return None
+        if not path.is_file():
+            self.diagnostics.error(location, f"image '{src}' not found", "not-found")
+            return None
+        if path.suffix.lower() not in IMAGE_TYPES:
+            self.diagnostics.error(
+                location, f"image '{src}': use PNG, JPEG, GIF, SVG or WebP", "image-type"
+            )
+            return None
+        return path
+
+    def collect_links(self, paths: BookPaths) -> None:
+        for anchor in self.tree.iter("a"):
+            href = anchor.get("href")
+            if href is None or urlsplit(href).scheme:
+                continue  # external (the sanitizer kept only safe schemes) or no link
+            location = self.location_of(href)
+            path_part, _, fragment = href.partition("#")
+            if not path_part:
+                self.links.append(_PendingLink(anchor, None, unquote(fragment), location))
+                continue
+            try:
+                target = paths.resolve(path_part, self.lesson.path.parent)
+            except RefusedPath as refused:
+                self.diagnostics.error(location, f"link {refused}", "path-outside")
+                anchor.attrib.pop("href")
+                continue
+            self.links.append(_PendingLink(anchor, target, unquote(fragment), location))
+
+    def finish(self) -> ParsedLesson:
+        html = "".join(
+            [_escape(self.tree.text or "")]
+            + [etree.tostring(child, encoding="unicode", method="xml") for child in self.tree]
+        )
+        return ParsedLesson(
+            lesson=self.lesson,
+            prefix=self.prefix,
+            level=self.level,
+            html=html.strip(),
+            citations=self.citations,
+            footnotes=tuple(self.footnotes),
+            headings=tuple(self._headings()),
+            images=tuple(self.images),
+            questions=self.questions,
+            summary=self.summary,
+        )
+
+    def _headings(self) -> Iterator[Heading]:
+        for element in self.tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = CALL.sub("", "".join(str(t) for t in element.itertext())).strip()
+            yield Heading(element.get("id", ""), int(element.tag[1]), text)
+
+
+def _resolve_links(draft: _Draft, targets: dict[Path, _Draft], diagnostics: Diagnostics) -> None:
+    """Links to lessons and their headings become links to the namespaced ids."""
+    for link in draft.links:
+        target = draft if link.target is None else targets.get(link.target)
+        if target is None:
+            diagnostics.error(
+                link.location,
+                f"link to '{link.element.get('href')}', which is not a lesson of this book",
+                "bad-link",
+            )
+            link.element.attrib.pop("href")
+            continue
+        if link.fragment and link.fragment not in target.ids:
+            diagnostics.error(
+                link.location,
+                f"link to '#{link.fragment}', which is not a heading or anchor in "
+                f"{target.lesson.path.name}",
+                "bad-anchor",
+            )
+            link.element.attrib.pop("href")
+            continue
+        anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
+        link.element.set("href", f"#{anchor}")
+
+
+def _remove_keep_tail(element: etree._Element) -> None:
+    parent = element.getparent()
+    if parent is None:
+        return
+    _append_text_before(element, element.tail or "")
+    parent.remove(element)
+
+
+def _replace_with_text(element: etree._Element, text: str) -> None:
+    _append_text_before(element, text + (element.tail or ""))
+    parent = element.getparent()
+    if parent is not None:
+        parent.remove(element)
+
+
+def _append_text_before(element: etree._Element, text: str) -> None:
+    """Add ``text`` to whatever text precedes ``element`` (its previous sibling's tail, or the
+    parent's text)."""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + text
+    else:
+        parent = element.getparent()
+        if parent is not None:
+            parent.text = (parent.text or "") + text

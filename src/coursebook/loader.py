@@ -1,0 +1,255 @@
+"""Loading a book folder: book.yaml, the lessons it names, and the sources file.
+
+:func:`load` checks everything against the schemas and reports all problems at once; it never
+writes anything and reads nothing outside the book folder.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .diagnostics import BookError, Diagnostics, Location
+from .model import Book, Chapter, Lesson, Metadata, Source
+from .naming import derived_identifier, slugify
+from .paths import BookPaths, RefusedPath
+from .sources import find_sources_file, read_sources
+from .yamlio import Node, load_yaml
+
+MANIFEST_NAMES = ("book.yaml", "book.yml")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+
+
+def load(folder: str | Path, diagnostics: Diagnostics | None = None) -> Book:
+    """Read and check a book folder.
+
+    Problems are collected in ``diagnostics`` (warnings stay there); if any is an error, raises
+    :class:`BookError` holding them all.
+    """
+    diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    root = Path(folder).resolve()
+    manifest = _find_manifest(root, diagnostics)
+    node = load_yaml(_read_text(manifest, diagnostics) or "", manifest, diagnostics)
+    if node is None:
+        if not diagnostics.errors:
+            diagnostics.error(Location(manifest, 1), "book.yaml is empty", "schema-missing")
+        raise BookError(diagnostics)
+    values = schema.BOOK.validate(node, diagnostics)
+    if values is None or "title" not in values or "language" not in values:
+        raise BookError(diagnostics)
+    book = _BookReader(root, manifest, values, diagnostics).read(node.location)
+    diagnostics.check()
+    return book
+
+
+def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:
+    if not root.is_dir():
+        diagnostics.error(Location(root), "no such book folder", "no-book")
+        raise BookError(diagnostics)
+    for name in MANIFEST_NAMES:
+        if (root / name).is_file():
+            return root / name
+    diagnostics.error(Location(root / "book.yaml"), "the book folder has no book.yaml", "no-book")
+    raise BookError(diagnostics)
+
+
+def _read_text(path: Path, diagnostics: Diagnostics) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        diagnostics.error(Location(path), f"not UTF-8 text ({error.reason})", "encoding")
+        return None
+    except OSError as error:
+        diagnostics.error(Location(path), f"cannot read: {error.strerror}", "unreadable")
+        return None
+    return text.removeprefix("\ufeff")
+
+
+class _BookReader:
+    """Turns validated book.yaml values into the book model, reading the files they name."""
+
+    def __init__(
+        self, root: Path, manifest: Path, values: dict[str, Any], diagnostics: Diagnostics
+    ) -> None:
+        self.root = root
+        self.manifest = manifest
+        self.values = values
+        self.diagnostics = diagnostics
+        self.paths = BookPaths.for_folder(root)
+        self.seen: dict[Path, Location] = {}
+
+    def read(self, location: Location) -> Book:
+        chapters = self._chapters()
+        appendices = tuple(
+            lesson
+            for node in self.values.get("appendices", ())
+            if (lesson := self._lesson(node, "appendix")) is not None
+        )
+        sources_path, sources = self._sources()
+        book = Book(
+            root=self.root,
+            manifest=self.manifest,
+            meta=self._metadata(),
+            chapters=chapters,
+            sources=sources,
+            location=location,
+            appendices=appendices,
+            cover=self._cover(),
+            citation_style=self.values.get("citation_style"),
+            sources_path=sources_path,
+        )
+        self._check_unique_ids(book)
+        return book
+
+    def _metadata(self) -> Metadata:
+        v = self.values
+        title, course = v["title"], v.get("course_id")
+        return Metadata(
+            title=title,
+            language=v["language"],
+            identifier=v.get("identifier") or derived_identifier(title, course),
+            subtitle=v.get("subtitle"),
+            authors=v.get("authors", ()),
+            course_id=course,
+            published=v.get("published"),
+            updated=v.get("updated"),
+            publisher=v.get("publisher"),
+            license=v.get("license"),
+            description=v.get("description"),
+            edition=v.get("edition"),
+            subjects=v.get("subjects", ()),
+        )
+
+    def _chapters(self) -> tuple[Chapter, ...]:
+        chapters: list[Chapter] = []
+        for spec in self.values.get("chapters", ()):
+            lessons = tuple(
+                lesson for node in spec.lessons if (lesson := self._lesson(node, "lesson"))
+            )
+            intro = self._lesson(spec.intro, "intro") if spec.intro is not None else None
+            if lessons:
+                chapters.append(
+                    Chapter(len(chapters) + 1, lessons, spec.location, spec.title, intro)
+                )
+        return tuple(chapters)
+
+    def _resolve(self, node: Node, what: str) -> Path | None:
+        try:
+            path = self.paths.resolve(node.value, self.manifest.parent)
+        except RefusedPath as refused:
+            self.diagnostics.error(node.location, f"{what}: {refused}", "path-outside")
+            return None
+        if not path.is_file():
+            self.diagnostics.error(node.location, f"{what} '{node.value}' not found", "not-found")
+            return None
+        return path
+
+    def _lesson(self, node: Node, kind: str) -> Lesson | None:
+        path = self._resolve(node, "lesson" if kind == "lesson" else kind)
+        if path is None:
+            return None
+        if path in self.seen:
+            self.diagnostics.error(
+                node.location,
+                f"'{node.value}' is already in the book (line {self.seen[path].line})",
+                "duplicate-lesson",
+            )
+            return None
+        self.seen[path] = node.location
+        text = _read_text(path, self.diagnostics)
+        if text is None:
+            return None
+        return read_lesson(path, text, kind, self.diagnostics)
+
+    def _sources(self) -> tuple[Path | None, dict[str, Source]]:
+        node = self.values.get("sources")
+        path = self._resolve(node, "sources file") if node else find_sources_file(self.root)
+        if path is None:
+            return None, {}
+        return path, read_sources(path, self.diagnostics)
+
+    def _cover(self) -> Path | None:
+        node = self.values.get("cover")
+        if node is None:
+            return None
+        path = self._resolve(node, "cover")
+        if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
+            self.diagnostics.error(node.location, "the cover must be a PNG or JPEG image", "cover")
+            return None
+        return path
+
+    def _check_unique_ids(self, book: Book) -> None:
+        seen: dict[str, Lesson] = {}
+        for lesson in book.documents():
+            if lesson.id in seen:
+                other = seen[lesson.id]
+                self.diagnostics.error(
+                    lesson.location,
+                    f"lesson id '{lesson.id}' is also used by {other.location}; "
+                    "give one of them an 'id' in its front matter",
+                    "duplicate-id",
+                )
+            seen[lesson.id] = lesson
+
+
+# --- a lesson file ----------------------------------------------------------------------------
+
+_FENCE = re.compile(r"^---[ \t]*$")
+_FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
+_TITLE_LINE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
+
+
+def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> Lesson | None:
+    """A lesson (or introduction, or appendix) from its file's text."""
+    lines = text.splitlines(keepends=True)
+    front: dict[str, Any] = {}
+    body_start = 0
+    if lines and _FENCE.match(lines[0].rstrip("\r\n")):
+        end = next(
+            (i for i in range(1, len(lines)) if _FENCE_END.match(lines[i].rstrip("\r\n"))), None
+        )
+        if end is None:
+            diagnostics.error(
+                Location(path, 1), "front matter opened with --- is never closed", "front-matter"
+            )
+            return None
+        node = load_yaml("".join(lines[1:end]), path, diagnostics, first_line=2)
+        if node is not None:
+            front = schema.FRONT_MATTER.validate(node, diagnostics) or {}
+        body_start = end + 1
+    title = front.get("title")
+    first = _first_content_line(lines, body_start)
+    if first is not None and (match := _TITLE_LINE.match(lines[first].strip())):
+        if title is None:
+            title = match.group(1)
+        body_start = first + 1  # the heading is the title: don't repeat it in the body
+    if title is None:
+        diagnostics.error(
+            Location(path, 1),
+            "a lesson needs a title: 'title:' in its front matter or a '# Title' first line",
+            "no-title",
+        )
+        return None
+    return Lesson(
+        kind=kind,  # type: ignore[arg-type]
+        id=front.get("id") or slugify(path.stem, fallback="lesson"),
+        path=path,
+        title=title,
+        body="".join(lines[body_start:]),
+        body_line=body_start + 1,
+        location=Location(path, 1),
+        number=front.get("number"),
+        subtitle=front.get("subtitle"),
+        summary=front.get("summary"),
+        authors=front.get("authors", ()),
+        questions=front.get("questions", ()),
+    )
+
+
+def _first_content_line(lines: list[str], start: int) -> int | None:
+    for index in range(start, len(lines)):
+        if lines[index].strip():
+            return index
+    return None

@@ -1,0 +1,194 @@
+"""The book model: what loading produces and every later stage reads.
+
+All objects are frozen: stages hand them on and build new ones, never patch old ones. Every
+object that comes from a file carries its :class:`Location`, so any stage can point an author at
+the line that caused a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from .diagnostics import Location
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """What book.yaml says about the book as a publication."""
+
+    title: str
+    language: str
+    """BCP 47 tag; drives hyphenation and the generated labels."""
+    identifier: str
+    """``urn:…`` given in book.yaml, or a stable ``urn:uuid:`` derived from title and course."""
+    subtitle: str | None = None
+    authors: tuple[str, ...] = ()
+    course_id: str | None = None
+    published: dt.date | None = None
+    updated: dt.date | None = None
+    publisher: str | None = None
+    license: str | None = None
+    description: str | None = None
+    edition: str | None = None
+    subjects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A Markdown file of the book: a lesson, a chapter introduction or an appendix."""
+
+    kind: Literal["lesson", "intro", "appendix"]
+    id: str
+    """Stable id for links and EPUB file names (front matter ``id``, or the file stem)."""
+    path: Path
+    title: str
+    body: str
+    """The Markdown after the front matter (and after a leading ``# Title`` line, if any)."""
+    body_line: int
+    """Line of the file where ``body`` starts (1-based)."""
+    location: Location
+    number: str | None = None
+    """Shown as "Lesson 16"; None for unnumbered lessons, introductions and appendices."""
+    subtitle: str | None = None
+    summary: str | None = None
+    authors: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    """Discussion questions (Markdown, inline), printed at the end."""
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter: one lesson, or several under a chapter title."""
+
+    number: int
+    """1-based position among the chapters."""
+    lessons: tuple[Lesson, ...]
+    location: Location
+    title: str | None = None
+    """None when the chapter is a single lesson (the lesson's title stands for it)."""
+    intro: Lesson | None = None
+
+    @property
+    def is_single_lesson(self) -> bool:
+        return self.title is None
+
+    @property
+    def heading(self) -> str:
+        return self.title if self.title is not None else self.lessons[0].title
+
+    @property
+    def documents(self) -> tuple[Lesson, ...]:
+        """Everything in the chapter in reading order: the introduction, then the lessons."""
+        return ((self.intro,) if self.intro else ()) + self.lessons
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of the sources file, as CSL data."""
+
+    id: str
+    type: str
+    """CSL item type: ``book``, ``chapter``, ``article-journal``, ``webpage``…"""
+    data: Mapping[str, Any]
+    """The CSL-JSON fields (names as lists of ``{family, given}`` / ``{literal}``, dates as
+    ``{"date-parts": [[y, m, d]]}``)."""
+    location: Location
+
+    def get(self, name: str) -> Any:
+        return self.data.get(name)
+
+    @property
+    def url(self) -> str | None:
+        value = self.data.get("URL")
+        return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Book:
+    """A whole book, loaded and checked against the schema."""
+
+    root: Path
+    """The book folder; nothing outside it (and the project's own styles) is ever read."""
+    manifest: Path
+    meta: Metadata
+    chapters: tuple[Chapter, ...]
+    sources: Mapping[str, Source]
+    """Sources by id, in file order."""
+    location: Location
+    appendices: tuple[Lesson, ...] = ()
+    cover: Path | None = None
+    citation_style: str | None = None
+    sources_path: Path | None = None
+
+    @property
+    def lessons(self) -> tuple[Lesson, ...]:
+        return tuple(lesson for chapter in self.chapters for lesson in chapter.lessons)
+
+    def documents(self) -> Iterator[Lesson]:
+        """Every Markdown document in reading order (introductions, lessons, appendices)."""
+        for chapter in self.chapters:
+            yield from chapter.documents
+        yield from self.appendices
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where in a source: ``label`` is a CSL locator term (``page``, ``chapter``…)."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CitationItem:
+    """One source named in a citation: ``see @trotsky1936, chap. 9``."""
+
+    key: str
+    location: Location
+    locator: Locator | None = None
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+    """``-@key``: the sentence already names the author."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation as written in a lesson: ``[see @a, p. 3; @b]`` or ``@a [p. 3]``."""
+
+    items: tuple[CitationItem, ...]
+    location: Location
+    raw: str
+    """The text as written, restored where the citation turns out to be code."""
+    author_in_text: bool = False
+    """``@key [p. 33]``: the author's name stays in the sentence, the rest goes to a note."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A numbered note of a chapter: a formatted citation or an authored footnote."""
+
+    number: int
+    """Position in the chapter's one note sequence (citations and authored notes together)."""
+    prefix: str
+    """The id prefix of the lesson holding the note (see :func:`naming.element_prefix`)."""
+    html: str
+    """The note's content as an XHTML fragment (inline content or paragraphs)."""
+    location: Location
+    kind: Literal["citation", "authored"]
+    source_ids: tuple[str, ...] = ()
+    """Sources cited in the note, in order."""
+
+    # Generated ids use "--", which heading slugs never contain, so they can't collide.
+    @property
+    def id(self) -> str:
+        return f"{self.prefix}--note-{self.number}"
+
+    @property
+    def call_id(self) -> str:
+        """Id of the note's (first) call in the text."""
+        return f"{self.prefix}--ref-{self.number}"

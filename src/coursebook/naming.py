@@ -1,0 +1,38 @@
+"""Names derived from text: slugs for file names, stable identifiers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import uuid
+
+# A fixed namespace so that the same title and course always give the same identifier.
+_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://coursebook.invalid/book-identifier")
+
+
+def slugify(text: str, fallback: str = "book") -> str:
+    """``The rise of Stalinism`` → ``the-rise-of-stalinism``.
+
+    Accents are folded to ASCII; a title with no Latin letters keeps its own letters (file
+    systems take them) rather than becoming empty.
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if not slug:
+        slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
+    return slug[:80].strip("-") or fallback
+
+
+def derived_identifier(title: str, course_id: str | None) -> str:
+    """A ``urn:uuid:`` that stays the same across rebuilds of the same course."""
+    name = f"{course_id or ''}|{title}"
+    return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+
+
+def element_prefix(document_id: str) -> str:
+    """The prefix of every id inside a document, so ids never collide across documents.
+
+    Document ids may start with a digit (``16-the-nature…``); element ids start with a letter
+    for the readers and tools that still expect XML names.
+    """
+    return document_id if document_id[:1].isalpha() else f"l{document_id}"

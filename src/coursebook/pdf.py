@@ -1,0 +1,228 @@
+"""The PDF backend: the shared rendering, as one printed book laid out by WeasyPrint.
+
+Print-specific steps, each named for what it does:
+
+* the parts of the book are put in one HTML document, a ``chapter`` division around each
+  chapter (page-foot note numbers restart there);
+* notes move from the end of the lesson to the place of their call, as inline elements that
+  the print stylesheet floats to the foot of the page (``float: footnote``), because
+  WeasyPrint places a footnote where its element is;
+* WeasyPrint lays the book out with a fetcher that loads only the book's own files and our
+  stylesheets, and the PDF is written atomically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from lxml import html as lxml_html
+from markupsafe import Markup
+
+from . import __version__
+from .builddate import BuildDates
+from .diagnostics import Diagnostics, Location
+from .labels import direction
+from .output import OutputError, write_atomically
+from .render import RenderedBook, RenderedDocument, template_environment
+from .resources import styles_dir, stylesheet
+
+# Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
+# of a note become spans the stylesheet sets as blocks.
+_BLOCKS = {
+    "p",
+    "div",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "pre",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "figure",
+    "figcaption",
+    "hr",
+}
+
+
+@dataclass(frozen=True)
+class _Part:
+    classes: str
+    documents: tuple[Markup, ...]
+
+
+def write_pdf(
+    rendered: RenderedBook, target: Path, dates: BuildDates, diagnostics: Diagnostics
+) -> int:
+    """Lay the book out and write it to ``target`` (atomically); returns the page count."""
+    import weasyprint  # slow to import: only when a PDF is asked for
+    from weasyprint.text.fonts import FontConfiguration
+
+    from .fetcher import BookFetcher, RefusedResource
+
+    html = print_html(rendered, dates)
+    fetcher = BookFetcher([rendered.book.root, styles_dir()])
+    fonts = FontConfiguration()
+    styles = [
+        weasyprint.CSS(filename=str(stylesheet(name)), url_fetcher=fetcher, font_config=fonts)
+        for name in ("base.css", "print.css")
+    ]
+    with _WeasyPrintLog(rendered.book.manifest, diagnostics):
+        try:
+            document = weasyprint.HTML(
+                string=html, base_url=rendered.book.root.as_uri() + "/", url_fetcher=fetcher
+            ).render(stylesheets=styles, font_config=fonts)
+        except RefusedResource as refused:
+            raise OutputError(str(refused)) from None
+        write_atomically(target, lambda stream: document.write_pdf(stream))
+    return len(document.pages)
+
+
+def print_html(rendered: RenderedBook, dates: BuildDates) -> str:
+    """The whole book as one HTML document, notes at their calls."""
+    meta = rendered.book.meta
+    return (
+        template_environment()
+        .get_template("print/book.html")
+        .render(
+            meta=meta,
+            direction=direction(meta.language),
+            version=__version__,
+            created=dates.created.date().isoformat(),
+            modified=dates.modified.date().isoformat(),
+            parts=list(_parts(rendered.documents)),
+        )
+    )
+
+
+def _parts(documents: Sequence[RenderedDocument]) -> Iterator[_Part]:
+    """Front matter, one part per chapter, one per appendix, and the back matter."""
+    front = [d for d in documents if d.kind in ("titlepage", "imprint", "contents")]
+    yield _Part("frontmatter", tuple(_printed(d) for d in front))
+    chapters: dict[int, list[RenderedDocument]] = {}
+    for document in documents:
+        if document.kind in ("chapter", "lesson") and document.chapter is not None:
+            chapters.setdefault(document.chapter, []).append(document)
+    for number in sorted(chapters):
+        group = chapters[number]
+        single = "" if any(d.kind == "chapter" for d in group) else " single-lesson"
+        yield _Part(f"chapter{single}", tuple(_printed(d) for d in group))
+    for document in documents:
+        if document.kind == "appendix":
+            yield _Part("chapter appendix", (_printed(document),))
+    back = [d for d in documents if d.kind == "sources"]
+    if back:
+        yield _Part("backmatter", tuple(_printed(d) for d in back))
+
+
+def _printed(document: RenderedDocument) -> Markup:
+    """A part of the book in its print form: notes moved to their calls."""
+    tree = lxml_html.fragment_fromstring(document.html, create_parent="div")
+    notes_to_calls(tree)
+    return Markup("".join(lxml_html.tostring(child, encoding="unicode") for child in tree))
+
+
+def notes_to_calls(tree: etree._Element) -> None:
+    """Replace each note call with the note itself, as an inline ``span.footnote``."""
+    notes = {aside.get("id"): aside for aside in tree.iterfind(".//aside[@class='note']")}
+    used: set[str] = set()
+    for call in list(tree.iterfind(".//a[@class='noteref']")):
+        note_id = (call.get("href") or "").removeprefix("#")
+        aside = notes.get(note_id)
+        if aside is None:
+            continue
+        # WeasyPrint keeps no anchor on a footnote element (it moves to the page foot), so
+        # the call's id goes on an empty span in the text: links and target-counter() from
+        # the sources appendix find the call's page, which is the note's page.
+        anchor = lxml_html.Element("span", {"class": "note-anchor", "id": call.get("id", "")})
+        if note_id in used:  # a note called again: its number only
+            replacement = lxml_html.Element("sup", {"class": "noteref-repeat"})
+            replacement.text = "".join(str(t) for t in call.itertext())
+        else:
+            used.add(note_id)
+            replacement = _footnote(aside)
+        replacement.tail = call.tail
+        _parent(call).replace(call, anchor)
+        anchor.addnext(replacement)
+    for section in list(tree.iterfind(".//section[@class='footnotes']")):
+        _parent(section).remove(section)
+
+
+def _footnote(aside: etree._Element) -> etree._Element:
+    footnote: etree._Element = lxml_html.Element("span", {"class": "footnote"})
+    for backlink in aside.iterfind(".//a[@class='note-backlink']"):
+        _drop(backlink)
+    blocks = list(aside)
+    if blocks and blocks[0].tag == "p":
+        first = blocks.pop(0)
+        footnote.text = first.text
+        footnote.extend(list(first))
+    for block in blocks:
+        footnote.append(block)
+    for element in footnote.iter():
+        if element is not footnote and element.tag in _BLOCKS:
+            element.set("class", f"fn-{element.tag} {element.get('class', '')}".strip())
+            element.tag = "span"
+    if footnote.text:
+        footnote.text = footnote.text.lstrip()
+    return footnote
+
+
+def _parent(element: etree._Element) -> etree._Element:
+    parent = element.getparent()
+    if parent is None:  # pragma: no cover - every element handled here sits in a fragment
+        raise ValueError("element without a parent")
+    return parent
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element, keeping the text that follows it."""
+    parent = _parent(element)
+    tail = (element.tail or "").lstrip()
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+class _WeasyPrintLog(logging.Handler):
+    """Turns what WeasyPrint logs while laying out the book into warnings of the build."""
+
+    def __init__(self, manifest: Path, diagnostics: Diagnostics) -> None:
+        super().__init__(level=logging.WARNING)
+        self.manifest = manifest
+        self.diagnostics = diagnostics
+        self.logger = logging.getLogger("weasyprint")
+
+    def __enter__(self) -> _WeasyPrintLog:
+        self.logger.addHandler(self)
+        self._propagate = self.logger.propagate
+        self.logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logger.removeHandler(self)
+        self.logger.propagate = self._propagate
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.diagnostics.warning(
+            Location(self.manifest), f"PDF layout: {record.getMessage()}", "pdf-layout"
+        )

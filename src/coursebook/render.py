@@ -1,0 +1,345 @@
+"""The one HTML rendering of a book, shared by the EPUB and the PDF.
+
+Every part of the book (title page, imprint, contents, chapter openers, lessons, appendices,
+sources) becomes an XHTML fragment from the project's own Jinja2 templates (autoescaping on,
+undefined names an error). Lesson text is inserted as already-sanitized markup, never rendered
+as a template. Notes are in their EPUB form here — a ``noteref`` call and an
+``aside epub:type="footnote"`` at the end of the lesson — which is also plain, linked HTML;
+the PDF backend moves them to page-foot notes as its own step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from itertools import groupby
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from markupsafe import Markup
+
+from . import __version__
+from .diagnostics import Diagnostics
+from .labels import labels_for
+from .lessons import CALL, Image, ParsedLesson
+from .model import Book, Chapter, Lesson, Note
+from .notes import BookNotes, LessonNotes, SourceUse
+
+GENERATED_IDS = ("titlepage", "imprint", "contents", "sources")
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """An entry of the contents: what it is called and the id it points to."""
+
+    title: str
+    target: str
+    kind: str
+    """``chapter``, ``lesson``, ``section``, ``appendix`` or ``backmatter``."""
+    label: str | None = None
+    children: tuple[TocEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A part of the book as XHTML: one file of the EPUB, one section of the printed book."""
+
+    id: str
+    """Unique in the book: the EPUB file name and the id of the fragment's top element."""
+    kind: str
+    """``titlepage``, ``imprint``, ``contents``, ``chapter``, ``lesson``, ``appendix`` or
+    ``sources``."""
+    title: str
+    html: str
+    chapter: int | None = None
+    """The chapter it belongs to (notes restart per chapter)."""
+
+
+@dataclass(frozen=True)
+class RenderedBook:
+    book: Book
+    documents: tuple[RenderedDocument, ...]
+    toc: tuple[TocEntry, ...]
+    images: tuple[Image, ...]
+    labels: Mapping[str, str]
+
+    def document(self, kind: str) -> RenderedDocument | None:
+        return next((d for d in self.documents if d.kind == kind), None)
+
+
+def template_environment() -> jinja2.Environment:
+    # autoescape=True, not select_autoescape(): that one skips .xhtml (LIBRARY-NOTES).
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("coursebook", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_book(
+    book: Book, parsed: Mapping[str, ParsedLesson], notes: BookNotes, diagnostics: Diagnostics
+) -> RenderedBook:
+    """Render every part of the book, in reading order."""
+    renderer = _Renderer(book, parsed, notes)
+    documents = tuple(renderer.documents())
+    _check_unique_ids(documents, parsed, diagnostics)
+    images = {image.href: image for p in parsed.values() for image in p.images}
+    return RenderedBook(book, documents, renderer.toc, tuple(images.values()), renderer.labels)
+
+
+def _check_unique_ids(
+    documents: Sequence[RenderedDocument],
+    parsed: Mapping[str, ParsedLesson],
+    diagnostics: Diagnostics,
+) -> None:
+    lessons = {p.prefix: p.lesson for p in parsed.values()}
+    for document in documents:
+        if document.kind in GENERATED_IDS and document.id in lessons:
+            lesson = lessons[document.id]
+            diagnostics.error(
+                lesson.location,
+                f"the lesson id '{document.id}' is reserved for the book's {document.kind} page; "
+                "set another 'id' in the lesson's front matter",
+                "duplicate-id",
+            )
+
+
+class _Renderer:
+    def __init__(self, book: Book, parsed: Mapping[str, ParsedLesson], notes: BookNotes) -> None:
+        self.book = book
+        self.parsed = parsed
+        self.notes = notes
+        self.labels = labels_for(book.meta.language)
+        self.env = template_environment()
+        self.toc = tuple(self._toc())
+
+    def render(self, template: str, **context: object) -> str:
+        return self.env.get_template(template).render(labels=self.labels, **context).strip()
+
+    def documents(self) -> Iterator[RenderedDocument]:
+        meta = self.book.meta
+        yield RenderedDocument(
+            "titlepage", "titlepage", meta.title, self.render("titlepage.xhtml", meta=meta)
+        )
+        yield RenderedDocument(
+            "imprint",
+            "imprint",
+            self.labels["imprint"],
+            self.render(
+                "imprint.xhtml", meta=meta, facts=self._imprint_facts(), version=__version__
+            ),
+        )
+        yield RenderedDocument(
+            "contents",
+            "contents",
+            self.labels["contents"],
+            self.render("contents.xhtml", toc=self.toc),
+        )
+        for chapter in self.book.chapters:
+            if not chapter.is_single_lesson:
+                yield self._chapter_opener(chapter)
+            for lesson in chapter.lessons:
+                yield self._lesson(lesson, chapter)
+        for appendix in self.book.appendices:
+            yield self._lesson(appendix, None)
+        if self.notes.bibliography:
+            yield RenderedDocument(
+                "sources",
+                "sources",
+                self.labels["sources"],
+                self.render("sources.xhtml", entries=list(self._bibliography())),
+            )
+
+    # --- parts ------------------------------------------------------------------------------
+
+    def _chapter_opener(self, chapter: Chapter) -> RenderedDocument:
+        intro: Markup | None = None
+        notes: list[_NoteView] = []
+        if chapter.intro:
+            body, notes = self._body_and_notes(self.parsed[chapter.intro.id])
+            intro = Markup(body)
+        html = self.render(
+            "chapter.xhtml", id=chapter_id(chapter), chapter=chapter, intro=intro, notes=notes
+        )
+        return RenderedDocument(
+            chapter_id(chapter), "chapter", chapter.heading, html, chapter.number
+        )
+
+    def _lesson(self, lesson: Lesson, chapter: Chapter | None) -> RenderedDocument:
+        parsed = self.parsed[lesson.id]
+        body, notes = self._body_and_notes(parsed)
+        kind = "appendix" if chapter is None else "lesson"
+        epub_type, role = {
+            "appendix": ("appendix", "doc-appendix"),
+            "lesson": ("chapter", "doc-chapter"),
+        }[kind]
+        html = self.render(
+            "lesson.xhtml",
+            classes=f"lesson {kind}" if kind != "lesson" else "lesson",
+            prefix=parsed.prefix,
+            epub_type=epub_type,
+            role=role,
+            level=parsed.level,
+            label=self.lesson_label(lesson),
+            lesson=lesson,
+            summary=Markup(parsed.summary) if parsed.summary else None,
+            body=Markup(body),
+            questions=[Markup(q) for q in parsed.questions],
+            notes=notes,
+        )
+        return RenderedDocument(
+            parsed.prefix, kind, lesson.title, html, chapter.number if chapter else None
+        )
+
+    def lesson_label(self, lesson: Lesson) -> str | None:
+        return f"{self.labels['lesson']} {lesson.number}" if lesson.number else None
+
+    def _body_and_notes(self, parsed: ParsedLesson) -> tuple[str, list[_NoteView]]:
+        lesson_notes = self.notes.lessons.get(parsed.lesson.id, LessonNotes({}, ()))
+        body = replace_calls(parsed.html, lesson_notes)
+        seen: set[int] = set()
+        notes = []
+        for note in lesson_notes.notes:
+            if note.number not in seen:
+                seen.add(note.number)
+                notes.append(_NoteView(note.id, Markup(note_content(note))))
+        return body, notes
+
+    def _imprint_facts(self) -> list[tuple[str, str]]:
+        meta, labels = self.book.meta, self.labels
+        facts = [
+            (labels["course"], meta.course_id),
+            (labels["edition"], meta.edition),
+            (labels["published"], self.date(meta.published)),
+            (labels["updated"], self.date(meta.updated)),
+            (labels["publisher"], meta.publisher),
+            (labels["license"], meta.license),
+            (labels["identifier"], meta.identifier),
+        ]
+        return [(term, value) for term, value in facts if value]
+
+    def date(self, value: dt.date | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            locale = Locale.parse(self.book.meta.language, sep="-")
+        except (UnknownLocaleError, ValueError):
+            locale = Locale("en")
+        return str(format_date(value, format="long", locale=locale))
+
+    def _bibliography(self) -> Iterator[dict[str, object]]:
+        for entry in self.notes.bibliography:
+            yield {
+                "anchor": entry.source.id,
+                "html": Markup(entry.html),
+                "url": entry.source.url,
+                "cited_in": Markup(self._cited_in(entry.uses)),
+            }
+
+    def _cited_in(self, uses: Sequence[SourceUse]) -> str:
+        """``Lesson 15, notes 1 and 4; Lesson 16, note 2`` with each number a link back."""
+        groups = []
+        for lesson, group in groupby(uses, key=lambda use: use.lesson):
+            page = escape(self.labels["page_abbr"])
+            links = [
+                f'<a class="backref" href="#{use.ref_id}" data-page-label="{page}">'
+                f"{use.note_number}</a>"
+                for use in group
+            ]
+            word = self.labels["note"] if len(links) == 1 else self.labels["notes_plural"]
+            name = escape(self.lesson_label(lesson) or lesson.title)
+            groups.append(f"{name}, {word} {_and_list(links, self.labels['and'])}")
+        return "; ".join(groups)
+
+    # --- contents ---------------------------------------------------------------------------
+
+    def _toc(self) -> Iterator[TocEntry]:
+        for chapter in self.book.chapters:
+            lessons = tuple(self._toc_lesson(lesson, "lesson") for lesson in chapter.lessons)
+            if chapter.is_single_lesson:
+                yield lessons[0]
+            else:
+                yield TocEntry(chapter.heading, chapter_id(chapter), "chapter", None, lessons)
+        for appendix in self.book.appendices:
+            yield self._toc_lesson(appendix, "appendix")
+        if self.notes.bibliography:
+            yield TocEntry(self.labels["sources"], "sources", "backmatter")
+
+    def _toc_lesson(self, lesson: Lesson, kind: str) -> TocEntry:
+        parsed = self.parsed[lesson.id]
+        sections = tuple(
+            TocEntry(h.text, h.id, "section")
+            for h in parsed.headings
+            if h.level == parsed.level + 1 and h.id
+        )
+        return TocEntry(lesson.title, parsed.prefix, kind, self.lesson_label(lesson), sections)
+
+
+@dataclass(frozen=True)
+class _NoteView:
+    id: str
+    html: Markup
+
+
+def chapter_id(chapter: Chapter) -> str:
+    return f"chapter-{chapter.number}"
+
+
+# A citation call with the space before it and the punctuation after it (see replace_calls).
+_CALL_IN_CONTEXT = re.compile(rf"(\s*)({CALL.pattern})([.,;:!?]*)")
+
+
+def replace_calls(html: str, notes: LessonNotes) -> str:
+    """Each note-call placeholder becomes a linked note number.
+
+    As pandoc does for note styles, a citation's note number goes after the punctuation that
+    follows it, and the space before it goes: ``text [@key].`` reads "text.¹". A note called a
+    second time gets a call of its own with a distinct id.
+    """
+    counts: dict[str, int] = {}
+
+    def call(match: re.Match[str]) -> str:
+        space, placeholder, punctuation = match.group(1), match.group(2), match.group(5)
+        resolved = notes.calls.get(placeholder)
+        if resolved is None:
+            return space + punctuation  # a citation of unknown sources: already an error
+        counts[placeholder] = counts.get(placeholder, 0) + 1
+        ref_id = resolved.ref_id
+        if counts[placeholder] > 1:
+            ref_id += f"-{counts[placeholder]}"
+        link = (
+            f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
+            f'href="#{resolved.note.id}"><sup>{resolved.note.number}</sup></a>'
+        )
+        if resolved.text_before or resolved.note.kind == "authored":
+            return f"{space}{resolved.text_before}{link}{punctuation}"
+        return f"{punctuation}{link}"
+
+    return _CALL_IN_CONTEXT.sub(call, html)
+
+
+_BLOCK_START = re.compile(r"^\s*<(p|ul|ol|blockquote|div|table|pre|dl|h[1-6])[\s>]")
+
+
+def note_content(note: Note) -> str:
+    """The note's text with its number linking back to the call, as paragraphs."""
+    backlink = (
+        f'<a class="note-backlink" href="#{note.call_id}" role="doc-backlink">{note.number}.</a> '
+    )
+    match = _BLOCK_START.match(note.html)
+    if match is None:
+        return f"<p>{backlink}{note.html}</p>"
+    if match.group(1) == "p":
+        return re.sub(r"^\s*<p([^>]*)>", lambda m: f"<p{m.group(1)}>{backlink}", note.html, count=1)
+    return f"<p>{backlink}</p>{note.html}"
+
+
+def _and_list(items: Sequence[str], conjunction: str) -> str:
+    if len(items) <= 2:
+        return f" {conjunction} ".join(items)
+    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
