@@ -50,7 +50,7 @@ def build(
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     out = Path(out_dir)
-    book = load(book_dir, diagnostics)
+    book = load(book_dir, diagnostics, check=False)  # go on: report later stages' errors too
     _check_output(out, book, diagnostics)
     parsed = parse_book(book, diagnostics)
     notes = resolve_notes(book, parsed, citation_style(book), diagnostics)

@@ -355,9 +355,20 @@ class _Draft:
     def collect_links(self, paths: BookPaths) -> None:
         for anchor in self.tree.iter("a"):
             href = anchor.get("href")
-            if href is None or urlsplit(href).scheme:
-                continue  # external (the sanitizer kept only safe schemes) or no link
+            if href is None:
+                continue
             location = self.location_of(href)
+            scheme = urlsplit(href).scheme.lower()
+            if scheme in sanitize.LINK_SCHEMES:
+                continue  # a link out of the book
+            if scheme:
+                self.diagnostics.error(
+                    location,
+                    f"link to '{href}': only https, http and mailto links may leave the book",
+                    "bad-link",
+                )
+                del anchor.attrib["href"]
+                continue
             path_part, _, fragment = href.partition("#")
             if not path_part:
                 self.links.append(_PendingLink(anchor, None, unquote(fragment), location))

@@ -22,11 +22,12 @@ MANIFEST_NAMES = ("book.yaml", "book.yml")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 
-def load(folder: str | Path, diagnostics: Diagnostics | None = None) -> Book:
+def load(folder: str | Path, diagnostics: Diagnostics | None = None, check: bool = True) -> Book:
     """Read and check a book folder.
 
     Problems are collected in ``diagnostics`` (warnings stay there); if any is an error, raises
-    :class:`BookError` holding them all.
+    :class:`BookError` holding them all. With ``check=False`` a book with errors is still
+    returned when it could be read at all, so later stages can report their problems too.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     root = Path(folder).resolve()
@@ -37,10 +38,13 @@ def load(folder: str | Path, diagnostics: Diagnostics | None = None) -> Book:
             diagnostics.error(Location(manifest, 1), "book.yaml is empty", "schema-missing")
         raise BookError(diagnostics)
     values = schema.BOOK.validate(node, diagnostics)
-    if values is None or "title" not in values or "language" not in values:
+    if values is None:
         raise BookError(diagnostics)
+    # Even when a required key is wrong, the lessons and sources are read, so that every
+    # problem of the book is reported in this one run.
     book = _BookReader(root, manifest, values, diagnostics).read(node.location)
-    diagnostics.check()
+    if check:
+        diagnostics.check()
     return book
 
 
@@ -105,10 +109,10 @@ class _BookReader:
 
     def _metadata(self) -> Metadata:
         v = self.values
-        title, course = v["title"], v.get("course_id")
+        title, course = v.get("title", ""), v.get("course_id")
         return Metadata(
             title=title,
-            language=v["language"],
+            language=v.get("language", "en"),
             identifier=v.get("identifier") or derived_identifier(title, course),
             subtitle=v.get("subtitle"),
             authors=v.get("authors", ()),

@@ -151,7 +151,12 @@ class _ChapterNotes:
             citation = parsed.citations[int(match.group(1))]
             cites = list(self._cites(citation))
             sources.extend(c.source.id for c in cites)
-            return self._text_before(citation) + (self.style.note(cites) if cites else "")
+            text = self.style.note(cites) if cites else ""
+            # Inside a sentence of the author's, a citation ends where the sentence says.
+            rest = footnote.html[match.end() :]
+            if not _ends_note(rest):
+                text = text.removesuffix(".")
+            return self._text_before(citation) + text
 
         html = PLACEHOLDER.sub(format_citation, footnote.html)
         note = Note(self.number, parsed.prefix, html, footnote.location, "authored", tuple(sources))
@@ -182,6 +187,11 @@ class _ChapterNotes:
     def _record_uses(self, lesson: Lesson, note: Note) -> None:
         for key in dict.fromkeys(note.source_ids):
             self.uses.setdefault(key, []).append(SourceUse(lesson, note.number, note.call_id))
+
+
+def _ends_note(rest: str) -> bool:
+    """True when nothing but closing tags follows (the citation ends the note)."""
+    return not re.sub(r"</[a-z]+>|\s", "", rest)
 
 
 def _warn_unused(book: Book, uses: Mapping[str, list[SourceUse]], diagnostics: Diagnostics) -> None:

@@ -81,7 +81,10 @@ ALLOWED_ATTRIBUTES = {
     "q": _COMMON | {"cite"},
     "blockquote": _COMMON | {"cite"},
 }
-URL_SCHEMES = frozenset({"https", "http", "mailto"})
+# "file" survives here only so that the resolver can report it ("outside the book folder")
+# instead of the reference silently vanishing; the resolver never follows it.
+URL_SCHEMES = frozenset({"https", "http", "mailto", "file"})
+LINK_SCHEMES = frozenset({"https", "http", "mailto"})
 
 
 def clean(html: str) -> str:

@@ -314,7 +314,6 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
         return None
     key = str(source_id.value)
     data: dict[str, Any] = {"id": key}
-    ok = True
     for name, node in fields.items():
         if name == "id":
             continue
@@ -322,7 +321,6 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
             _add_field(data, name, node, diagnostics)
         except ValueError as problem:
             diagnostics.error(node.location, f"source '{key}': '{name}': {problem}", "source-field")
-            ok = False
     csl_type = data.get("type")
     if csl_type is None:
         diagnostics.error(
@@ -330,16 +328,16 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
             f"source '{key}' needs a 'type' (book, chapter, article-journal…)",
             "source-type",
         )
-        ok = False
     elif csl_type not in CSL_TYPES:
         diagnostics.error(
             fields["type"].location,
             f"source '{key}': unknown type '{csl_type}'{did_you_mean(csl_type, CSL_TYPES)}",
             "source-type",
         )
-        ok = False
-    if not ok:
-        return None
+    # A source with errors is still returned (its errors are reported and the build will stop),
+    # so that citations of it don't add "unknown source" errors that aren't true.
+    if data.get("type") not in CSL_TYPES:
+        data["type"] = "document"
     return Source(id=key, type=data["type"], data=data, location=location)
 
 

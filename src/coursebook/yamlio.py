@@ -93,8 +93,15 @@ def _location(path: Path, mark: Any, first_line: int) -> Location:
     return Location(path, mark.line + first_line, mark.column + 1)
 
 
+_PLAIN_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, first_line: int) -> Node:
     location = _location(path, node.start_mark, first_line)
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_COLLECTIONS:
+        # Scalars with unknown tags are refused by the safe constructor; collections are
+        # built here, so their tags are checked here.
+        raise YamlError(location, f"invalid YAML: the tag {node.tag} is not allowed")
     if isinstance(node, yaml.MappingNode):
         return Node(_convert_mapping(loader, node, path, first_line), location)
     if isinstance(node, yaml.SequenceNode):

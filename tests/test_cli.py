@@ -1,0 +1,116 @@
+"""The coursebook command, run as users run it."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+from coursebook import __version__
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "coursebook", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=300,
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_version_and_help() -> None:
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == f"coursebook {__version__}"
+    helped = run("build", "--help")
+    assert helped.returncode == 0
+    for option in ("BOOK_DIR", "-o OUT_DIR", "-f {epub,pdf,all}"):
+        assert option in helped.stdout
+
+
+def test_wrong_usage_exits_2() -> None:
+    assert run("build", "-f", "docx").returncode == 2
+    assert run("frobnicate").returncode == 2
+    assert run().returncode == 2
+
+
+def test_build_writes_both_outputs(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\nCapital [@marx1867, p. 3].\n"})
+    result = run("build", str(folder), "-o", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "a-small-course.epub").is_file()
+    assert (tmp_path / "out" / "a-small-course.pdf").is_file()
+    assert "wrote" in result.stdout and result.stderr == ""
+
+
+def test_only_the_asked_format(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": "# One\n"})
+    assert run("build", str(folder), "-o", str(tmp_path / "o"), "-f", "epub").returncode == 0
+    assert [p.suffix for p in (tmp_path / "o").iterdir()] == [".epub"]
+
+
+def test_unknown_source_is_reported_with_file_line_and_exit_1(make_book, tmp_path: Path) -> None:
+    folder = make_book(
+        {
+            "lessons/one.md": "# One\n\nText [@marx1876, p. 3].\n\nMore [@x].\n",
+        }
+    )
+    result = run("build", "book", "-o", str(tmp_path / "out"), cwd=folder.parent)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "book/lessons/one.md:3:8: error: unknown source 'marx1876' (did you mean 'marx1867'?) "
+        "[unknown-source]"
+    )
+    assert lines[1] == "book/lessons/one.md:5:8: error: unknown source 'x' [unknown-source]"
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_errors_in_several_files_are_all_reported(make_book, tmp_path: Path) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters: [lessons/one.md, lessons/two.md]\n",
+            "lessons/one.md": "---\nnumber: [x]\n---\n# One\n",
+            "lessons/two.md": "# Two\n\n[@nope]\n",
+            "sources.yaml": "- id: a\n  type: bok\n",
+        }
+    )
+    result = run("build", str(folder), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "lessons/one.md:2:9: error: 'number'" in result.stderr
+    assert (
+        "sources.yaml:2:9: error: source 'a': unknown type 'bok' (did you mean 'book'?)"
+        in result.stderr
+    )
+    assert "lessons/two.md:3:3: error: unknown source 'nope'" in result.stderr
+
+
+def test_failed_build_leaves_the_last_good_output(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\nText [@marx1867].\n"})
+    out = tmp_path / "out"
+    assert run("build", str(folder), "-o", str(out)).returncode == 0
+    before = {p.name: digest(p) for p in out.iterdir()}
+    (folder / "lessons" / "one.md").write_text("# One\n\nBroken [@nothing].\n")
+    assert run("build", str(folder), "-o", str(out)).returncode == 1
+    assert {p.name: digest(p) for p in out.iterdir()} == before  # and no temporary files
+
+
+def test_output_inside_the_book_is_refused(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n"})
+    result = run("build", str(folder), "-o", str(folder / "dist"))
+    assert result.returncode == 1
+    assert "is inside the book folder" in result.stderr
+    assert not (folder / "dist").exists()
+
+
+def test_missing_book_folder(tmp_path: Path) -> None:
+    result = run("build", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert "error: no such book folder" in result.stderr

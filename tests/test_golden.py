@@ -1,0 +1,84 @@
+"""Golden files: the text outputs of the sample book, reviewed like code.
+
+``make golden`` (``pytest tests/test_golden.py --update-golden``) rewrites tests/golden/ from
+the current build; the diff is then read and committed like any other change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from pathlib import Path
+
+from coursebook.build import BuildResult, citation_style
+from coursebook.diagnostics import Diagnostics
+from coursebook.lessons import parse_book
+from coursebook.loader import load
+from coursebook.notes import resolve_notes
+
+from .conftest import SAMPLE_BOOK, output
+
+GOLDEN = Path(__file__).parent / "golden" / "sample"
+
+
+def current_outputs(result: BuildResult) -> dict[str, str]:
+    """Every text file of the sample EPUB, and the notes as plain text."""
+    files: dict[str, str] = {}
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        for name in archive.namelist():
+            if name.endswith((".opf", ".ncx", ".xhtml", ".xml")):
+                files[name.removeprefix("EPUB/")] = archive.read(name).decode("utf-8")
+    files["notes.txt"] = notes_text()
+    return files
+
+
+def notes_text() -> str:
+    diagnostics = Diagnostics()
+    book = load(SAMPLE_BOOK, diagnostics)
+    parsed = parse_book(book, diagnostics)
+    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    lines = []
+    for lesson in book.documents():
+        lines.append(f"# {lesson.title}")
+        for note in notes.lessons[lesson.id].notes:
+            lines.append(f"{note.number}. {re.sub(r'<[^>]+>', '', note.html)}")
+        lines.append("")
+    lines.append("# Sources")
+    for entry in notes.bibliography:
+        uses = ", ".join(f"{u.lesson.number}:{u.note_number}" for u in entry.uses)
+        lines.append(f"{re.sub(r'<[^>]+>', '', entry.html)} [{uses}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_sample_book_matches_golden_files(sample_build: BuildResult, update_golden: bool) -> None:
+    current = current_outputs(sample_build)
+    if update_golden:
+        for old in GOLDEN.rglob("*"):
+            if old.is_file():
+                old.unlink()
+        for name, text in current.items():
+            path = GOLDEN / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    expected = {
+        str(path.relative_to(GOLDEN)): path.read_text(encoding="utf-8")
+        for path in GOLDEN.rglob("*")
+        if path.is_file()
+    }
+    assert sorted(current) == sorted(expected), "files added or removed: run make golden"
+    diffs = [
+        "".join(
+            difflib.unified_diff(
+                expected[name].splitlines(keepends=True),
+                current[name].splitlines(keepends=True),
+                f"golden/{name}",
+                f"built/{name}",
+            )
+        )
+        for name in sorted(current)
+        if current[name] != expected[name]
+    ]
+    assert not diffs, (
+        "output differs from tests/golden (make golden to accept):\n" + "\n".join(diffs)[:6000]
+    )

@@ -1,0 +1,112 @@
+"""Parsing lessons: footnotes, headings, ids, images, links and what the sanitizer removes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coursebook.diagnostics import Diagnostics
+from coursebook.lessons import CALL, parse_book
+from coursebook.loader import load
+
+
+def parse(folder: Path) -> tuple[dict, Diagnostics]:
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics, check=False)
+    return parse_book(book, diagnostics), diagnostics
+
+
+def test_headings_nest_under_the_lesson_title_without_gaps(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\n## A\n\n#### Deep\n\n# Too high\n"})
+    parsed, _ = parse(folder)
+    assert [(h.level, h.text) for h in parsed["one"].headings] == [
+        (2, "A"),
+        (3, "Deep"),
+        (2, "Too high"),
+    ]
+
+
+def test_ids_are_namespaced_per_lesson(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters: [a.md, b.md]\n",
+            "a.md": "# A\n\n## Same\n",
+            "b.md": "# B\n\n## Same\n",
+        }
+    )
+    parsed, _ = parse(folder)
+    assert parsed["a"].headings[0].id == "a-same"
+    assert parsed["b"].headings[0].id == "b-same"
+
+
+def test_authored_footnotes_become_placeholders(make_book) -> None:
+    folder = make_book(
+        {
+            "lessons/one.md": "# One\n\nText[^a] and[^b].\n\n[^a]: First.\n"
+            "[^b]: Second *note*.\n[^c]: Never used.\n"
+        }
+    )
+    parsed, diagnostics = parse(folder)
+    lesson = parsed["one"]
+    assert [m.group(2) for m in CALL.finditer(lesson.html)] == ["0", "1"]
+    assert [f.html for f in lesson.footnotes] == ["<p>First.</p>", "<p>Second <em>note</em>.</p>"]
+    assert "footnote" not in lesson.html
+    assert [d.message for d in diagnostics.warnings] == ["footnote [^c] is never referred to"]
+    assert diagnostics.warnings[0].location.line == 7
+
+
+@pytest.mark.parametrize(
+    "reference",
+    ["../../../../etc/passwd", "/etc/passwd", "%2e%2e/%2e%2e/canary.png", "file:///etc/passwd"],
+)
+def test_images_outside_the_book_are_errors(make_book, reference: str) -> None:
+    folder = make_book({"lessons/one.md": f"# One\n\nSee:\n\n![x]({reference})\n"})
+    parsed, diagnostics = parse(folder)
+    (error,) = diagnostics.errors
+    assert error.location.line == 5
+    assert "<img" not in parsed["one"].html
+
+
+def test_missing_image_and_missing_alt(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\n![](../images/none.png)\n"})
+    _, diagnostics = parse(folder)
+    assert [d.message for d in diagnostics.errors] == ["image '../images/none.png' not found"]
+
+
+def test_image_without_alt_text_is_a_warning(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\n![](pic.png)\n"})
+    (folder / "lessons" / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    _, diagnostics = parse(folder)
+    assert diagnostics.errors == []
+    (warning,) = diagnostics.warnings
+    assert warning.code == "missing-alt" and warning.location.line == 3
+
+
+def test_links_to_missing_lessons_and_anchors_are_errors(make_book) -> None:
+    folder = make_book(
+        {
+            "lessons/one.md": "# One\n\n## Here\n\n[a](two.md) [b](#nowhere) [c](#here) "
+            "[d](https://example.org)\n",
+        }
+    )
+    parsed, diagnostics = parse(folder)
+    assert [d.message for d in diagnostics.errors] == [
+        "link to 'two.md', which is not a lesson of this book",
+        "link to '#nowhere', which is not a heading or anchor in one.md",
+    ]
+    html = parsed["one"].html
+    assert 'href="#one-here"' in html and 'href="https://example.org"' in html
+
+
+def test_scripts_and_handlers_are_removed(make_book) -> None:
+    folder = make_book(
+        {
+            "lessons/one.md": '# One\n\n<script>alert(1)</script>\n\nText\n{: onclick="x()" }\n\n'
+            "[j](javascript:alert(1)) <iframe src=x></iframe>\n",
+        }
+    )
+    parsed, _ = parse(folder)
+    html = parsed["one"].html
+    for bad in ("script", "onclick", "javascript", "iframe"):
+        assert bad not in html

@@ -1,0 +1,162 @@
+"""Loading a book: the manifest, front matter and sources, and every error with its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from coursebook.diagnostics import BookError, Diagnostics
+from coursebook.loader import load
+from coursebook.yamlio import load_yaml
+
+from .conftest import SAMPLE_BOOK
+
+
+def errors_of(folder: Path) -> list[str]:
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(folder, diagnostics)
+    return [str(d) for d in diagnostics.errors]
+
+
+def test_sample_book_loads_with_metadata_in_order() -> None:
+    diagnostics = Diagnostics()
+    book = load(SAMPLE_BOOK, diagnostics)
+    assert book.meta.title == "The rise of Stalinism"
+    assert book.meta.course_id == "10"
+    assert book.meta.published == dt.date(2026, 2, 10)
+    assert book.meta.updated == dt.date(2026, 2, 12)
+    assert book.meta.publisher == "Marxist Education Portal"
+    assert [lesson.number for lesson in book.lessons] == ["15", "16"]
+    assert [lesson.title for lesson in book.lessons] == [
+        "The zigzags of the bureaucracy",
+        "The nature of the Stalinist state",
+    ]
+    assert book.lessons[1].body_line == 7  # after six lines of front matter
+    assert set(book.sources) >= {"trotsky1935thermidor", "trotsky1936revbet", "hadden1999"}
+    assert diagnostics.errors == []
+
+
+def test_identifier_is_derived_stably_when_absent(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\nText.\n"})
+    first, second = load(folder), load(folder)
+    assert first.meta.identifier.startswith("urn:uuid:")
+    assert first.meta.identifier == second.meta.identifier
+
+
+def test_every_manifest_error_is_reported_with_its_line(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": """\
+            title: 1984
+            language: no
+            published: last week
+            chapters:
+              - lessons/missing.md
+              - title: Part two
+              - 42
+            """,
+        }
+    )
+    messages = errors_of(folder)
+    joined = "\n".join(messages)
+    assert "book.yaml:1:8: error: 'title': expected text, found a number (1984)" in joined
+    assert "book.yaml:2:11: error: 'language'" in joined and "quotes" in joined
+    assert "book.yaml:3:12: error: 'published': expected a date" in joined
+    assert "book.yaml:5:5: error: lesson 'lessons/missing.md' not found" in joined
+    assert "book.yaml:6:5: error: a chapter needs 'lessons'" in joined
+    assert "book.yaml:7:5: error: each chapter is a lesson path" in joined
+    assert len(messages) == 6
+
+
+def test_unknown_key_is_a_warning_with_a_suggestion(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nsubtitel: S\nchapters: [lessons/one.md]\n",
+            "lessons/one.md": "# One\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    load(folder, diagnostics)
+    assert [str(d) for d in diagnostics.warnings] == [
+        f"{_rel(folder)}/book.yaml:3:11: warning: unknown key 'subtitel' in book.yaml "
+        "(did you mean 'subtitle'?) [unknown-key]"
+    ]
+
+
+def test_yaml_aliases_and_python_tags_are_refused(tmp_path: Path) -> None:
+    diagnostics = Diagnostics()
+    bomb = "a: &a [x, x]\nb: [*a, *a]\n"
+    assert load_yaml(bomb, tmp_path / "b.yaml", diagnostics) is None
+    assert "aliases" in diagnostics.errors[0].message
+    diagnostics = Diagnostics()
+    assert (
+        load_yaml("!!python/object/apply:os.system ['true']", tmp_path / "c.yaml", diagnostics)
+        is None
+    )
+    assert diagnostics.errors[0].location.line == 1
+
+
+def test_lesson_path_outside_the_book_is_refused(make_book, tmp_path: Path) -> None:
+    (tmp_path / "secret.md").write_text("# Secret\n")
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters:\n  - ../secret.md\n  - /etc/passwd\n",
+        }
+    )
+    messages = errors_of(folder)
+    assert any(
+        ":4:5: error: lesson: '../secret.md' is outside the book folder" in m for m in messages
+    )
+    assert any(":5:5: error: lesson: '/etc/passwd' is an absolute path" in m for m in messages)
+
+
+def test_symlink_leaving_the_book_is_refused(make_book, tmp_path: Path) -> None:
+    (tmp_path / "outside.md").write_text("# Outside\n")
+    folder = make_book({"book.yaml": "title: T\nlanguage: en\nchapters: [lessons/one.md]\n"})
+    (folder / "lessons").mkdir()
+    (folder / "lessons" / "one.md").symlink_to(tmp_path / "outside.md")
+    assert any("is outside the book folder" in m for m in errors_of(folder))
+
+
+def test_front_matter_errors_point_into_the_lesson(make_book) -> None:
+    folder = make_book(
+        {
+            "lessons/one.md": "---\nnumber: [1]\nid: 9bad\n---\n\nNo title here.\n",
+        }
+    )
+    messages = errors_of(folder)
+    assert any("lessons/one.md:2:9: error: 'number'" in m for m in messages)
+    assert any("lessons/one.md:3:5: error: 'id': '9bad' is not a valid id" in m for m in messages)
+    assert any("lessons/one.md:1: error: a lesson needs a title" in m for m in messages)
+
+
+def test_title_may_come_from_a_first_level_heading(make_book) -> None:
+    folder = make_book({"lessons/one.md": "\n# The first lesson\n\nBody.\n"})
+    lesson = load(folder).lessons[0]
+    assert lesson.title == "The first lesson"
+    assert lesson.body.strip() == "Body."
+    assert lesson.body_line == 3
+
+
+def test_duplicate_lesson_and_duplicate_ids(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters:\n  - a/one.md\n  - b/one.md\n"
+            "  - a/one.md\n",
+            "a/one.md": "# A\n",
+            "b/one.md": "# B\n",
+        }
+    )
+    messages = errors_of(folder)
+    assert any(
+        "book.yaml:6:5: error: 'a/one.md' is already in the book (line 4)" in m for m in messages
+    )
+    assert any("lesson id 'one' is also used by" in m for m in messages)
+
+
+def _rel(folder: Path) -> str:
+    return os.path.relpath(folder)
