@@ -15,6 +15,9 @@ book: $(STAMP)
 	$(BIN)/coursebook build book -o dist
 
 test: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # Regenerate the golden files of tests/golden/ after an intended change; review the diff.

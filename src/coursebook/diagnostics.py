@@ -110,6 +110,14 @@ class BookError(Exception):
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close.
+
+    A choice that extends what was written (``trotsky1935`` → ``trotsky1935thermidor``) is
+    the likeliest meaning; otherwise the most similar one.
+    """
+    options = sorted(set(choices))
+    extended = [choice for choice in options if choice.startswith(word) and choice != word]
+    if len(extended) == 1:
+        return f" (did you mean '{extended[0]}'?)"
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
