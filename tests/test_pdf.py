@@ -147,7 +147,12 @@ def test_sources_appendix_gives_the_page_of_each_citing_note(reader: pypdf.PdfRe
 def test_features_book_pdf(tmp_path: Path) -> None:
     result = build(FEATURES, tmp_path, ("pdf",))
     reader = pypdf.PdfReader(output(result, "pdf"))
-    titles = [t for _, t, _ in outline(reader)]
+    entries = outline(reader)
+    titles = [t for _, t, _ in entries]
+    # Chapters (and the appendix) open on right-hand pages: odd folios, even indexes.
+    for depth, title, page in entries:
+        if depth == 0 and title != "Contents":
+            assert page % 2 == 0, (title, page + 1)
     assert titles[:5] == [
         "Contents",
         "Beginnings",

@@ -1,0 +1,29 @@
+"""An installed coursebook carries its stylesheets and templates."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from .conftest import ROOT
+
+
+def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("coursebook-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for style in ("base.css", "epub.css", "print.css"):
+        assert f"coursebook/styles/{style}" in names
+    assert "coursebook/templates/lesson.xhtml" in names
+    assert "coursebook/templates/epub/nav.xhtml" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "coursebook = coursebook.cli:main" in text
