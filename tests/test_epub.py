@@ -141,7 +141,7 @@ def test_sources_appendix_links_back_to_each_citing_note(sample_build: BuildResu
     sources = documents(output(sample_build, "epub"))["text/sources.xhtml"]
     entry = sources.find(".//x:li[@id='source-trotsky1936revbet']", NS)
     cited = entry.find("x:p[@class='cited-in']", NS)
-    assert "".join(cited.itertext()) == "Cited in Lesson 15, note 4; Lesson 16, notes 10 and 11."
+    assert "".join(cited.itertext()) == "Cited in Lesson 15: note 4; Lesson 16: notes 10, 11."
     hrefs = [a.get("href") for a in cited.iterfind("x:a", NS)]
     assert hrefs == [
         "l15-the-zigzags-of-the-bureaucracy.xhtml#l15-the-zigzags-of-the-bureaucracy--ref-4",

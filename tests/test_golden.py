@@ -11,7 +11,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from coursebook.build import BuildResult, citation_style
+from coursebook.build import BuildResult, citation_engine
 from coursebook.diagnostics import Diagnostics
 from coursebook.lessons import parse_book
 from coursebook.loader import load
@@ -37,7 +37,7 @@ def notes_text() -> str:
     diagnostics = Diagnostics()
     book = load(SAMPLE_BOOK, diagnostics)
     parsed = parse_book(book, diagnostics)
-    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     lines = []
     for lesson in book.documents():
         lines.append(f"# {lesson.title}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import citation_style
+from coursebook.build import citation_engine
 from coursebook.diagnostics import BookError, Diagnostics
 from coursebook.lessons import parse_book
 from coursebook.loader import load
@@ -50,7 +50,7 @@ def resolve(folder: Path) -> tuple[BookNotes, Diagnostics]:
     diagnostics = Diagnostics()
     book = load(folder, diagnostics)
     parsed = parse_book(book, diagnostics)
-    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     return notes, diagnostics
 
 
@@ -125,7 +125,7 @@ def test_unknown_source_is_an_error_with_line_column_and_suggestion(make_book) -
     diagnostics = Diagnostics()
     book = load(folder, diagnostics)
     parsed = parse_book(book, diagnostics)
-    resolve_notes(book, parsed, citation_style(book), diagnostics)
+    resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     errors = [str(e) for e in diagnostics.errors]
     assert errors[0].endswith(
         "lessons/a.md:4:8: error: unknown source 'trotsky1935' (did you mean 'trotsky1936'?) "
@@ -140,7 +140,7 @@ def test_note_call_goes_after_following_punctuation(book) -> None:
     diagnostics = Diagnostics()
     loaded = load(book, diagnostics)
     parsed = parse_book(loaded, diagnostics)
-    notes = resolve_notes(loaded, parsed, citation_style(loaded), diagnostics)
+    notes = resolve_notes(loaded, parsed, citation_engine(loaded, diagnostics), diagnostics)
     rendered = render_book(loaded, parsed, notes, diagnostics)
     lesson_a = next(d for d in rendered.documents if d.id == "a")
     assert re.search(r"First\.<a class=\"noteref\"[^>]*><sup>1</sup></a> Then", lesson_a.html)
@@ -160,7 +160,7 @@ def test_in_text_citation_keeps_the_author_in_the_sentence(make_book) -> None:
     diagnostics = Diagnostics()
     loaded = load(folder, diagnostics)
     parsed = parse_book(loaded, diagnostics)
-    notes = resolve_notes(loaded, parsed, citation_style(loaded), diagnostics)
+    notes = resolve_notes(loaded, parsed, citation_engine(loaded, diagnostics), diagnostics)
     rendered = render_book(loaded, parsed, notes, diagnostics)
     lesson_a = next(d for d in rendered.documents if d.id == "a")
     assert re.search(r"As Trotsky<a class=\"noteref\"[^>]*><sup>1</sup></a> argued", lesson_a.html)
@@ -178,5 +178,5 @@ def test_citation_in_code_stays_text(make_book) -> None:
     parsed = parse_book(book, diagnostics)
     assert "<code>[@marx1867]</code>" in parsed["one"].html
     assert "<code>[@marx1867] in code\n</code>" in parsed["one"].html
-    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     assert notes.lessons["one"].notes == ()

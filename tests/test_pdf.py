@@ -9,7 +9,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from coursebook.build import BuildResult, build, citation_style
+from coursebook.build import BuildResult, build, citation_engine
 from coursebook.diagnostics import Diagnostics
 from coursebook.lessons import parse_book
 from coursebook.loader import load
@@ -83,7 +83,7 @@ def test_each_note_is_at_the_foot_of_the_page_of_its_call(reader: pypdf.PdfReade
     diagnostics = Diagnostics()
     book = load(SAMPLE_BOOK, diagnostics)
     parsed = parse_book(book, diagnostics)
-    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     texts = page_texts(reader)
     destinations = reader.named_destinations
     checked = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .builddate import build_dates
-from .citation_style import BuiltinChicago, CitationStyle
+from .csl import CslEngine, StyleError, find_style
 from .diagnostics import BookError, Diagnostics, Location
 from .epub import write_epub
 from .lessons import parse_book
@@ -53,7 +53,7 @@ def build(
     book = load(book_dir, diagnostics, check=False)  # go on: report later stages' errors too
     _check_output(out, book, diagnostics)
     parsed = parse_book(book, diagnostics)
-    notes = resolve_notes(book, parsed, citation_style(book), diagnostics)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     rendered = render_book(book, parsed, notes, diagnostics)
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
@@ -72,8 +72,14 @@ def build(
     return BuildResult(book, tuple(outputs), diagnostics)
 
 
-def citation_style(book: Book) -> CitationStyle:
-    return BuiltinChicago()
+def citation_engine(book: Book, diagnostics: Diagnostics) -> CslEngine:
+    """The book's CSL style, ready to format; an unusable style is an error at its line."""
+    try:
+        return CslEngine(find_style(book.citation_style), book.meta.language, book.sources)
+    except StyleError as problem:
+        location = book.settings.get("citation_style", book.location)
+        diagnostics.error(location, str(problem), "citation-style")
+        raise BookError(diagnostics) from None
 
 
 def _check_output(out: Path, book: Book, diagnostics: Diagnostics) -> None:

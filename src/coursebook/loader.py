@@ -42,7 +42,8 @@ def load(folder: str | Path, diagnostics: Diagnostics | None = None, check: bool
         raise BookError(diagnostics)
     # Even when a required key is wrong, the lessons and sources are read, so that every
     # problem of the book is reported in this one run.
-    book = _BookReader(root, manifest, values, diagnostics).read(node.location)
+    settings = {key: value.location for key, value in node.value.items()}
+    book = _BookReader(root, manifest, values, diagnostics).read(node.location, settings)
     if check:
         diagnostics.check()
     return book
@@ -84,7 +85,7 @@ class _BookReader:
         self.paths = BookPaths.for_folder(root)
         self.seen: dict[Path, Location] = {}
 
-    def read(self, location: Location) -> Book:
+    def read(self, location: Location, settings: dict[str, Location]) -> Book:
         chapters = self._chapters()
         appendices = tuple(
             lesson
@@ -101,7 +102,8 @@ class _BookReader:
             location=location,
             appendices=appendices,
             cover=self._cover(),
-            citation_style=self.values.get("citation_style"),
+            citation_style=self._citation_style(),
+            settings=settings,
             sources_path=sources_path,
         )
         self._check_unique_ids(book)
@@ -173,6 +175,14 @@ class _BookReader:
         if path is None:
             return None, {}
         return path, read_sources(path, self.diagnostics)
+
+    def _citation_style(self) -> str | None:
+        """A style name as written; a ``.csl`` file resolved inside the book."""
+        node = self.values.get("citation_style")
+        if node is None or not node.value.endswith(".csl"):
+            return node.value if node is not None else None
+        path = self._resolve(node, "citation style")
+        return str(path) if path is not None else None
 
     def _cover(self) -> Path | None:
         node = self.values.get("cover")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -122,6 +122,9 @@ class Book:
     appendices: tuple[Lesson, ...] = ()
     cover: Path | None = None
     citation_style: str | None = None
+    """A CSL style name, or the absolute path of a ``.csl`` file inside the book."""
+    settings: Mapping[str, Location] = field(default_factory=dict)
+    """Where each key of book.yaml was written, for messages about its value."""
     sources_path: Path | None = None
 
     @property
@@ -182,6 +185,13 @@ class Note:
     kind: Literal["citation", "authored"]
     source_ids: tuple[str, ...] = ()
     """Sources cited in the note, in order."""
+    print_html: str = ""
+    """The note as printed, when it differs from ``html``: only print may say "Ibid." (a pop-up
+    note in an ebook has no "previous note")."""
+
+    @property
+    def printed(self) -> str:
+        return self.print_html or self.html
 
     # Generated ids use "--", which heading slugs never contain, so they can't collide.
     @property

@@ -5,54 +5,58 @@ Before (two lessons of one chapter, as parsing left them)::
     lesson 15: "…a new kind ⟨cite 0: [@trotsky1935]⟩ … steel ⟨cite 1: [@trotsky1936, chap. 1]⟩"
     lesson 16: "…Bonapartism ⟨cite 0: [@trotsky1935, p. 4]⟩ … a caste ⟨footnote 0⟩"
 
-After::
+After, with a note style (Chicago)::
 
     lesson 15: note 1 "Leon Trotsky, “The Workers’ State…,” …"   (first in chapter: full form)
                note 2 "Leon Trotsky, The Revolution Betrayed …, chap. 1."
     lesson 16: note 3 "Trotsky, “Workers’ State,” 4."               (later: short form)
                note 4 the authored footnote, its own citations formatted inside it
 
-plus, for the sources appendix, every place each source is cited. Note numbers and the
-full/short distinction restart with each chapter.
+With an in-text style (author-date) the citations stay in the text, "(Trotsky 1935, 4)", and
+the notes are only the authored ones. Either way every source learns each place that cites it,
+for the sources appendix. Note numbers and positions restart with each chapter.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .citation_style import CitationStyle, Cite, Position
 from .citation_syntax import PLACEHOLDER
+from .csl import Cite, CslEngine
 from .diagnostics import Diagnostics, did_you_mean
 from .lessons import CALL, ParsedLesson
-from .model import Book, Citation, Lesson, Note, Source
+from .model import Book, Citation, CitationItem, Lesson, Note, Source
 
 
 @dataclass(frozen=True)
-class NoteCall:
+class Call:
     """What one placeholder in a lesson's text becomes."""
 
-    note: Note
     ref_id: str
-    """Id of this call's anchor (the first call of a note has ``note.call_id``)."""
-    text_before: str = ""
-    """Inline XHTML put before the call: the author's name for ``@key [p. 33]``."""
+    """Id of the call's anchor, which the sources appendix links back to."""
+    note: Note | None = None
+    """The note it calls; None for a citation an in-text style sets in the text."""
+    text: str = ""
+    """Inline XHTML set in the text: the citation itself (in-text styles), or the author's
+    name of an ``@key [p. 33]`` citation before its note call (note styles)."""
 
 
 @dataclass(frozen=True)
 class SourceUse:
-    """One place a source is cited: a note of a lesson."""
+    """One place a source is cited."""
 
     lesson: Lesson
-    note_number: int
+    label: str
+    """The note number (note styles) or the citation's number in the lesson (in-text)."""
     ref_id: str
-    """Id of the note call in the text (what the appendix links back to)."""
+    """Id of the call in the text (what the appendix links back to)."""
 
 
 @dataclass(frozen=True)
 class LessonNotes:
-    calls: Mapping[str, NoteCall]
+    calls: Mapping[str, Call]
     """By placeholder text, as it appears in the lesson's XHTML."""
     notes: tuple[Note, ...]
 
@@ -69,102 +73,139 @@ class BookNotes:
     lessons: Mapping[str, LessonNotes]
     """By lesson id."""
     bibliography: tuple[BibliographyEntry, ...]
+    note_style: bool
+    """True when citations are notes; False when they are set in the text."""
 
 
 def resolve_notes(
-    book: Book, parsed: Mapping[str, ParsedLesson], style: CitationStyle, diagnostics: Diagnostics
+    book: Book, parsed: Mapping[str, ParsedLesson], engine: CslEngine, diagnostics: Diagnostics
 ) -> BookNotes:
     """Number every note, format every citation, and list where each source is cited."""
     uses: dict[str, list[SourceUse]] = {}
     lessons: dict[str, LessonNotes] = {}
-    for chapter in book.chapters:
-        numbering = _ChapterNotes(book, style, diagnostics, uses)
-        for lesson in chapter.documents:
+    groups = [chapter.documents for chapter in book.chapters]
+    groups += [(appendix,) for appendix in book.appendices]  # each numbered on its own
+    for documents in groups:
+        engine.start_chapter()
+        numbering = _ChapterNotes(book, engine, diagnostics, uses)
+        for lesson in documents:
             lessons[lesson.id] = numbering.lesson(parsed[lesson.id])
-    for appendix in book.appendices:  # an appendix numbers its notes like a chapter of its own
-        numbering = _ChapterNotes(book, style, diagnostics, uses)
-        lessons[appendix.id] = numbering.lesson(parsed[appendix.id])
     _warn_unused(book, uses, diagnostics)
     cited = [book.sources[key] for key in uses]
     bibliography = tuple(
         BibliographyEntry(source, html, tuple(uses[source.id]))
-        for source, html in style.bibliography(cited)
+        for source, html in engine.bibliography_entries(cited)
     )
-    return BookNotes(lessons, bibliography)
+    return BookNotes(lessons, bibliography, engine.is_note_style)
 
 
 @dataclass
 class _ChapterNotes:
-    """Numbering state of one chapter: the next note number and the sources already cited."""
+    """Numbering state of one chapter: the next note number."""
 
     book: Book
-    style: CitationStyle
+    engine: CslEngine
     diagnostics: Diagnostics
     uses: dict[str, list[SourceUse]]
     number: int = 0
-    cited: set[str] = field(default_factory=set)
+    in_text: int = 0
+    """Citations set in the text so far (in-text styles), per lesson."""
+    calls: dict[str, Call] = field(default_factory=dict)
 
     def lesson(self, parsed: ParsedLesson) -> LessonNotes:
-        calls: dict[str, NoteCall] = {}
+        self.calls = {}
+        self.in_text = 0
         notes: list[Note] = []
-        footnote_notes: dict[int, Note] = {}
         for match in CALL.finditer(parsed.html):
             placeholder = match.group(0)
-            if placeholder in calls:  # the same footnote called again: same note, new anchor
+            if placeholder in self.calls:  # the same footnote called again
                 continue
             if match.group(1) is not None:
-                citation = parsed.citations[int(match.group(1))]
-                note = self._citation_note(parsed, citation)
-                if note is None:
-                    continue
-                calls[placeholder] = NoteCall(note, note.call_id, self._text_before(citation))
+                call = self._citation(parsed, parsed.citations[int(match.group(1))])
             else:
-                index = int(match.group(2))
-                note = footnote_notes.get(index) or self._footnote_note(parsed, index)
-                footnote_notes[index] = note
-                calls[placeholder] = NoteCall(note, note.call_id)
-            notes.append(note)
-        return LessonNotes(calls, tuple(notes))
+                call = self._footnote(parsed, int(match.group(2)))
+            if call is None:
+                continue
+            self.calls[placeholder] = call
+            if call.note is not None:
+                notes.append(call.note)
+        return LessonNotes(dict(self.calls), tuple(notes))
 
-    def _citation_note(self, parsed: ParsedLesson, citation: Citation) -> Note | None:
+    def _citation(self, parsed: ParsedLesson, citation: Citation) -> Call | None:
         cites = list(self._cites(citation))
         if not cites:
             return None
+        if not self.engine.is_note_style:
+            self.in_text += 1
+            ref_id = f"{parsed.prefix}--cite-{self.in_text}"
+            self._record(parsed.lesson, cites, str(self.in_text), ref_id)
+            return Call(ref_id, None, self._in_text(citation, cites))
         self.number += 1
+        formatted = self.engine.note(cites)
         note = Note(
             number=self.number,
             prefix=parsed.prefix,
-            html=self.style.note(cites),
+            html=formatted.html,
+            print_html=formatted.print_html,
             location=citation.location,
             kind="citation",
             source_ids=tuple(c.source.id for c in cites),
         )
-        self._record_uses(parsed.lesson, note)
-        return note
+        self._record(parsed.lesson, cites, str(note.number), note.call_id)
+        author = self.engine.author(cites[0].source) if citation.author_in_text else ""
+        return Call(note.call_id, note, author)
 
-    def _footnote_note(self, parsed: ParsedLesson, index: int) -> Note:
+    def _in_text(self, citation: Citation, cites: list[Cite]) -> str:
+        """An in-text style's citation: "(Trotsky 1937, 33)", or "Trotsky (1937, 33)" when the
+        sentence names the author (``@key [p. 33]``)."""
+        if not citation.author_in_text:
+            return self.engine.inline(cites)
+        quiet = [Cite(_without_author(c.item), c.source) for c in cites]
+        return f"{self.engine.author(cites[0].source)} {self.engine.inline(quiet)}"
+
+    def _footnote(self, parsed: ParsedLesson, index: int) -> Call:
         footnote = parsed.footnotes[index]
         self.number += 1
+        number = self.number
+        ref_id = f"{parsed.prefix}--ref-{number}"
         sources: list[str] = []
+        printed: list[str] = []
 
         def format_citation(match: re.Match[str]) -> str:
             citation = parsed.citations[int(match.group(1))]
             cites = list(self._cites(citation))
+            if not cites:
+                printed.append("")
+                return ""
             sources.extend(c.source.id for c in cites)
-            text = self.style.note(cites) if cites else ""
+            self._record(parsed.lesson, cites, str(number), ref_id)
+            if not self.engine.is_note_style:
+                text = self._in_text(citation, cites)
+                printed.append(text)
+                return text
+            formatted = self.engine.note(cites)
             # Inside a sentence of the author's, a citation ends where the sentence says.
-            rest = footnote.html[match.end() :]
-            if not _ends_note(rest):
-                text = text.removesuffix(".")
-            return self._text_before(citation) + text
+            ends = _ends_note(footnote.html[match.end() :])
+            html, print_html = (
+                (formatted.html, formatted.print_html)
+                if ends
+                else (formatted.html.removesuffix("."), formatted.print_html.removesuffix("."))
+            )
+            author = self.engine.author(cites[0].source) + " " if citation.author_in_text else ""
+            printed.append(author + print_html)
+            return author + html
 
         html = PLACEHOLDER.sub(format_citation, footnote.html)
-        note = Note(self.number, parsed.prefix, html, footnote.location, "authored", tuple(sources))
-        self._record_uses(parsed.lesson, note)
-        return note
+        printed_iter = iter(printed)
+        print_html = PLACEHOLDER.sub(lambda _: next(printed_iter), footnote.html)
+        if not sources:
+            self.engine.break_ibid()
+        note = Note(number, parsed.prefix, html, footnote.location, "authored", tuple(sources),
+                    print_html)
+        return Call(note.call_id, note)
 
     def _cites(self, citation: Citation) -> Iterator[Cite]:
-        """The citation's items with their sources and positions; unknown keys are errors."""
+        """The citation's items with their sources; unknown keys are errors."""
         for item in citation.items:
             source = self.book.sources.get(item.key)
             if source is None:
@@ -174,19 +215,17 @@ class _ChapterNotes:
                     "unknown-source",
                 )
                 continue
-            position: Position = "subsequent" if item.key in self.cited else "first"
-            self.cited.add(item.key)
-            yield Cite(item, source, position)
+            yield Cite(item, source)
 
-    def _text_before(self, citation: Citation) -> str:
-        if not citation.author_in_text:
-            return ""
-        source = self.book.sources.get(citation.items[0].key)
-        return self.style.author(source) if source else ""
+    def _record(self, lesson: Lesson, cites: list[Cite], label: str, ref_id: str) -> None:
+        for key in dict.fromkeys(c.source.id for c in cites):
+            places = self.uses.setdefault(key, [])
+            if not places or places[-1].ref_id != ref_id:
+                places.append(SourceUse(lesson, label, ref_id))
 
-    def _record_uses(self, lesson: Lesson, note: Note) -> None:
-        for key in dict.fromkeys(note.source_ids):
-            self.uses.setdefault(key, []).append(SourceUse(lesson, note.number, note.call_id))
+
+def _without_author(item: CitationItem) -> CitationItem:
+    return replace(item, suppress_author=True)
 
 
 def _ends_note(rest: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from itertools import groupby
@@ -27,7 +27,7 @@ from .diagnostics import Diagnostics
 from .labels import labels_for
 from .lessons import CALL, Image, ParsedLesson
 from .model import Book, Chapter, Lesson, Note
-from .notes import BookNotes, LessonNotes, SourceUse
+from .notes import BibliographyEntry, BookNotes, LessonNotes
 
 GENERATED_IDS = ("titlepage", "imprint", "contents", "sources")
 
@@ -66,6 +66,10 @@ class RenderedBook:
     toc: tuple[TocEntry, ...]
     images: tuple[Image, ...]
     labels: Mapping[str, str]
+    notes: BookNotes
+    """The notes and sources behind the rendering, for the steps one format adds."""
+    print_notes: Mapping[str, str]
+    """Note content as printed, by note id, where it differs from the shared rendering."""
 
     def document(self, kind: str) -> RenderedDocument | None:
         return next((d for d in self.documents if d.kind == kind), None)
@@ -89,7 +93,15 @@ def render_book(
     documents = tuple(renderer.documents())
     _check_unique_ids(documents, parsed, diagnostics)
     images = {image.href: image for p in parsed.values() for image in p.images}
-    return RenderedBook(book, documents, renderer.toc, tuple(images.values()), renderer.labels)
+    print_notes = {
+        note.id: note_content(note, note.print_html)
+        for lesson in notes.lessons.values()
+        for note in lesson.notes
+        if note.print_html and note.print_html != note.html
+    }
+    return RenderedBook(
+        book, documents, renderer.toc, tuple(images.values()), renderer.labels, notes, print_notes
+    )
 
 
 def _check_unique_ids(
@@ -152,7 +164,7 @@ class _Renderer:
                 "sources",
                 "sources",
                 self.labels["sources"],
-                self.render("sources.xhtml", entries=list(self._bibliography())),
+                self.sources_appendix(self.cited_in),
             )
 
     # --- parts ------------------------------------------------------------------------------
@@ -232,29 +244,30 @@ class _Renderer:
             locale = Locale("en")
         return str(format_date(value, format="long", locale=locale))
 
-    def _bibliography(self) -> Iterator[dict[str, object]]:
-        for entry in self.notes.bibliography:
-            yield {
-                "anchor": entry.source.id,
-                "html": Markup(entry.html),
-                "url": entry.source.url,
-                "cited_in": Markup(self._cited_in(entry.uses)),
-            }
+    def sources_appendix(self, cited_in: Callable[[BibliographyEntry], str]) -> str:
+        return sources_appendix(self.notes, self.labels, cited_in)
 
-    def _cited_in(self, uses: Sequence[SourceUse]) -> str:
-        """``Lesson 15, notes 1 and 4; Lesson 16, note 2`` with each number a link back."""
+    def cited_in(self, entry: BibliographyEntry) -> str:
+        """``Cited in Lesson 15: note 4; Lesson 16: notes 10, 11.`` with each number a link to
+        the note's call (note styles); with an in-text style, links lettered a, b, c to each
+        place, as a reference list's back-links are."""
         groups = []
-        for lesson, group in groupby(uses, key=lambda use: use.lesson):
-            page = escape(self.labels["page_abbr"])
-            links = [
-                f'<a class="backref" href="#{use.ref_id}" data-page-label="{page}">'
-                f"{use.note_number}</a>"
-                for use in group
-            ]
-            word = self.labels["note"] if len(links) == 1 else self.labels["notes_plural"]
+        for lesson, group in groupby(entry.uses, key=lambda use: use.lesson):
+            uses = list(group)
+            if self.notes.note_style:
+                word = self.labels["note"] if len(uses) == 1 else self.labels["notes_plural"]
+                links = ", ".join(
+                    f'<a class="backref" href="#{use.ref_id}">{use.label}</a>' for use in uses
+                )
+                places = f"{word} {links}"
+            else:
+                places = ", ".join(
+                    f'<a class="backref" href="#{use.ref_id}">{_letter(index)}</a>'
+                    for index, use in enumerate(uses)
+                )
             name = escape(self.lesson_label(lesson) or lesson.title)
-            groups.append(f"{name}, {word} {_and_list(links, self.labels['and'])}")
-        return "; ".join(groups)
+            groups.append(f"{name}: {places}")
+        return f"{escape(self.labels['cited_in'])} {'; '.join(groups)}."
 
     # --- contents ---------------------------------------------------------------------------
 
@@ -280,6 +293,24 @@ class _Renderer:
         return TocEntry(lesson.title, parsed.prefix, kind, self.lesson_label(lesson), sections)
 
 
+def sources_appendix(
+    notes: BookNotes, labels: Mapping[str, str], cited_in: Callable[[BibliographyEntry], str]
+) -> str:
+    """The sources appendix; ``cited_in`` says where each source is cited (the shared rendering
+    links to the notes; print gives page numbers)."""
+    entries = [
+        {
+            "anchor": entry.source.id,
+            "html": Markup(entry.html),
+            "url": entry.source.url,
+            "cited_in": Markup(cited_in(entry)),
+        }
+        for entry in notes.bibliography
+    ]
+    template = template_environment().get_template("sources.xhtml")
+    return template.render(labels=labels, entries=entries).strip()
+
+
 @dataclass(frozen=True)
 class _NoteView:
     id: str
@@ -295,7 +326,8 @@ _CALL_IN_CONTEXT = re.compile(rf"(\s*)({CALL.pattern})([.,;:!?]*)")
 
 
 def replace_calls(html: str, notes: LessonNotes) -> str:
-    """Each note-call placeholder becomes a linked note number.
+    """Each note-call placeholder becomes a linked note number, or, with an in-text style, the
+    citation itself.
 
     As pandoc does for note styles, a citation's note number goes after the punctuation that
     follows it, and the space before it goes: ``text [@key].`` reads "text.¹". A note called a
@@ -312,34 +344,43 @@ def replace_calls(html: str, notes: LessonNotes) -> str:
         ref_id = resolved.ref_id
         if counts[placeholder] > 1:
             ref_id += f"-{counts[placeholder]}"
+        if resolved.note is None:
+            return f'{space}<span class="citation" id="{ref_id}">{resolved.text}</span>' \
+                   f"{punctuation}"
         link = (
             f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
             f'href="#{resolved.note.id}"><sup>{resolved.note.number}</sup></a>'
         )
-        if resolved.text_before or resolved.note.kind == "authored":
-            return f"{space}{resolved.text_before}{link}{punctuation}"
+        if resolved.text or resolved.note.kind == "authored":
+            return f"{space}{resolved.text}{link}{punctuation}"
         return f"{punctuation}{link}"
 
     return _CALL_IN_CONTEXT.sub(call, html)
 
 
+def _letter(index: int) -> str:
+    """a, b, …, z, aa, ab, …: the back-links of a reference list."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
+
+
 _BLOCK_START = re.compile(r"^\s*<(p|ul|ol|blockquote|div|table|pre|dl|h[1-6])[\s>]")
 
 
-def note_content(note: Note) -> str:
-    """The note's text with its number linking back to the call, as paragraphs."""
+def note_content(note: Note, html: str | None = None) -> str:
+    """The note's text (``html``, default: the shared one) with its number linking back to the
+    call, as paragraphs."""
+    html = note.html if html is None else html
     backlink = (
         f'<a class="note-backlink" href="#{note.call_id}" role="doc-backlink">{note.number}.</a> '
     )
-    match = _BLOCK_START.match(note.html)
+    match = _BLOCK_START.match(html)
     if match is None:
-        return f"<p>{backlink}{note.html}</p>"
+        return f"<p>{backlink}{html}</p>"
     if match.group(1) == "p":
-        return re.sub(r"^\s*<p([^>]*)>", lambda m: f"<p{m.group(1)}>{backlink}", note.html, count=1)
-    return f"<p>{backlink}</p>{note.html}"
-
-
-def _and_list(items: Sequence[str], conjunction: str) -> str:
-    if len(items) <= 2:
-        return f" {conjunction} ".join(items)
-    return ", ".join(items[:-1]) + f" {conjunction} " + items[-1]
+        return re.sub(r"^\s*<p([^>]*)>", lambda m: f"<p{m.group(1)}>{backlink}", html, count=1)
+    return f"<p>{backlink}</p>{html}"

@@ -263,7 +263,7 @@ BOOK = Schema(
         Key("subjects", text_list, "list of keywords"),
         Key("cover", path, "a cover image; generated when absent"),
         Key("sources", path, "the sources file"),
-        Key("citation_style", text, "a CSL style name or .csl file"),
+        Key("citation_style", path, "a CSL style name or .csl file"),
         Key("chapters", chapters, "the reading order", required=True),
         Key("appendices", path_list, "Markdown files after the lessons"),
     ),

