@@ -22,7 +22,7 @@ def test_plain_citation_is_replaced_by_a_placeholder_with_its_position() -> None
     assert citation.raw == "[@trotsky1936]"
     assert (citation.location.line, citation.location.column) == (11, 11)
     (item,) = citation.items
-    assert (item.key, item.location.line, item.location.column) == ("trotsky1936", 11, 13)
+    assert (item.key, item.location.line, item.location.column) == ("trotsky1936", 11, 12)
     assert item.locator is None and item.prefix == "" and not item.suppress_author
 
 
@@ -41,6 +41,9 @@ def test_plain_citation_is_replaced_by_a_placeholder_with_its_position() -> None
         ("[@a, 12]", "page", "12", ""),
         ("[@a, 33, 35–37, emphasis mine]", "page", "33, 35–37", ", emphasis mine"),
         ("[@a, {pp. iv, vi–xi}]", "page", "iv, vi–xi", ""),
+        ("[@a, art. 5]", "article-locator", "5", ""),
+        ("[@a, tbls. 2–3]", "table", "2–3", ""),
+        ("[@a, figs. 4, 6]", "figure", "4, 6", ""),
     ],
 )
 def test_locators(written: str, label: str, value: str, suffix: str) -> None:
@@ -71,7 +74,7 @@ def test_several_sources_with_prefixes() -> None:
         "hadden1999",
         Locator("page", "12"),
     )
-    assert second.location.column == 35
+    assert second.location.column == 34  # the "@"
 
 
 def test_suppressed_author_and_in_text_forms() -> None:

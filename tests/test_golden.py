@@ -46,7 +46,7 @@ def notes_text() -> str:
         lines.append("")
     lines.append("# Sources")
     for entry in notes.bibliography:
-        uses = ", ".join(f"{u.lesson.number}:{u.note_number}" for u in entry.uses)
+        uses = ", ".join(f"{u.lesson.number}:{u.label}" for u in entry.uses)
         lines.append(f"{re.sub(r'<[^>]+>', '', entry.html)} [{uses}]")
     return "\n".join(lines) + "\n"
 

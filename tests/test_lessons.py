@@ -110,3 +110,10 @@ def test_scripts_and_handlers_are_removed(make_book) -> None:
     html = parsed["one"].html
     for bad in ("script", "onclick", "javascript", "iframe"):
         assert bad not in html
+
+
+def test_backslash_escapes_an_at_sign(make_book) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\nWrite to \\@marx1867 or me@example.org.\n"})
+    parsed, diagnostics = parse(folder)
+    assert "Write to @marx1867 or me@example.org." in parsed["one"].html
+    assert parsed["one"].citations == ()

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import citation_engine
+from coursebook.build import build, citation_engine
 from coursebook.diagnostics import BookError, Diagnostics
 from coursebook.lessons import parse_book
 from coursebook.loader import load
 from coursebook.notes import BookNotes, resolve_notes
 from coursebook.render import render_book
+
+from .conftest import epubcheck, output
 
 SOURCES = """\
 - id: trotsky1936
@@ -81,10 +83,12 @@ def test_one_numbering_per_chapter_across_lessons_and_authored_notes(book) -> No
 
 
 def test_full_form_first_in_each_chapter_then_short(book) -> None:
+    """Chicago notes as pandoc's citeproc sets them for the same data (pandoc wraps a citation
+    inside an authored note in parentheses; coursebook sets it as part of the sentence)."""
     notes, _ = resolve(book)
     assert texts(notes, "a") == [
         "1. Leon Trotsky, The Revolution Betrayed: What Is the Soviet Union and Where Is It "
-        "Going? (Garden City, NY: Doubleday, Doran, 1937), chap. 9.",
+        "Going? (Doubleday, Doran, 1937), chap. 9.",
         "2. An aside, citing Peter Hadden, The Struggle for Socialism Today (Socialist Party, "
         "1999), 12.",
     ]
@@ -128,10 +132,10 @@ def test_unknown_source_is_an_error_with_line_column_and_suggestion(make_book) -
     resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     errors = [str(e) for e in diagnostics.errors]
     assert errors[0].endswith(
-        "lessons/a.md:4:8: error: unknown source 'trotsky1935' (did you mean 'trotsky1936'?) "
+        "lessons/a.md:4:7: error: unknown source 'trotsky1935' (did you mean 'trotsky1936'?) "
         "[unknown-source]"
     )
-    assert errors[1].endswith("lessons/b.md:5:19: error: unknown source 'nosuch' [unknown-source]")
+    assert errors[1].endswith("lessons/b.md:5:18: error: unknown source 'nosuch' [unknown-source]")
     with pytest.raises(BookError):
         diagnostics.check()
 
@@ -164,6 +168,8 @@ def test_in_text_citation_keeps_the_author_in_the_sentence(make_book) -> None:
     rendered = render_book(loaded, parsed, notes, diagnostics)
     lesson_a = next(d for d in rendered.documents if d.id == "a")
     assert re.search(r"As Trotsky<a class=\"noteref\"[^>]*><sup>1</sup></a> argued", lesson_a.html)
+    # The note doesn't name the author again (as pandoc does it).
+    assert texts(notes, "a")[0].startswith("1. The Revolution Betrayed")
     assert texts(notes, "a")[0].endswith("1937), 33.")
 
 
@@ -180,3 +186,43 @@ def test_citation_in_code_stays_text(make_book) -> None:
     assert "<code>[@marx1867] in code\n</code>" in parsed["one"].html
     notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     assert notes.lessons["one"].notes == ()
+
+
+def test_in_text_style_sets_citations_in_the_text(make_book, tmp_path: Path) -> None:
+    """With an author-date style, citations read as pandoc sets them and only authored notes
+    remain notes."""
+    folder = make_book({
+        "book.yaml": "title: Author-date\nlanguage: en-US\ncitation_style: chicago-author-date\n"
+                     "chapters: [lessons/a.md]\n",
+        "sources.yaml": SOURCES,
+        "lessons/a.md": "# A\n\nFirst [@trotsky1936, chap. 9]. Then a remark[^r].\n\n"
+                        "[^r]: An aside, citing [@hadden1999, 12].\n\n"
+                        "Again [see @trotsky1936, p. 5; @hadden1999].\n\n"
+                        "As @trotsky1936 [p. 33] argued.\n",
+    })
+    diagnostics = Diagnostics()
+    loaded = load(folder, diagnostics)
+    parsed = parse_book(loaded, diagnostics)
+    notes = resolve_notes(loaded, parsed, citation_engine(loaded, diagnostics), diagnostics)
+    assert not notes.note_style
+    assert texts(notes, "a") == ["1. An aside, citing (Hadden 1999, 12)."]
+    rendered = render_book(loaded, parsed, notes, diagnostics)
+    lesson = next(d for d in rendered.documents if d.id == "a")
+    text = re.sub(r"<[^>]+>", "", lesson.html)
+    assert "First (Trotsky 1937, chap. 9). Then a remark1." in text
+    assert "Again (see Trotsky 1937, 5; Hadden 1999)." in text
+    assert "As Trotsky (1937, 33) argued." in text
+    assert [plain_entry.html for plain_entry in notes.bibliography] == [
+        "Hadden, Peter. 1999. <i>The Struggle for Socialism Today</i>. Socialist Party.",
+        "Trotsky, Leon. 1937. <i>The Revolution Betrayed: What Is the Soviet Union and Where "
+        "Is It Going?</i> Doubleday, Doran.",
+    ]
+    # The appendix links back to each place, lettered as a reference list's back-links are.
+    sources = next(d for d in rendered.documents if d.id == "sources")
+    trotsky = sources.html.split('id="sources-trotsky1936"')[1].split("</li>")[0]
+    assert "Cited in A: a, b, c." in re.sub(r"<[^>]+>", "", trotsky)
+    assert re.findall(r'href="#(a--cite-\d+)"[^>]*>(\w+)</a>', trotsky) == [
+        ("a--cite-1", "a"), ("a--cite-2", "b"), ("a--cite-3", "c"),
+    ]
+    path = output(build(folder, tmp_path / "out", ("epub",)), "epub")
+    assert epubcheck(path) == []

@@ -4,6 +4,7 @@ metadata."""
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
 import pypdf
@@ -137,10 +138,14 @@ def test_sources_appendix_gives_the_page_of_each_citing_note(reader: pypdf.PdfRe
     texts = page_texts(reader)
     sources = texts[-1]
     assert sources.startswith("Sources")
-    match = re.search(r"Cited in Lesson 15, note 4 \(p\. (\d+)\)", sources)
+    # Each source lists the pages of the notes citing it, each page once.
+    revbet = sources.split("Revolution Betrayed")[1]
+    match = re.search(r"Cited on pp\. (\d+), (\d+)\.", revbet)
     assert match is not None
-    page = int(match.group(1)) - 1
-    assert "4. Leon Trotsky, The Revolution Betrayed" in texts[page]
+    first, second = (int(n) - 1 for n in match.groups())
+    assert re.search(r"\b4\. Leon Trotsky, The Revolution Betrayed", texts[first])
+    assert re.search(r"\b10\. Trotsky, (The )?Revolution Betrayed", texts[second])
+    assert re.search(r"\b11\. Trotsky, (The )?Revolution Betrayed", texts[second])
     assert "https://www.marxists.org/archive/trotsky/1936/revbet/" in sources
 
 
@@ -168,3 +173,24 @@ def test_features_book_pdf(tmp_path: Path) -> None:
     # The image is in the PDF (WeasyPrint shares one resource dictionary among pages).
     images = {img.name for page in reader.pages for img in page.images}
     assert len(images) == 1
+
+
+def test_ibid_only_in_print_and_only_when_the_style_asks(make_book, tmp_path: Path) -> None:
+    lesson = "# One\n\nA [@marx1867, p. 3]. B [@marx1867, p. 4]. C [@marx1867, p. 4].\n"
+    for style, expect_ibid in (("chicago-notes-bibliography-subsequent-ibid", True),
+                               ("chicago-notes-bibliography", False)):
+        folder = make_book(
+            {"book.yaml": f"title: Repeated citations\nlanguage: en-US\ncitation_style: {style}\n"
+                          "chapters: [one.md]\n", "one.md": lesson},
+            name=style,
+        )
+        result = build(folder, tmp_path / "out" / style)
+        epub_text = "".join(
+            zipfile.ZipFile(output(result, "epub")).read(name).decode()
+            for name in zipfile.ZipFile(output(result, "epub")).namelist()
+            if name.endswith(".xhtml")
+        )
+        assert "Ibid" not in epub_text  # a pop-up note has no "previous note"
+        printed = " ".join(page_texts(pypdf.PdfReader(output(result, "pdf"))))
+        assert ("2. Ibid., 4." in printed) is expect_ibid, printed
+        assert "1. Karl Marx, Capital" in printed

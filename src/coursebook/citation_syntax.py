@@ -53,6 +53,19 @@ _LABELS = {
     "sub verbo": ("s.v.", "s.vv.", "sub verbo", "sub verbis"),
     "verse": ("v.", "vv.", "verse", "verses"),
     "volume": ("vol.", "vols.", "volume", "volumes"),
+    # CSL 1.0.2's further locators.
+    "act": ("act", "acts"),
+    "appendix": ("app.", "apps.", "appendix", "appendices"),
+    "article-locator": ("art.", "arts.", "article", "articles"),
+    "canon": ("c.", "cc.", "canon", "canons"),
+    "elocation": ("loc.", "locs.", "location", "locations"),
+    "equation": ("eq.", "eqs.", "equation", "equations"),
+    "rule": ("r.", "rr.", "rule", "rules"),
+    "scene": ("sc.", "scs.", "scene", "scenes"),
+    "supplement": ("supp.", "supps.", "supplement", "supplements"),
+    "table": ("tbl.", "tbls.", "table", "tables"),
+    "timestamp": ("timestamp", "timestamps"),
+    "title-locator": ("tit.", "tits.", "title", "titles"),
 }
 _TERM_TO_LABEL = {term: label for label, terms in _LABELS.items() for term in terms}
 _TERM = re.compile(
@@ -126,12 +139,12 @@ def _parse_bracketed(match: re.Match[str], positions: _Positions) -> Citation | 
         if item is None:
             return None  # not every part names a source: ordinary bracketed text
         key = item.group("bkey") or item.group("key")
-        key_offset = offset + item.start("minus") + len(item.group("minus")) + 1
+        at_offset = offset + item.start("minus") + len(item.group("minus"))  # the "@"
         locator, suffix = _locator_and_suffix(item.group("rest"))
         items.append(
             CitationItem(
                 key=key,
-                location=positions.location(key_offset),
+                location=positions.location(at_offset),
                 locator=locator,
                 prefix=item.group("prefix").strip(),
                 suffix=suffix,
@@ -146,7 +159,7 @@ def _parse_in_text(match: re.Match[str], positions: _Positions) -> Citation:
     key = match.group("bkey") or match.group("key")
     locator, suffix = _locator_and_suffix(match.group("locator") or "")
     item = CitationItem(
-        key=key, location=positions.location(match.start() + 1), locator=locator, suffix=suffix
+        key=key, location=positions.location(match.start()), locator=locator, suffix=suffix
     )
     return Citation((item,), positions.location(match.start()), match.group(0), author_in_text=True)
 

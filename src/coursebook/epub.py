@@ -46,6 +46,7 @@ _MATTER = {
     "lesson": "bodymatter",
     "appendix": "backmatter",
     "sources": "backmatter",
+    "chapter-sources": "bodymatter",
 }
 
 

@@ -145,6 +145,8 @@ class _MarkdownParser:
             },
             output_format="xhtml",
         )
+        # "\@" writes a literal "@" where it would otherwise start a citation (as in pandoc).
+        self.md.ESCAPED_CHARS.append("@")
 
     def markdown(self, text: str) -> str:
         self.md.reset()

@@ -105,6 +105,7 @@ class _BookReader:
             citation_style=self._citation_style(),
             settings=settings,
             sources_path=sources_path,
+            sources_per_chapter=self._sources_spec().per_chapter,
         )
         self._check_unique_ids(book)
         return book
@@ -169,8 +170,12 @@ class _BookReader:
             return None
         return read_lesson(path, text, kind, self.diagnostics)
 
+    def _sources_spec(self) -> schema.SourcesSpec:
+        spec = self.values.get("sources")
+        return spec if isinstance(spec, schema.SourcesSpec) else schema.SourcesSpec()
+
     def _sources(self) -> tuple[Path | None, dict[str, Source]]:
-        node = self.values.get("sources")
+        node = self._sources_spec().file
         path = self._resolve(node, "sources file") if node else find_sources_file(self.root)
         if path is None:
             return None, {}

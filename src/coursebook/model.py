@@ -126,6 +126,8 @@ class Book:
     settings: Mapping[str, Location] = field(default_factory=dict)
     """Where each key of book.yaml was written, for messages about its value."""
     sources_path: Path | None = None
+    sources_per_chapter: bool = False
+    """Besides the appendix, each chapter ends with the list of its own sources."""
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

@@ -75,6 +75,10 @@ class BookNotes:
     bibliography: tuple[BibliographyEntry, ...]
     note_style: bool
     """True when citations are notes; False when they are set in the text."""
+    chapter_bibliographies: Mapping[int, tuple[BibliographyEntry, ...]] = field(
+        default_factory=dict
+    )
+    """Each chapter's own sources, by chapter number (when the book lists them per chapter)."""
 
 
 def resolve_notes(
@@ -91,12 +95,29 @@ def resolve_notes(
         for lesson in documents:
             lessons[lesson.id] = numbering.lesson(parsed[lesson.id])
     _warn_unused(book, uses, diagnostics)
+    bibliography = _bibliography(book, engine, uses)
+    per_chapter = {}
+    if book.sources_per_chapter:
+        for chapter in book.chapters:
+            own = {lesson.id for lesson in chapter.documents}
+            chapter_uses = {
+                key: [use for use in places if use.lesson.id in own]
+                for key, places in uses.items()
+            }
+            per_chapter[chapter.number] = _bibliography(
+                book, engine, {key: places for key, places in chapter_uses.items() if places}
+            )
+    return BookNotes(lessons, bibliography, engine.is_note_style, per_chapter)
+
+
+def _bibliography(
+    book: Book, engine: CslEngine, uses: Mapping[str, list[SourceUse]]
+) -> tuple[BibliographyEntry, ...]:
     cited = [book.sources[key] for key in uses]
-    bibliography = tuple(
+    return tuple(
         BibliographyEntry(source, html, tuple(uses[source.id]))
         for source, html in engine.bibliography_entries(cited)
     )
-    return BookNotes(lessons, bibliography, engine.is_note_style)
 
 
 @dataclass
@@ -141,6 +162,8 @@ class _ChapterNotes:
             self._record(parsed.lesson, cites, str(self.in_text), ref_id)
             return Call(ref_id, None, self._in_text(citation, cites))
         self.number += 1
+        if citation.author_in_text:  # the sentence names the author; the note needn't
+            cites = [Cite(_without_author(cites[0].item), cites[0].source), *cites[1:]]
         formatted = self.engine.note(cites)
         note = Note(
             number=self.number,

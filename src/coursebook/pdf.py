@@ -14,9 +14,11 @@ Print-specific steps, each named for what it does:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from html import escape
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from lxml import html as lxml_html
@@ -27,7 +29,8 @@ from .builddate import BuildDates
 from .diagnostics import Diagnostics, Location
 from .labels import direction
 from .output import OutputError, write_atomically
-from .render import RenderedBook, RenderedDocument, template_environment
+from .notes import BibliographyEntry
+from .render import RenderedBook, RenderedDocument, sources_appendix, template_environment
 from .resources import styles_dir, stylesheet
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
@@ -71,31 +74,101 @@ def write_pdf(
     rendered: RenderedBook, target: Path, dates: BuildDates, diagnostics: Diagnostics
 ) -> int:
     """Lay the book out and write it to ``target`` (atomically); returns the page count."""
-    import weasyprint  # slow to import: only when a PDF is asked for
-    from weasyprint.text.fonts import FontConfiguration
-
-    from .fetcher import BookFetcher, RefusedResource
-
-    html = print_html(rendered, dates)
-    fetcher = BookFetcher([rendered.book.root, styles_dir()])
-    fonts = FontConfiguration()
-    styles = [
-        weasyprint.CSS(filename=str(stylesheet(name)), url_fetcher=fetcher, font_config=fonts)
-        for name in ("base.css", "print.css")
-    ]
-    with _WeasyPrintLog(rendered.book.manifest, diagnostics):
-        try:
-            document = weasyprint.HTML(
-                string=html, base_url=rendered.book.root.as_uri() + "/", url_fetcher=fetcher
-            ).render(stylesheets=styles, font_config=fonts)
-        except RefusedResource as refused:
-            raise OutputError(str(refused)) from None
+    layout = _Layout(rendered, diagnostics)
+    document = layout.render(print_html(rendered, dates))
+    if rendered.notes.bibliography:
+        document = _with_sources_by_page(document, rendered, dates, layout)
+    with layout.logging():
         write_atomically(target, lambda stream: document.write_pdf(stream))
     return len(document.pages)
 
 
-def print_html(rendered: RenderedBook, dates: BuildDates) -> str:
-    """The whole book as one HTML document, notes at their calls."""
+class _Layout:
+    """WeasyPrint with our stylesheets, fonts and fetcher, shared by every pass."""
+
+    def __init__(self, rendered: RenderedBook, diagnostics: Diagnostics) -> None:
+        import weasyprint  # slow to import: only when a PDF is asked for
+        from weasyprint.text.fonts import FontConfiguration
+
+        from .fetcher import BookFetcher
+
+        self.weasyprint = weasyprint
+        self.root = rendered.book.root
+        self.manifest = rendered.book.manifest
+        self.diagnostics = diagnostics
+        self.fetcher = BookFetcher([self.root, styles_dir()])
+        self.fonts = FontConfiguration()
+        self.styles = [
+            weasyprint.CSS(filename=str(stylesheet(name)), url_fetcher=self.fetcher,
+                           font_config=self.fonts)
+            for name in ("base.css", "print.css")
+        ]
+
+    def logging(self) -> _WeasyPrintLog:
+        return _WeasyPrintLog(self.manifest, self.diagnostics)
+
+    def render(self, html: str, extra_css: str = "") -> Any:
+        from .fetcher import RefusedResource
+
+        styles = list(self.styles)
+        if extra_css:
+            styles.append(self.weasyprint.CSS(string=extra_css, font_config=self.fonts))
+        with self.logging():
+            try:
+                return self.weasyprint.HTML(
+                    string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
+                ).render(stylesheets=styles, font_config=self.fonts)
+            except RefusedResource as refused:
+                raise OutputError(str(refused)) from None
+
+
+def _with_sources_by_page(
+    document: Any, rendered: RenderedBook, dates: BuildDates, layout: _Layout
+) -> Any:
+    """The sources appendix again, now that the pages of the notes are known.
+
+    The first layout's appendix can only say, note by note, on which page each is
+    (``target-counter``); the one a reader wants lists each page once: "Cited on pp. 6, 9."
+    Only the appendix is laid out again (it is the book's last part, so nothing before it
+    moves), and its pages replace the first ones, which WeasyPrint's ``Document.copy`` joins
+    with links, outline and fonts intact.
+    """
+    pages = {anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors}
+    start = pages["sources"]
+
+    def cited_on(entry: BibliographyEntry) -> str:
+        return _cited_on(entry, pages, rendered.labels)
+
+    appendix = sources_appendix(rendered.notes, rendered.labels, cited_on)
+    html = print_html(
+        rendered, dates, parts=[_Part("backmatter", (Markup(appendix),))], running_strings=True
+    )
+    back = layout.render(html, extra_css=f"@page :first {{ counter-reset: page {start + 1} }}")
+    return document.copy(document.pages[:start] + back.pages)
+
+
+def _cited_on(entry: BibliographyEntry, pages: dict[str, int], labels: Mapping[str, str]) -> str:
+    """``Cited on pp. 6, 9.``: each page once, linked to the first citation on it."""
+    first_on_page: dict[int, str] = {}
+    for use in entry.uses:
+        page = pages.get(use.ref_id)
+        if page is not None:
+            first_on_page.setdefault(page, use.ref_id)
+    folios = sorted(first_on_page)
+    word = labels["page_abbr"] if len(folios) == 1 else labels["pages_abbr"]
+    links = ", ".join(
+        f'<a class="pageref" href="#{first_on_page[page]}">{page + 1}</a>' for page in folios
+    )
+    return f"{escape(labels['cited_on'])} {escape(word)} {links}."
+
+
+def print_html(
+    rendered: RenderedBook,
+    dates: BuildDates,
+    parts: list[_Part] | None = None,
+    running_strings: bool = False,
+) -> str:
+    """The whole book (or the ``parts`` given) as one HTML document, notes at their calls."""
     meta = rendered.book.meta
     return (
         template_environment()
@@ -106,18 +179,24 @@ def print_html(rendered: RenderedBook, dates: BuildDates) -> str:
             version=__version__,
             created=dates.created.date().isoformat(),
             modified=dates.modified.date().isoformat(),
-            parts=list(_parts(rendered.documents)),
+            parts=parts if parts is not None else list(_parts(rendered)),
+            running_strings=running_strings,
         )
     )
 
 
-def _parts(documents: Sequence[RenderedDocument]) -> Iterator[_Part]:
+def _parts(rendered: RenderedBook) -> Iterator[_Part]:
     """Front matter, one part per chapter, one per appendix, and the back matter."""
+    documents = rendered.documents
+
+    def _printed(document: RenderedDocument) -> Markup:
+        return printed(document, rendered.print_notes)
+
     front = [d for d in documents if d.kind in ("titlepage", "imprint", "contents")]
     yield _Part("frontmatter", tuple(_printed(d) for d in front))
     chapters: dict[int, list[RenderedDocument]] = {}
     for document in documents:
-        if document.kind in ("chapter", "lesson") and document.chapter is not None:
+        if document.kind in ("chapter", "lesson", "chapter-sources") and document.chapter:
             chapters.setdefault(document.chapter, []).append(document)
     for number in sorted(chapters):
         group = chapters[number]
@@ -131,11 +210,28 @@ def _parts(documents: Sequence[RenderedDocument]) -> Iterator[_Part]:
         yield _Part("backmatter", tuple(_printed(d) for d in back))
 
 
-def _printed(document: RenderedDocument) -> Markup:
-    """A part of the book in its print form: notes moved to their calls."""
+def printed(document: RenderedDocument, print_notes: Mapping[str, str]) -> Markup:
+    """A part of the book in its print form: notes as printed, moved to their calls."""
     tree = lxml_html.fragment_fromstring(document.html, create_parent="div")
+    use_print_notes(tree, print_notes)
     notes_to_calls(tree)
     return Markup("".join(lxml_html.tostring(child, encoding="unicode") for child in tree))
+
+
+def use_print_notes(tree: etree._Element, print_notes: Mapping[str, str]) -> None:
+    """Notes whose printed text differs ("Ibid.", which a pop-up note can't say) get it."""
+    for aside in tree.iterfind(".//aside[@class='note']"):
+        text = print_notes.get(aside.get("id", ""))
+        if text is None:
+            continue
+        for child in list(aside):
+            aside.remove(child)
+        aside.text = None
+        for child in lxml_html.fragments_fromstring(text):
+            if isinstance(child, str):
+                aside.text = (aside.text or "") + child
+            else:
+                aside.append(child)
 
 
 def notes_to_calls(tree: etree._Element) -> None:

@@ -157,6 +157,8 @@ class _Renderer:
                 yield self._chapter_opener(chapter)
             for lesson in chapter.lessons:
                 yield self._lesson(lesson, chapter)
+            if chapter.number in self.notes.chapter_bibliographies:
+                yield self._chapter_sources(chapter)
         for appendix in self.book.appendices:
             yield self._lesson(appendix, None)
         if self.notes.bibliography:
@@ -181,6 +183,16 @@ class _Renderer:
         return RenderedDocument(
             chapter_id(chapter), "chapter", chapter.heading, html, chapter.number
         )
+
+    def _chapter_sources(self, chapter: Chapter) -> RenderedDocument:
+        """The sources of one chapter, listed at its end."""
+        html = sources_appendix(
+            self.notes, self.labels, self.cited_in,
+            entries_of=self.notes.chapter_bibliographies[chapter.number],
+            id=chapter_sources_id(chapter), level=1 if chapter.is_single_lesson else 2,
+        )
+        return RenderedDocument(chapter_sources_id(chapter), "chapter-sources",
+                                self.labels["sources"], html, chapter.number)
 
     def _lesson(self, lesson: Lesson, chapter: Chapter | None) -> RenderedDocument:
         parsed = self.parsed[lesson.id]
@@ -254,15 +266,20 @@ class _Renderer:
         groups = []
         for lesson, group in groupby(entry.uses, key=lambda use: use.lesson):
             uses = list(group)
+            # data-page-label: print adds the page of each place ("p. 9") after the link.
+            page = escape(self.labels["page_abbr"])
             if self.notes.note_style:
                 word = self.labels["note"] if len(uses) == 1 else self.labels["notes_plural"]
                 links = ", ".join(
-                    f'<a class="backref" href="#{use.ref_id}">{use.label}</a>' for use in uses
+                    f'<a class="backref" href="#{use.ref_id}" data-page-label="{page}">'
+                    f"{use.label}</a>"
+                    for use in uses
                 )
                 places = f"{word} {links}"
             else:
                 places = ", ".join(
-                    f'<a class="backref" href="#{use.ref_id}">{_letter(index)}</a>'
+                    f'<a class="backref" href="#{use.ref_id}" data-page-label="{page}">'
+                    f"{_letter(index)}</a>"
                     for index, use in enumerate(uses)
                 )
             name = escape(self.lesson_label(lesson) or lesson.title)
@@ -274,6 +291,14 @@ class _Renderer:
     def _toc(self) -> Iterator[TocEntry]:
         for chapter in self.book.chapters:
             lessons = tuple(self._toc_lesson(lesson, "lesson") for lesson in chapter.lessons)
+            if chapter.number in self.notes.chapter_bibliographies:
+                own = TocEntry(self.labels["sources"], chapter_sources_id(chapter), "sources")
+                if chapter.is_single_lesson:
+                    only = lessons[0]
+                    lessons = (TocEntry(only.title, only.target, only.kind, only.label,
+                                        (*only.children, own)),)
+                else:
+                    lessons = (*lessons, own)
             if chapter.is_single_lesson:
                 yield lessons[0]
             else:
@@ -294,21 +319,41 @@ class _Renderer:
 
 
 def sources_appendix(
-    notes: BookNotes, labels: Mapping[str, str], cited_in: Callable[[BibliographyEntry], str]
+    notes: BookNotes,
+    labels: Mapping[str, str],
+    cited_in: Callable[[BibliographyEntry], str],
+    entries_of: Sequence[BibliographyEntry] | None = None,
+    id: str = "sources",
+    level: int = 1,
 ) -> str:
-    """The sources appendix; ``cited_in`` says where each source is cited (the shared rendering
-    links to the notes; print gives page numbers)."""
+    """A list of sources: the appendix, or (``entries_of`` given) a chapter's own list.
+    ``cited_in`` says where each source is cited (the shared rendering links to the notes;
+    print gives page numbers)."""
     entries = [
         {
             "anchor": entry.source.id,
-            "html": Markup(entry.html),
+            "html": Markup(linked_urls(entry.html)),
             "url": entry.source.url,
+            "url_in_entry": bool(entry.source.url) and escape(entry.source.url or "") in entry.html,
             "cited_in": Markup(cited_in(entry)),
         }
-        for entry in notes.bibliography
+        for entry in (notes.bibliography if entries_of is None else entries_of)
     ]
+    classes = "sources" if entries_of is None else "sources chapter-sources"
     template = template_environment().get_template("sources.xhtml")
-    return template.render(labels=labels, entries=entries).strip()
+    return template.render(
+        labels=labels, entries=entries, id=id, level=level, classes=classes
+    ).strip()
+
+
+_URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<>\"]+[^\s<>\".,;:)]")
+
+
+def linked_urls(html: str) -> str:
+    """Addresses a style prints as text become links (outside existing links and tags)."""
+    if "<a " in html:
+        return html
+    return _URL.sub(lambda m: f'<a class="url" href="{m.group(0)}">{m.group(0)}</a>', html)
 
 
 @dataclass(frozen=True)
@@ -319,6 +364,10 @@ class _NoteView:
 
 def chapter_id(chapter: Chapter) -> str:
     return f"chapter-{chapter.number}"
+
+
+def chapter_sources_id(chapter: Chapter) -> str:
+    return f"chapter-{chapter.number}-sources"
 
 
 # A citation call with the space before it and the punctuation after it (see replace_calls).

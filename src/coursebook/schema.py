@@ -245,6 +245,48 @@ CHAPTER = Schema(
 )
 
 
+@dataclass(frozen=True)
+class SourcesSpec:
+    """Where the sources are and how they are listed."""
+
+    file: Node | None = None
+    """The sources file as written; None for the default file."""
+    per_chapter: bool = False
+    """Also list each chapter's sources at its end (besides the appendix)."""
+
+
+SOURCE_LISTS = ("appendix", "per-chapter")
+
+
+def sources_setting(node: Node, diagnostics: Diagnostics) -> SourcesSpec:
+    """``sources: sources.bib`` (a file), ``sources: per-chapter`` (per-chapter lists from the
+    default file), or ``{file: sources.bib, lists: per-chapter}``."""
+    if isinstance(node.value, str):
+        if node.value.strip() == "per-chapter":
+            return SourcesSpec(None, True)
+        return SourcesSpec(path(node))
+    values = SOURCES.validate(node, diagnostics)
+    if values is None:
+        raise Invalid("expected a file name, 'per-chapter', or a mapping with 'file' and 'lists'")
+    return SourcesSpec(values.get("file"), values.get("lists") == "per-chapter")
+
+
+def source_lists(node: Node, diagnostics: Diagnostics | None = None) -> str:
+    value = text(node)
+    if value not in SOURCE_LISTS:
+        raise Invalid(f"expected one of {', '.join(SOURCE_LISTS)}, found '{value}'")
+    return value
+
+
+SOURCES = Schema(
+    "sources",
+    (
+        Key("file", path, "the sources file"),
+        Key("lists", source_lists, "appendix (the default) or per-chapter"),
+    ),
+)
+
+
 BOOK = Schema(
     "book.yaml",
     (
@@ -262,7 +304,7 @@ BOOK = Schema(
         Key("edition", name_or_number, "the edition"),
         Key("subjects", text_list, "list of keywords"),
         Key("cover", path, "a cover image; generated when absent"),
-        Key("sources", path, "the sources file"),
+        Key("sources", sources_setting, "the sources file, and per-chapter lists"),
         Key("citation_style", path, "a CSL style name or .csl file"),
         Key("chapters", chapters, "the reading order", required=True),
         Key("appendices", path_list, "Markdown files after the lessons"),

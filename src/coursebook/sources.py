@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from .bibtex import bibtex_entries
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .model import Source
 from .yamlio import Node, load_yaml
 
-SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json")
+SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib")
 
 # CSL 1.0.2 item types and variables (https://docs.citationstyles.org/en/stable/specification.html).
 CSL_TYPES = frozenset(
@@ -193,10 +194,12 @@ def read_sources(path: Path, diagnostics: Diagnostics) -> dict[str, Source]:
         entries = _json_entries(text, path, diagnostics)
     elif path.suffix.lower() in (".yaml", ".yml"):
         entries = _yaml_entries(text, path, diagnostics)
+    elif path.suffix.lower() == ".bib":
+        entries = [_as_node(data, at) for data, at in bibtex_entries(text, path, diagnostics)]
     else:
         diagnostics.error(
             Location(path),
-            "sources must be a .yaml or .json file (CSL-YAML or CSL-JSON)",
+            "sources must be a .yaml, .json or .bib file (CSL-YAML, CSL-JSON or BibTeX)",
             "sources-format",
         )
         return {}
