@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from .builddate import build_dates
+from .builddate import BuildDates, build_dates
+from .cache import Cache
 from .csl import CslEngine, StyleError, find_style
 from .diagnostics import BookError, Diagnostics, Location
 from .epub import write_epub
@@ -17,7 +18,11 @@ from .model import Book
 from .naming import slugify
 from .notes import resolve_notes
 from .output import OutputError, check_output_folder
-from .render import render_book
+from .pagemap import PageList
+from .render import RenderedBook, render_book
+
+if TYPE_CHECKING:
+    from .pdf import PrintLayout
 
 FORMATS = ("epub", "pdf")
 T = TypeVar("T")
@@ -58,18 +63,56 @@ def build(
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
     slug = slugify(book.meta.title)
+    print_edition = _PrintEdition(rendered, dates, diagnostics, Cache.for_output(out))
     outputs = []
+    if "pdf" in formats:
+        target = out / f"{slug}.pdf"
+        layout = print_edition.layout()
+        _write(target, diagnostics, lambda: print_edition.write(layout, target))
+        outputs.append(Output("pdf", target, layout.pages))
     if "epub" in formats:
         target = out / f"{slug}.epub"
-        _write(target, diagnostics, lambda: write_epub(rendered, target, dates))
+        pages = print_edition.page_list()
+        _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
         outputs.append(Output("epub", target))
-    if "pdf" in formats:
-        from .pdf import write_pdf  # WeasyPrint is slow to import
-
-        target = out / f"{slug}.pdf"
-        pages = _write(target, diagnostics, lambda: write_pdf(rendered, target, dates, diagnostics))
-        outputs.append(Output("pdf", target, pages))
     return BuildResult(book, tuple(outputs), diagnostics)
+
+
+class _PrintEdition:
+    """The print layout, made once per build, and its page starts kept for the next build:
+    the EPUB's page list needs them, and an EPUB-only build of unchanged sources reuses
+    them instead of laying the book out again."""
+
+    def __init__(
+        self, rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics, cache: Cache
+    ) -> None:
+        self.rendered, self.dates, self.diagnostics, self.cache = rendered, dates, diagnostics, cache
+        self._layout: PrintLayout | None = None
+
+    def layout(self) -> PrintLayout:
+        from .pdf import PrintLayout, lay_out, layout_key  # WeasyPrint is slow to import
+
+        if self._layout is None:
+            self._layout = lay_out(self.rendered, self.dates, self.diagnostics)
+            pages = PageList(self._layout.paper, self._layout.starts)
+            self.cache.put("pages", layout_key(self.rendered, self.dates), pages.dumps())
+        assert isinstance(self._layout, PrintLayout)
+        return self._layout
+
+    def write(self, layout: PrintLayout, target: Path) -> None:
+        from .pdf import write_pdf
+
+        write_pdf(layout, target, self.diagnostics)
+
+    def page_list(self) -> PageList:
+        from .pdf import layout_key
+
+        if self._layout is None:
+            cached = self.cache.get("pages", layout_key(self.rendered, self.dates))
+            if cached is not None:
+                return PageList.loads(cached)
+        layout = self.layout()
+        return PageList(layout.paper, layout.starts)
 
 
 def citation_engine(book: Book, diagnostics: Diagnostics) -> CslEngine:

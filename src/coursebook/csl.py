@@ -34,8 +34,9 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
-from .csl_fixes import FixedStyle, clean_output
-from .model import CitationItem, Source
+from .citation_syntax import locator_terms
+from .csl_fixes import FixedStyle, clean_output, typographic_data
+from .model import CitationItem, Locator, Source
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
 
@@ -116,7 +117,7 @@ class CslEngine:
 
     @property
     def is_note_style(self) -> bool:
-        return self.style.root.get("class") == "note"
+        return bool(self.style.root.get("class") == "note")
 
     @property
     def uses_ibid(self) -> bool:
@@ -202,16 +203,35 @@ class CslEngine:
     def _item(self, cite: Cite) -> Any:
         options: dict[str, Any] = {}
         item = cite.item
-        if item.locator is not None:
-            options["locator"] = CiteprocLocator(item.locator.label, item.locator.value)
+        locator, suffix = _locator_or_suffix(item.locator, item.suffix)
+        if locator is not None:
+            options["locator"] = CiteprocLocator(_term_name(locator.label), locator.value)
         if item.prefix:
             options["prefix"] = item.prefix + " "
-        if item.suffix:
-            options["suffix"] = item.suffix if item.suffix[:1] in ",;." else " " + item.suffix
+        if suffix:
+            options["suffix"] = suffix if suffix[:1] in ",;." else " " + suffix
         result = CiteprocItem(self._internal[item.key], **options)
         if item.suppress_author:
             result.suppress_author = True
         return result
+
+
+_LOCATOR_VALUE = re.compile(r"\d|^[ivxlcdm]+(?:\s*[-–—,&]\s*[ivxlcdm]+)*$", re.IGNORECASE)
+
+
+def _locator_or_suffix(locator: Locator | None, suffix: str) -> tuple[Locator | None, str]:
+    """A locator needs a number (or roman numeral) to be one, as in pandoc: "s.v.
+    “Bonapartism”" or "chap. Intro" stay text, written after the citation as the author wrote
+    them, instead of being labelled and formatted by the style."""
+    if locator is None or _LOCATOR_VALUE.search(locator.value):
+        return locator, suffix
+    written = locator_terms().get(locator.label, (locator.label,))[0]
+    return None, f", {written} {locator.value}{suffix}"
+
+
+def _term_name(label: str) -> str:
+    """The CSL term for a locator label: CSL 1.0.2 spells "sub verbo" as "sub-verbo"."""
+    return label.replace(" ", "-")
 
 
 def _sentinel() -> Any:
@@ -230,7 +250,7 @@ def _sentence(html: str) -> str:
 
 
 def _csl_json(source: Source) -> dict[str, Any]:
-    data = {key: value for key, value in source.data.items() if key != "id"}
+    data = typographic_data({key: value for key, value in source.data.items() if key != "id"})
     data["type"] = source.type
     # CSL 1.0.2 renamed "event" to "event-title"; styles use either.
     if "event-title" in data or "event" in data:

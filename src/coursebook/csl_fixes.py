@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import citeproc.model  # type: ignore[import-untyped, unused-ignore]
-from citeproc import CitationStylesStyle  # type: ignore[import-untyped, unused-ignore]
-from citeproc.frontend import CitationStylesXML  # type: ignore[import-untyped, unused-ignore]
-from citeproc.model import (  # type: ignore[import-untyped, unused-ignore]
+import citeproc.model
+from citeproc import CitationStylesStyle
+from citeproc.frontend import CitationStylesXML
+from citeproc.model import (
     CitationStylesElement,
     ConditionFailed,
 )
-from citeproc.source import VariableError  # type: ignore[import-untyped, unused-ignore]
+from citeproc.source import VariableError
+from citeproc.string import NoCase
 from lxml import etree
 
 CSL_NS = "http://purl.org/net/xbiblio/csl"
@@ -202,12 +203,15 @@ class FixedNames(citeproc.model.Names):  # type: ignore[misc]
         """
         context = self if context is None else context
         state = _item_state(context)
-        if item.get("suppress_author") and not state.get(_AUTHOR_SUPPRESSED):
+        if item.get("suppress_author") and _AUTHOR_SUPPRESSED not in state:
             return self._suppressed_author(item, names_context, context, state, **kwargs)
         return self._names(item, names_context, context, **kwargs)
 
     def _suppressed_author(self, item: Any, names_context: Any, context: Any,
                            state: dict[str, Any], **kwargs: Any) -> None:
+        """Renders the names (so a substitute still suppresses what it used) and drops them;
+        the names elements inside (a substitute's) are part of this one, not candidates."""
+        state[_AUTHOR_SUPPRESSED] = False
         with _scope() as scope:
             try:
                 text = self._names(item, names_context, context, **kwargs)
@@ -216,6 +220,8 @@ class FixedNames(citeproc.model.Names):  # type: ignore[misc]
             scope.keep = False
         if text:
             state[_AUTHOR_SUPPRESSED] = True
+        else:
+            del state[_AUTHOR_SUPPRESSED]
         return None
 
     def _names(self, item: Any, names_context: Any, context: Any, **kwargs: Any) -> Any:
@@ -319,6 +325,22 @@ _STOP_WORDS = frozenset(citeproc.model.TextCased._stop_words)
 
 @fixes("text")
 class FixedText(citeproc.model.Text):  # type: ignore[misc]
+    def process(self, item: Any, context: Any = None, **kwargs: Any) -> Any:
+        """A macro is treated like a group, as in pandoc: it is suppressed when it calls only
+        empty variables, and a non-empty macro counts as a non-empty variable for the group
+        around it (CSL 1.0.2, "Group"), so "preprint" alone still prints. citeproc-py had no
+        notion of either."""
+        if "macro" not in self.attrib:
+            return super().process(item, context, **kwargs)
+        with _scope() as scope:
+            text, language = super().process(item, context, **kwargs)
+            scope.keep = not (scope.called and not scope.rendered)
+        if not scope.keep:
+            return None, language
+        if text:
+            _report("macro " + self.get("macro"), True)
+        return text, language
+
     def _variable(self, item: Any, context: Any) -> Any:
         """Reports to the enclosing group whether the variable rendered, leaves out variables a
         substitute already printed, and formats a page locator as the style's
@@ -333,18 +355,33 @@ class FixedText(citeproc.model.Text):  # type: ignore[misc]
             else:
                 text = super()._variable(item, context)
         except VariableError:
-            _report(variable, False)
+            if variable not in self.generated_variables:
+                _report(variable, False)
             raise
-        _report(variable, bool(text))
+        if variable not in self.generated_variables:
+            # A year suffix exists only when disambiguation adds one: an empty one doesn't
+            # suppress a group (pandoc prints "n.d." next to it).
+            _report(variable, bool(text))
         return text
+
+    def _format_last_page(self, first: str, last: str) -> str:
+        """An abbreviated range is expanded before the style's ``page-range-format`` applies
+        ("233–39" is "233–239" in APA's expanded format), as in pandoc; citeproc-py kept the
+        second number as written."""
+        if first.isdigit() and last.isdigit() and len(last) < len(first):
+            last = first[: len(first) - len(last)] + last
+        result: str = super()._format_last_page(first, last)
+        return result
 
     def quote(self, string: Any) -> Any:
         """Marks where quoted text ends when the locale puts punctuation inside quotation marks
-        (en-US "punctuation-in-quote"); citeproc-py reads the option and ignores it."""
-        quoted = super().quote(string)
-        if self.get("quotes", "false").lower() == "true" and _punctuation_in_quote(self):
-            return quoted + QUOTE_END
-        return quoted
+        (en-US "punctuation-in-quote"); citeproc-py reads the option and ignores it. Quotation
+        marks inside become single ones (“The ‘Soviet’ Question”), as the spec and pandoc
+        alternate them."""
+        if self.get("quotes", "false").lower() != "true":
+            return string
+        quoted = super().quote(_inner_quotes(string))
+        return quoted + QUOTE_END if _punctuation_in_quote(self) else quoted
 
     def case(self, text: Any, language: str | None = None) -> Any:
         """Title case also capitalizes the parts of hyphenated words ("Pre-War"), as pandoc
@@ -353,9 +390,16 @@ class FixedText(citeproc.model.Text):  # type: ignore[misc]
             return super().case(text, language)
         words = list(text.words())
         return " ".join(
-            _title_word(word, index == 0 or str(words[index - 1])[-1:] in ":.?!")
+            _title_word(word, index == 0 or str(words[index - 1])[-1:] in ":.")
             for index, word in enumerate(words)
         )
+
+
+def _inner_quotes(string: Any) -> Any:
+    """Double quotation marks inside a quoted rendering become single ones."""
+    if "“" not in str(string) and "”" not in str(string):
+        return string
+    return string.replace("“", "‘").replace("”", "’")
 
 
 def _punctuation_in_quote(element: Any) -> bool:
@@ -364,14 +408,21 @@ def _punctuation_in_quote(element: Any) -> bool:
 
 
 def _title_word(word: Any, first: bool) -> Any:
-    """One word in title case: lower-case parts are capitalized, stop words only when first."""
-    if not str(word).islower():
-        return word  # capitals (or a NoCase span) mean the author chose the case
+    """One word in title case: each lower-case part of it (parts are separated by hyphens) is
+    capitalized, except stop words that don't start the title or follow a colon."""
+    if isinstance(word, NoCase):
+        return word  # a nocase span: the author chose the case
     parts = str(word).split("-")
-    if not first and len(parts) == 1 and str(word) in _STOP_WORDS:
-        return word
-    capitalized = "-".join(part[:1].upper() + part[1:] for part in parts)
-    return type(word)(capitalized)
+    cased = [
+        _title_part(part, first and index == 0) for index, part in enumerate(parts)
+    ]
+    return word if cased == parts else type(word)("-".join(cased))
+
+
+def _title_part(part: str, first: bool) -> str:
+    if not part.islower() or (part in _STOP_WORDS and not first):
+        return part  # capitals mean the author chose the case
+    return part[:1].upper() + part[1:]
 
 
 @fixes("label")
@@ -385,11 +436,28 @@ class FixedLabel(citeproc.model.Label):  # type: ignore[misc]
             return None
         return super().process(item, variable, plural, context, **kwargs)
 
+    def markup(self, text: Any) -> Any:
+        """Title case applies to a label's term when the locale is English; citeproc-py passed
+        no language, so APA's "(Eds.)" and "Trans." stayed "(eds.)" and "trans."."""
+        if not text:
+            return None
+        cased = self.case(self.strip_periods(text), _locale_language(self))
+        return self.wrap(self.format(cased))
+
     def _has_value(self, item: Any) -> bool:
         variable = self.get("variable")
         if variable == "locator":
             return bool(item.has_locator)
         return variable.replace("-", "_") in item.reference
+
+
+def _locale_language(element: Any) -> str:
+    """The two-letter language of the locale the terms come from."""
+    for locale in getattr(element.get_root(), "locales", None) or ():
+        language = locale.get("{http://www.w3.org/XML/1998/namespace}lang")
+        if language:
+            return str(language)[:2]
+    return "en"
 
 
 @fixes("number")
@@ -542,6 +610,29 @@ class FixedElseIf(_Conditions, citeproc.model.Else_If):  # type: ignore[misc]
 # --- sorting ----------------------------------------------------------------------------------
 
 
+@fixes("sort")
+class FixedSort(citeproc.model.Sort):  # type: ignore[misc]
+    def sort(self, items: list[Any], context: Any) -> list[Any]:
+        """In a citation, a prefix starts and a suffix or locator ends a run of items, and only
+        the items within a run are sorted, as in pandoc ("see Trotsky …; Lewin …" keeps its
+        order; pandoc hands the locator over as part of the suffix); citeproc-py sorted across
+        them and so detached "see" from its source."""
+        sort = super().sort
+        if not context.xpath_search("ancestor::cs:citation"):
+            return list(sort(items, context))
+        runs: list[list[Any]] = []
+        for item in items:
+            if not runs or _ends_run(runs[-1][-1]) or item.get("prefix"):
+                runs.append([])
+            runs[-1].append(item)
+        return [item for run in runs for item in sort(run, context)]
+
+
+
+def _ends_run(item: Any) -> bool:
+    return bool(item.get("suffix")) or "locator" in item
+
+
 @fixes("key")
 class FixedKey(citeproc.model.Key):  # type: ignore[misc]
     def sort_keys(self, items: Any, context: Any) -> list[Any]:
@@ -564,6 +655,51 @@ def _collation_key(text: str) -> tuple[str, ...]:
         if not unicodedata.combining(c)
     )
     return tuple(plain.casefold().split())
+
+
+# --- data -------------------------------------------------------------------------------------
+
+_LITERAL_FIELDS = frozenset({"id", "type", "language", "URL", "DOI", "ISBN", "ISSN", "PMID",
+                             "PMCID"})
+"""CSL-JSON fields that are identifiers, not text: their quotes stay as typed."""
+
+
+def typographic_data(data: dict[str, Any]) -> dict[str, Any]:
+    """CSL-JSON with typographic quotation marks and apostrophes in its text ("Workers'
+    Power" → "Workers’ Power"), as pandoc's citeproc reads CSL-JSON; citeproc-py prints the
+    typewriter characters as typed."""
+    return {
+        key: value if key in _LITERAL_FIELDS else _typographic(value)
+        for key, value in data.items()
+    }
+
+
+def _typographic(value: Any) -> Any:
+    if isinstance(value, str):
+        return smart_quotes(value)
+    if isinstance(value, list):
+        return [_typographic(part) for part in value]
+    if isinstance(value, dict):
+        return {key: _typographic(part) for key, part in value.items()}
+    return value
+
+
+_OPENS_AFTER = frozenset("([{“‘—–/")
+
+
+def smart_quotes(text: str) -> str:
+    """Straight quotes to curly ones: opening after a space or an opening bracket (a single
+    quote only before a letter: "’20s"), closing (and apostrophes) everywhere else."""
+    out = []
+    for index, char in enumerate(text):
+        before = text[index - 1] if index else " "
+        opening = before.isspace() or before in _OPENS_AFTER
+        if char == '"':
+            char = "“" if opening else "”"
+        elif char == "'":
+            char = "‘" if opening and text[index + 1 : index + 2].isalpha() else "’"
+        out.append(char)
+    return "".join(out)
 
 
 # --- output -----------------------------------------------------------------------------------

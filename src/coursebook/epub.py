@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -27,14 +27,18 @@ from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
+from . import __version__
+from .accessibility import accessibility
 from .builddate import BuildDates
 from .cover import cover_png
 from .labels import direction
 from .output import write_atomically
+from .pagemap import PageList, PageStart, insert_page_breaks, page_id
 from .render import RenderedBook, RenderedDocument, TocEntry, template_environment
 from .resources import stylesheet
 
 XHTML = "http://www.w3.org/1999/xhtml"
+OPF = "http://www.idpf.org/2007/opf"
 OPS = "http://www.idpf.org/2007/ops"
 STYLESHEET = "css/book.css"
 _MATTER = {
@@ -50,11 +54,19 @@ _MATTER = {
 }
 
 
-def write_epub(rendered: RenderedBook, target: Path, dates: BuildDates) -> None:
-    """Write the book as an EPUB 3 file at ``target`` (atomically)."""
-    package = _Package(rendered, dates)
+def write_epub(
+    rendered: RenderedBook, target: Path, dates: BuildDates, pages: PageList | None = None
+) -> None:
+    """Write the book as an EPUB 3 file at ``target`` (atomically); with ``pages``, it carries
+    the page numbers of that print edition."""
+    package = _Package(rendered, dates, pages)
     raw = package.build()
-    write_atomically(target, lambda stream: repack(raw, stream, dates.zip_time))
+    language, text_direction = rendered.book.meta.language, direction(rendered.book.meta.language)
+
+    def finish(name: str, data: bytes) -> bytes:
+        return finish_package(data, language, text_direction) if name.endswith(".opf") else data
+
+    write_atomically(target, lambda stream: repack(raw, stream, dates.zip_time, finish))
 
 
 @dataclass(frozen=True)
@@ -65,8 +77,13 @@ class _Landmark:
 
 
 class _Package:
-    def __init__(self, rendered: RenderedBook, dates: BuildDates) -> None:
+    def __init__(self, rendered: RenderedBook, dates: BuildDates, pages: PageList | None) -> None:
         self.rendered = rendered
+        self.pages = pages
+        self.starts: dict[str, list[PageStart]] = {}
+        for start in pages.starts if pages else ():
+            self.starts.setdefault(start.part, []).append(start)
+        self.placed: list[tuple[PageStart, str]] = []
         self.book = rendered.book
         self.meta = rendered.book.meta
         self.dates = dates
@@ -146,9 +163,26 @@ class _Package:
             book.add_metadata("DC", "rights", meta.license)
         for subject in meta.subjects:
             book.add_metadata("DC", "subject", subject)
-        if meta.course_id:
-            book.add_metadata("DC", "source", f"course {meta.course_id}")
         book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+        self._accessibility(book)
+
+    def _accessibility(self, book: epub.EpubBook) -> None:
+        facts = accessibility(self.rendered, self.pages.paper if self.pages else None)
+        if self.pages:
+            edition = f"{self.meta.title}, print edition ({self.pages.paper})"
+            book.add_metadata(None, "meta", edition, {"property": "pageBreakSource"})
+        for mode in facts.access_modes:
+            book.add_metadata(None, "meta", mode, {"property": "schema:accessMode"})
+        for modes in facts.sufficient:
+            book.add_metadata(None, "meta", modes, {"property": "schema:accessModeSufficient"})
+        for feature in facts.features:
+            book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
+        for hazard in facts.hazards:
+            book.add_metadata(None, "meta", hazard, {"property": "schema:accessibilityHazard"})
+        book.add_metadata(None, "meta", facts.summary,
+                          {"property": "schema:accessibilitySummary"})
+        if facts.conforms_to:
+            book.add_metadata(None, "meta", facts.conforms_to, {"property": "dcterms:conformsTo"})
 
     def _images(self, book: epub.EpubBook) -> None:
         if self.book.cover is not None:
@@ -193,9 +227,20 @@ class _Package:
             content=_safe(document.html),
         )
         tree = etree.fromstring(text.encode("utf-8"), _parser())
+        self._mark_print_pages(tree, document)
         self._link_across_files(tree, _file_name(document))
         _point_images_into_package(tree)
         return _serialize(tree)
+
+    def _mark_print_pages(self, tree: etree._Element, document: RenderedDocument) -> None:
+        """``pagebreak`` markers where the pages of the print edition begin."""
+        starts = self.starts.get(document.id)
+        if not starts:
+            return
+        body = tree.find(f"{{{XHTML}}}body")
+        assert body is not None
+        for start in insert_page_breaks(body, starts, XHTML):
+            self.placed.append((start, _file_name(document)))
 
     def _link_across_files(self, tree: etree._Element, own_file: str) -> None:
         """``#id`` links to another file become ``file.xhtml#id``."""
@@ -222,6 +267,11 @@ class _Package:
             toc=list(self._nav_entries(self.rendered.toc)),
             landmarks=landmarks,
             landmarks_title=labels.get("landmarks", "Landmarks"),
+            pages=[
+                {"label": start.label, "href": f"{file}#{page_id(start.label)}"}
+                for start, file in self.placed
+            ],
+            pages_title=labels.get("pages", "Pages"),
         )
         text = self.env.get_template("epub/document.xhtml").render(
             language=self.meta.language,
@@ -319,8 +369,14 @@ def _stylesheet_bytes() -> bytes:
     return stylesheet("base.css").read_bytes() + b"\n" + stylesheet("epub.css").read_bytes()
 
 
-def repack(raw: bytes, stream: BinaryIO, date_time: tuple[int, int, int, int, int, int]) -> None:
-    """Re-write a zip with fixed times, sorted entries and ``mimetype`` first and stored."""
+def repack(
+    raw: bytes,
+    stream: BinaryIO,
+    date_time: tuple[int, int, int, int, int, int],
+    finish: Callable[[str, bytes], bytes] = lambda name, data: data,
+) -> None:
+    """Re-write a zip with fixed times, sorted entries and ``mimetype`` first and stored;
+    ``finish`` may change an entry on the way."""
     with zipfile.ZipFile(io.BytesIO(raw)) as source, zipfile.ZipFile(stream, "w") as target:
         names = sorted(name for name in source.namelist() if name != "mimetype")
         for name in ["mimetype", *names]:
@@ -328,4 +384,19 @@ def repack(raw: bytes, stream: BinaryIO, date_time: tuple[int, int, int, int, in
             info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever the building system
-            target.writestr(info, source.read(name), compresslevel=9)
+            target.writestr(info, finish(name, source.read(name)), compresslevel=9)
+
+
+def finish_package(opf: bytes, language: str, text_direction: str) -> bytes:
+    """What ebooklib's package document lacks: the package's own language (and direction,
+    for right-to-left books), which accessibility checkers require, and our generator name
+    instead of ebooklib's."""
+    tree = etree.fromstring(opf, _parser())
+    tree.set("{http://www.w3.org/XML/1998/namespace}lang", language)
+    if text_direction == "rtl":
+        tree.set("dir", "rtl")
+    for meta in tree.iter(f"{{{OPF}}}meta"):
+        if meta.get("name") == "generator":
+            meta.set("content", f"coursebook {__version__}")
+    body: bytes = etree.tostring(tree, encoding="utf-8", xml_declaration=True)
+    return body

@@ -37,6 +37,7 @@ _EN = {
     "note_label": "Note",
     "made_with": "Made with coursebook",
     "landmarks": "Landmarks",
+    "pages": "Pages",
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = {
@@ -70,6 +71,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "back_to_text": "Volver al texto",
         "note_label": "Nota",
         "made_with": "Hecho con coursebook",
+        "landmarks": "Puntos de referencia",
+        "pages": "Páginas",
     },
     "pt": _EN
     | {
@@ -100,6 +103,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "back_to_text": "Voltar ao texto",
         "note_label": "Nota",
         "made_with": "Feito com coursebook",
+        "landmarks": "Pontos de referência",
+        "pages": "Páginas",
     },
     "fr": _EN
     | {
@@ -130,6 +135,8 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "back_to_text": "Retour au texte",
         "note_label": "Note",
         "made_with": "Réalisé avec coursebook",
+        "landmarks": "Repères",
+        "pages": "Pages",
     },
     "de": _EN
     | {
@@ -160,6 +167,40 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "back_to_text": "Zurück zum Text",
         "note_label": "Anmerkung",
         "made_with": "Erstellt mit coursebook",
+        "landmarks": "Orientierungspunkte",
+        "pages": "Seiten",
+    },
+    "it": _EN
+    | {
+        "contents": "Indice",
+        "lesson": "Lezione",
+        "chapter": "Capitolo",
+        "notes": "Note",
+        "sources": "Fonti",
+        "questions": "Domande per la discussione",
+        "title_page": "Frontespizio",
+        "imprint": "Colophon",
+        "cover": "Copertina",
+        "published": "Pubblicato",
+        "updated": "Aggiornato",
+        "course": "Corso",
+        "edition": "Edizione",
+        "license": "Licenza",
+        "publisher": "Editore",
+        "identifier": "Identificativo",
+        "full_text": "Testo completo",
+        "cited_in": "Citato in",
+        "note": "nota",
+        "notes_plural": "note",
+        "and": "e",
+        "page_abbr": "p.",
+        "pages_abbr": "pp.",
+        "cited_on": "Citato a",
+        "back_to_text": "Torna al testo",
+        "note_label": "Nota",
+        "made_with": "Realizzato con coursebook",
+        "landmarks": "Punti di riferimento",
+        "pages": "Pagine",
     },
 }
 
@@ -170,6 +211,7 @@ _QUOTES = {
     "pt": ("“", "”", "‘", "’"),
     "fr": ("«\u202f", "\u202f»", "“", "”"),
     "de": ("„", "“", "‚", "‘"),
+    "it": ("«", "»", "“", "”"),
 }
 
 
@@ -178,7 +220,12 @@ def base_language(tag: str) -> str:
 
 
 def labels_for(language: str) -> Mapping[str, str]:
+    """The words for ``language``; English when coursebook has none for it."""
     return LABELS.get(base_language(language), _EN)
+
+
+def has_labels(language: str) -> bool:
+    return base_language(language) in LABELS
 
 
 def smarty_substitutions(language: str) -> dict[str, str]:

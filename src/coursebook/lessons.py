@@ -71,6 +71,8 @@ class Image:
     href: str
     """Its path relative to the book folder, as the shared XHTML refers to it."""
     location: Location
+    alt: str = ""
+    """Its text alternative ("" when the author gave none)."""
 
     @property
     def media_type(self) -> str:
@@ -322,14 +324,15 @@ class _Draft:
                 continue
             href = paths.relative(path).as_posix()
             img.set("src", href)
-            if not img.get("alt"):
+            alt = (img.get("alt") or "").strip()
+            if not alt:
                 img.set("alt", "")
                 self.diagnostics.warning(
                     location,
                     f"image '{src}' has no alt text (describe it for readers who can't see it)",
                     "missing-alt",
                 )
-            self.images.append(Image(path, href, location))
+            self.images.append(Image(path, href, location, alt))
 
     def _image_path(self, src: str, paths: BookPaths, location: Location) -> Path | None:
         if urlsplit(src).scheme in ("http", "https"):

@@ -12,6 +12,7 @@ from typing import Any
 
 from . import schema
 from .diagnostics import BookError, Diagnostics, Location
+from .labels import has_labels
 from .model import Book, Chapter, Lesson, Metadata, Source
 from .naming import derived_identifier, slugify
 from .paths import BookPaths, RefusedPath
@@ -84,8 +85,10 @@ class _BookReader:
         self.diagnostics = diagnostics
         self.paths = BookPaths.for_folder(root)
         self.seen: dict[Path, Location] = {}
+        self.settings: dict[str, Location] = {}
 
     def read(self, location: Location, settings: dict[str, Location]) -> Book:
+        self.settings = settings
         chapters = self._chapters()
         appendices = tuple(
             lesson
@@ -112,6 +115,13 @@ class _BookReader:
 
     def _metadata(self) -> Metadata:
         v = self.values
+        if "language" in v and not has_labels(v["language"]):
+            self.diagnostics.warning(
+                self.settings.get("language", Location(self.manifest)),
+                f"coursebook has no words for language '{v['language']}' yet (\"Contents\", "
+                "\"Notes\"…); English ones are used",
+                "language-labels",
+            )
         title, course = v.get("title", ""), v.get("course_id")
         return Metadata(
             title=title,

@@ -14,24 +14,26 @@ Print-specific steps, each named for what it does:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from html import escape
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 from typing import Any
 
 from lxml import etree
-from lxml import html as lxml_html
 from markupsafe import Markup
 
 from . import __version__
 from .builddate import BuildDates
+from .cache import cache_key, file_bytes
 from .diagnostics import Diagnostics, Location
 from .labels import direction
-from .output import OutputError, write_atomically
 from .notes import BibliographyEntry
+from .output import OutputError, write_atomically
+from .pagemap import PageStart, mark_sources, page_starts
 from .render import RenderedBook, RenderedDocument, sources_appendix, template_environment
 from .resources import styles_dir, stylesheet
+from .xhtml import html_of_children, parse_fragment
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
 # of a note become spans the stylesheet sets as blocks.
@@ -70,17 +72,53 @@ class _Part:
     documents: tuple[Markup, ...]
 
 
-def write_pdf(
-    rendered: RenderedBook, target: Path, dates: BuildDates, diagnostics: Diagnostics
-) -> int:
-    """Lay the book out and write it to ``target`` (atomically); returns the page count."""
+@dataclass(frozen=True)
+class PrintLayout:
+    """The laid-out print edition."""
+
+    document: Any
+    """WeasyPrint's document, ready to write."""
+    manifest: Path
+    starts: tuple[PageStart, ...]
+    """Where each page begins in the book's text (for the EPUB's page list)."""
+    paper: str
+    """The paper the pages are set on, as the page list's source names it."""
+
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
+
+def lay_out(rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics) -> PrintLayout:
+    """Lay the printed book out, without writing it."""
     layout = _Layout(rendered, diagnostics)
     document = layout.render(print_html(rendered, dates))
     if rendered.notes.bibliography:
         document = _with_sources_by_page(document, rendered, dates, layout)
-    with layout.logging():
-        write_atomically(target, lambda stream: document.write_pdf(stream))
-    return len(document.pages)
+    labels = [folio(index) for index in range(len(document.pages))]
+    return PrintLayout(document, rendered.book.manifest, page_starts(document.pages, labels), PAPER)
+
+
+def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> None:
+    """Write a laid-out book to ``target`` (atomically)."""
+    with _WeasyPrintLog(layout.manifest, diagnostics):
+        write_atomically(target, lambda stream: layout.document.write_pdf(stream))
+
+
+def layout_key(rendered: RenderedBook, dates: BuildDates) -> str:
+    """What the page layout depends on: the print HTML, the stylesheets, the versions."""
+    import weasyprint
+
+    styles = file_bytes(stylesheet(name) for name in ("base.css", "print.css"))
+    return cache_key(print_html(rendered, dates), styles, weasyprint.__version__, __version__)
+
+
+PAPER = "A4"
+
+
+def folio(index: int) -> str:
+    """The number printed on the page at ``index`` (print.css numbers every page from 1)."""
+    return str(index + 1)
 
 
 class _Layout:
@@ -140,10 +178,15 @@ def _with_sources_by_page(
         return _cited_on(entry, pages, rendered.labels)
 
     appendix = sources_appendix(rendered.notes, rendered.labels, cited_on)
+    tree = parse_fragment(appendix)
+    mark_sources(tree, "sources")
     html = print_html(
-        rendered, dates, parts=[_Part("backmatter", (Markup(appendix),))], running_strings=True
+        rendered,
+        dates,
+        parts=[_Part("backmatter", (Markup(html_of_children(tree)),))],
+        running_strings=True,
     )
-    back = layout.render(html, extra_css=f"@page :first {{ counter-reset: page {start + 1} }}")
+    back = layout.render(html, extra_css=f"@page :first {{ counter-reset: page {folio(start)} }}")
     return document.copy(document.pages[:start] + back.pages)
 
 
@@ -157,7 +200,7 @@ def _cited_on(entry: BibliographyEntry, pages: dict[str, int], labels: Mapping[s
     folios = sorted(first_on_page)
     word = labels["page_abbr"] if len(folios) == 1 else labels["pages_abbr"]
     links = ", ".join(
-        f'<a class="pageref" href="#{first_on_page[page]}">{page + 1}</a>' for page in folios
+        f'<a class="pageref" href="#{first_on_page[page]}">{folio(page)}</a>' for page in folios
     )
     return f"{escape(labels['cited_on'])} {escape(word)} {links}."
 
@@ -212,10 +255,11 @@ def _parts(rendered: RenderedBook) -> Iterator[_Part]:
 
 def printed(document: RenderedDocument, print_notes: Mapping[str, str]) -> Markup:
     """A part of the book in its print form: notes as printed, moved to their calls."""
-    tree = lxml_html.fragment_fromstring(document.html, create_parent="div")
+    tree = parse_fragment(document.html)
+    mark_sources(tree, document.id)  # before anything moves: the EPUB counts the same way
     use_print_notes(tree, print_notes)
     notes_to_calls(tree)
-    return Markup("".join(lxml_html.tostring(child, encoding="unicode") for child in tree))
+    return Markup(html_of_children(tree))
 
 
 def use_print_notes(tree: etree._Element, print_notes: Mapping[str, str]) -> None:
@@ -227,11 +271,9 @@ def use_print_notes(tree: etree._Element, print_notes: Mapping[str, str]) -> Non
         for child in list(aside):
             aside.remove(child)
         aside.text = None
-        for child in lxml_html.fragments_fromstring(text):
-            if isinstance(child, str):
-                aside.text = (aside.text or "") + child
-            else:
-                aside.append(child)
+        replacement = parse_fragment(text)
+        aside.text = replacement.text
+        aside.extend(list(replacement))
 
 
 def notes_to_calls(tree: etree._Element) -> None:
@@ -246,9 +288,9 @@ def notes_to_calls(tree: etree._Element) -> None:
         # WeasyPrint keeps no anchor on a footnote element (it moves to the page foot), so
         # the call's id goes on an empty span in the text: links and target-counter() from
         # the sources appendix find the call's page, which is the note's page.
-        anchor = lxml_html.Element("span", {"class": "note-anchor", "id": call.get("id", "")})
+        anchor = etree.Element("span", {"class": "note-anchor", "id": call.get("id", "")})
         if note_id in used:  # a note called again: its number only
-            replacement = lxml_html.Element("sup", {"class": "noteref-repeat"})
+            replacement = etree.Element("sup", {"class": "noteref-repeat"})
             replacement.text = "".join(str(t) for t in call.itertext())
         else:
             used.add(note_id)
@@ -261,7 +303,7 @@ def notes_to_calls(tree: etree._Element) -> None:
 
 
 def _footnote(aside: etree._Element) -> etree._Element:
-    footnote: etree._Element = lxml_html.Element("span", {"class": "footnote"})
+    footnote: etree._Element = etree.Element("span", {"class": "footnote"})
     for backlink in aside.iterfind(".//a[@class='note-backlink']"):
         _drop(backlink)
     blocks = list(aside)

@@ -92,7 +92,10 @@ def render_book(
     renderer = _Renderer(book, parsed, notes)
     documents = tuple(renderer.documents())
     _check_unique_ids(documents, parsed, diagnostics)
-    images = {image.href: image for p in parsed.values() for image in p.images}
+    images: dict[str, Image] = {}
+    for image in (image for p in parsed.values() for image in p.images):
+        if image.href not in images or not image.alt:  # an undescribed use counts
+            images[image.href] = image
     print_notes = {
         note.id: note_content(note, note.print_html)
         for lesson in notes.lessons.values()

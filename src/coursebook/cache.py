@@ -1,0 +1,50 @@
+"""Work kept between builds: a folder of files named by the hash of what they were made from.
+
+Safe to delete at any time (the next build does the work again). Entries are written
+atomically, so concurrent builds never read half an entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .output import write_atomically
+
+CACHE_FOLDER = ".coursebook-cache"
+
+
+def cache_key(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    @classmethod
+    def for_output(cls, out_dir: Path) -> Cache:
+        return cls(out_dir / CACHE_FOLDER)
+
+    def get(self, kind: str, key: str) -> str | None:
+        try:
+            return (self.folder / f"{kind}-{key}").read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+
+    def put(self, kind: str, key: str, text: str) -> None:
+        try:
+            write_atomically(self.folder / f"{kind}-{key}",
+                             lambda stream: stream.write(text.encode("utf-8")))
+        except OSError:
+            pass  # a cache that can't be written only costs time
+
+
+def file_bytes(paths: Iterable[Path]) -> bytes:
+    return b"".join(path.read_bytes() for path in paths)
