@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 book: $(STAMP)
 	$(BIN)/coursebook build book -o dist
 
-test: $(STAMP)
+test: $(STAMP) tests/epubjs/node_modules/.installed
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
@@ -39,9 +39,15 @@ $(STAMP): pyproject.toml | system
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# epub.js, the reading system the tests open EPUBs with (versions pinned in package-lock.json).
+tests/epubjs/node_modules/.installed: tests/epubjs/package-lock.json
+	cd tests/epubjs && npm ci --silent --no-audit --no-fund
+	touch $@
+
 # System packages: Pango (WeasyPrint's text layout), HarfBuzz's subsetter (font embedding),
-# the Charis SIL book face, Java (EPUBCheck). Installed with apt when missing and possible;
-# otherwise a note says what to install, and coursebook falls back to other fonts.
+# the Charis SIL book face, and for the tests Java (EPUBCheck), Chromium (epub.js, DAISY Ace)
+# and Node.js. Installed with apt when missing and possible; otherwise a note says what to
+# install, and coursebook falls back to other fonts.
 system:
 	@./tools/system-deps
 

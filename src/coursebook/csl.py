@@ -35,7 +35,7 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 
 from .citation_syntax import locator_terms
-from .csl_fixes import FixedStyle, clean_output, typographic_data
+from .csl_fixes import FixedStyle, clean_output, smart_quotes, typographic_data
 from .model import CitationItem, Locator, Source
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -144,7 +144,11 @@ class CslEngine:
         self._history.items.append(_sentinel())
 
     def author(self, source: Source) -> str:
-        """The author as the style names them in running text (short form)."""
+        """The author as the style names them in running text (short form), with the
+        typographic apostrophes of the notes ("O’Brien")."""
+        return smart_quotes(self._author(source))
+
+    def _author(self, source: Source) -> str:
         names = source.get("author") or source.get("editor") or []
         if not names:
             return ""

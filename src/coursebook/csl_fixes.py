@@ -10,15 +10,21 @@ Two pieces of state live outside the elements while a cite renders:
 - the *item state*: citeproc-py's ``layout.repressed`` dict, which it resets for every cite
   and every sort key. We keep in it the variables a ``cs:substitute`` used (CSL suppresses them
   in the rest of the output) and whether suppress-author has been applied yet.
-- a stack of :class:`_Scope` objects: which variables the elements inside a ``cs:group`` (or a
-  branch of ``cs:substitute``) called and which of them rendered. A group is suppressed when it
-  called variables and none rendered; a substitute suppresses what it rendered.
+- a stack of :class:`_Scope` objects: which variables the elements inside a ``cs:group``, a
+  macro or a branch of ``cs:substitute`` called and which of them rendered. A group (or macro)
+  is suppressed when it called variables and none rendered; a substitute suppresses what it
+  rendered.
+
+Output strings are post-processed only for what pandoc also does on the finished output:
+periods and commas moved inside quotation marks, and a period after "?", "!" or "." dropped
+(:func:`clean_output`).
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -121,31 +127,39 @@ class _Scope:
     """False when the output was discarded: the parent learns only that variables were called."""
 
 
-_SCOPES: list[_Scope] = []
-"""Innermost last. Rendering is synchronous, so one stack serves every style."""
+class _Scopes(threading.local):
+    """The open scopes, innermost last; one stack per thread (rendering is synchronous)."""
+
+    def __init__(self) -> None:
+        self.stack: list[_Scope] = []
+
+
+_SCOPES = _Scopes()
 
 
 @contextmanager
 def _scope() -> Iterator[_Scope]:
+    """A scope for the elements rendered inside; on leaving, the parent scope learns that they
+    called variables, and (unless the output was discarded) which ones rendered."""
+    stack = _SCOPES.stack
     scope = _Scope()
-    _SCOPES.append(scope)
+    stack.append(scope)
     try:
         yield scope
     finally:
-        _SCOPES.pop()
-        if _SCOPES:
-            parent = _SCOPES[-1]
-            parent.called |= scope.called
+        stack.pop()
+        if stack:
+            stack[-1].called |= scope.called
             if scope.keep:
-                parent.rendered |= scope.rendered
+                stack[-1].rendered |= scope.rendered
 
 
 def _report(variable: str, rendered: bool) -> None:
     """An element called ``variable``; ``rendered`` if it produced output."""
-    if _SCOPES:
-        _SCOPES[-1].called = True
+    if _SCOPES.stack:
+        _SCOPES.stack[-1].called = True
         if rendered:
-            _SCOPES[-1].rendered.add(variable)
+            _SCOPES.stack[-1].rendered.add(variable)
 
 
 def _inherited(element: Any, name: str, default: str) -> str:
@@ -628,7 +642,6 @@ class FixedSort(citeproc.model.Sort):  # type: ignore[misc]
         return [item for run in runs for item in sort(run, context)]
 
 
-
 def _ends_run(item: Any) -> bool:
     return bool(item.get("suffix")) or "locator" in item
 
@@ -685,20 +698,30 @@ def _typographic(value: Any) -> Any:
 
 
 _OPENS_AFTER = frozenset("([{“‘—–/")
+_MARKUP = re.compile(r"(<[^<>]+>)")
 
 
 def smart_quotes(text: str) -> str:
     """Straight quotes to curly ones: opening after a space or an opening bracket (a single
-    quote only before a letter: "’20s"), closing (and apostrophes) everywhere else."""
+    quote only before a letter: "’20s"), closing (and apostrophes) everywhere else. Markup
+    such as ``<span class="nocase">`` is left as it is."""
+    pieces = _MARKUP.split(text)
+    for index in range(0, len(pieces), 2):  # even pieces are text, odd ones tags
+        before = "".join(pieces[:index:2])[-1:] or " "  # tags don't count
+        pieces[index] = _curly(pieces[index], before)
+    return "".join(pieces)
+
+
+def _curly(text: str, before: str) -> str:
     out = []
     for index, char in enumerate(text):
-        before = text[index - 1] if index else " "
         opening = before.isspace() or before in _OPENS_AFTER
         if char == '"':
             char = "“" if opening else "”"
         elif char == "'":
             char = "‘" if opening and text[index + 1 : index + 2].isalpha() else "’"
         out.append(char)
+        before = text[index]
     return "".join(out)
 
 
@@ -707,24 +730,29 @@ def smart_quotes(text: str) -> str:
 _QUOTE_PUNCTUATION = re.compile(
     "(?P<before>.?)(?P<close>[”’]?)" + QUOTE_END + r"(?P<tags>(?:</[^>]+>)*)(?P<punct>[.,]?)"
 )
-_DOUBLED_PERIOD = re.compile(r"(?P<end>[.!?])(?P<tags>(?:</[^>]+>)+)\.")
+_DOUBLED_PERIOD = re.compile(r"(?P<end>[.!?])(?P<tags>(?:</[^>]+>)+)\.|(?P<mark>[!?])\.")
 
 
 def clean_output(text: str) -> str:
     """citeproc-py's HTML, in the form our documents use: small capitals as a class, periods
-    and commas inside quotation marks where the locale wants them, and no doubled period
-    across markup ("U.S.S.R.</i>." → "U.S.S.R.</i>")."""
+    and commas inside quotation marks where the locale wants them, and no period after a
+    sentence's end across markup ("U.S.S.R.</i>." → "U.S.S.R.</i>", "Inevitable?." →
+    "Inevitable?"), as pandoc's punctuation fix-up does. citeproc-py only merges identical
+    marks, and only when no tag stands between them."""
     text = re.sub(r'<span style="font-variant:\s*small-caps;?">', '<span class="smallcaps">', text)
     text = _QUOTE_PUNCTUATION.sub(_inside_quotes, text)
-    return _DOUBLED_PERIOD.sub(r"\g<end>\g<tags>", text)
+    return _DOUBLED_PERIOD.sub(_one_period, text)
+
+
+def _one_period(match: re.Match[str]) -> str:
+    return match.group("mark") or match.group("end") + match.group("tags")
 
 
 def _inside_quotes(match: re.Match[str]) -> str:
-    """The punctuation after a closing quotation mark goes before it, unless the quoted text
-    already ends a sentence ("Why?”." → "Why?”")."""
+    """The period or comma after a closing quotation mark goes before it, and is dropped when
+    the quoted text already ends with a period, "?" or "!" (“Why Stalin?” Critique), as in
+    pandoc."""
     before, close, tags, punct = match.group("before", "close", "tags", "punct")
-    if not punct:
-        return before + close + tags
     if before in (".", "!", "?"):
-        return before + close + tags if punct == "." else before + punct + close + tags
+        punct = ""
     return before + punct + close + tags
