@@ -117,3 +117,13 @@ def test_backslash_escapes_an_at_sign(make_book) -> None:
     parsed, diagnostics = parse(folder)
     assert "Write to @marx1867 or me@example.org." in parsed["one"].html
     assert parsed["one"].citations == ()
+
+
+def test_a_table_without_header_cells_is_a_warning(make_book) -> None:
+    folder = make_book({
+        "lessons/one.md": "# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+                          "<table><tr><td>raw</td></tr></table>\n",
+    })
+    _, diagnostics = parse(folder)
+    (warning,) = diagnostics.warnings
+    assert warning.code == "table-headers" and warning.location.line == 7

@@ -172,6 +172,7 @@ class _MarkdownParser:
         draft.shift_headings()
         draft.namespace_ids()
         draft.align_to_class()
+        draft.check_tables()
         draft.resolve_images(self.paths)
         draft.collect_links(self.paths)
         draft.questions = tuple(self.inline(q) for q in lesson.questions)
@@ -313,6 +314,18 @@ class _Draft:
             if align := cell.get("align"):
                 del cell.attrib["align"]
                 cell.set("class", f"align-{align}")
+
+    def check_tables(self) -> None:
+        """A table without header cells can't be read aloud sensibly (WCAG 1.3.1)."""
+        for table in self.tree.iter("table"):
+            if next(table.iter("th"), None) is None:
+                first_cell = next(table.iter("td"), None)
+                text = "".join(first_cell.itertext()).strip() if first_cell is not None else ""
+                self.diagnostics.warning(
+                    self.location_of(text or "<table"),
+                    "a table without header cells (<th>): readers that speak it can't say "
+                    "what the columns are", "table-headers",
+                )
 
     def resolve_images(self, paths: BookPaths) -> None:
         for img in list(self.tree.iter("img")):
