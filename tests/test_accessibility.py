@@ -16,7 +16,7 @@ from lxml import etree
 from coursebook.build import BuildResult, build
 from coursebook.diagnostics import Diagnostics
 
-from .conftest import ROOT, SAMPLE_BOOK, output
+from .conftest import ROOT, SAMPLE_BOOK, epubcheck, output
 
 ACE = ROOT.parent / "shared" / "tools" / "ace-check"
 FEATURES = Path(__file__).parent / "books" / "features"
@@ -24,8 +24,13 @@ OPF = {"opf": "http://www.idpf.org/2007/opf"}
 
 
 def ace(epub: Path, report: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(ACE), str(epub), str(report)], capture_output=True, text=True,
-                          check=False, timeout=1800)
+    return subprocess.run(
+        [str(ACE), str(epub), str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=1800,
+    )
 
 
 def metadata(epub: Path, prop: str) -> list[str]:
@@ -37,8 +42,9 @@ def metadata(epub: Path, prop: str) -> list[str]:
 @pytest.mark.skipif(not ACE.exists(), reason="DAISY Ace's wrapper (../shared/tools) is not here")
 @pytest.mark.parametrize("book", ["sample", "features"])
 def test_ace_reports_no_violations(book: str, sample_build: BuildResult, tmp_path: Path) -> None:
-    epub = output(sample_build if book == "sample" else build(FEATURES, tmp_path / "out",
-                                                              ("epub",)), "epub")
+    epub = output(
+        sample_build if book == "sample" else build(FEATURES, tmp_path / "out", ("epub",)), "epub"
+    )
     result = ace(epub, tmp_path / "ace")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ace: 0 violations (pass)" in result.stdout
@@ -49,8 +55,12 @@ def test_metadata_of_a_book_whose_images_are_described(tmp_path: Path) -> None:
     assert metadata(epub, "schema:accessMode") == ["textual", "visual"]
     assert metadata(epub, "schema:accessModeSufficient") == ["textual", "textual,visual"]
     assert metadata(epub, "schema:accessibilityFeature") == [
-        "structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
-        "printPageNumbers", "pageNavigation",
+        "structuralNavigation",
+        "tableOfContents",
+        "readingOrder",
+        "alternativeText",
+        "printPageNumbers",
+        "pageNavigation",
     ]
     assert metadata(epub, "schema:accessibilityHazard") == ["none"]
     (summary,) = metadata(epub, "schema:accessibilitySummary")
@@ -73,10 +83,12 @@ def test_an_undescribed_image_changes_the_claims(make_book, tmp_path: Path) -> N
 
 
 def test_right_to_left_books(make_book, tmp_path: Path) -> None:
-    folder = make_book({
-        "book.yaml": "title: كتاب\nlanguage: ar\nchapters: [one.md]\n",
-        "one.md": "# درس\n\nنص.\n",
-    })
+    folder = make_book(
+        {
+            "book.yaml": "title: كتاب\nlanguage: ar\nchapters: [one.md]\n",
+            "one.md": "# درس\n\nنص.\n",
+        }
+    )
     diagnostics = Diagnostics()
     epub = output(build(folder, tmp_path / "out", ("epub",), diagnostics), "epub")
     with zipfile.ZipFile(epub) as archive:
@@ -86,17 +98,26 @@ def test_right_to_left_books(make_book, tmp_path: Path) -> None:
     assert opf.get("dir") == "rtl"
     assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "ar"
     assert lesson.get("dir") == "rtl" and lesson.get("lang") == "ar"
+    assert epubcheck(epub) == []
     # No words in Arabic yet: English ones, and a warning that says so.
     assert "language-labels" in [d.code for d in diagnostics.warnings]
 
 
 def test_generated_words_follow_the_language(make_book, tmp_path: Path) -> None:
-    for language, contents in (("es", "Índice"), ("fr", "Table des matières"),
-                               ("de", "Inhalt"), ("pt-BR", "Sumário"), ("it", "Indice")):
-        folder = make_book({
-            "book.yaml": f"title: T\nlanguage: {language}\nchapters: [one.md]\n",
-            "one.md": "# Uno\n\nTexto [@marx1867].\n",
-        }, name=f"book-{language}")
+    for language, contents in (
+        ("es", "Índice"),
+        ("fr", "Table des matières"),
+        ("de", "Inhalt"),
+        ("pt-BR", "Sumário"),
+        ("it", "Indice"),
+    ):
+        folder = make_book(
+            {
+                "book.yaml": f"title: T\nlanguage: {language}\nchapters: [one.md]\n",
+                "one.md": "# Uno\n\nTexto [@marx1867].\n",
+            },
+            name=f"book-{language}",
+        )
         diagnostics = Diagnostics()
         epub = output(build(folder, tmp_path / language, ("epub",), diagnostics), "epub")
         with zipfile.ZipFile(epub) as archive:
@@ -114,11 +135,18 @@ def test_rebuilds_are_byte_identical(tmp_path: Path) -> None:
         env = {**os.environ, "PYTHONHASHSEED": seed, "SOURCE_DATE_EPOCH": "1767225600"}
         subprocess.run(
             [sys.executable, "-m", "coursebook", "build", str(SAMPLE_BOOK), "-o", "out"],
-            cwd=work, env=env, check=True, capture_output=True, timeout=600,
+            cwd=work,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=600,
         )
-        digests.append({
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in (work / "out").iterdir()
-            if p.is_file()
-        })
+        digests.append(
+            {
+                p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in (work / "out").iterdir()
+                if p.is_file()
+            }
+        )
     assert digests[0] == digests[1]
     assert len(digests[0]) == 2

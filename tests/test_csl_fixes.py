@@ -21,89 +21,129 @@ HERE = Location(Path("sources.yaml"), 1, 1)
 
 SOURCES: dict[str, dict[str, Any]] = {
     "trotsky": {
-        "type": "book", "author": [{"family": "Trotsky", "given": "Leon"}],
+        "type": "book",
+        "author": [{"family": "Trotsky", "given": "Leon"}],
         "title": "The History of the Russian Revolution",
         "translator": [{"family": "Eastman", "given": "Max"}],
-        "publisher": "Simon and Schuster", "publisher-place": "New York",
+        "publisher": "Simon and Schuster",
+        "publisher-place": "New York",
         "issued": {"date-parts": [[1932]]},
     },
     "fitzpatrick": {
-        "type": "book", "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
-        "title": "The Russian Revolution", "edition": "4",
-        "publisher": "Oxford University Press", "issued": {"date-parts": [[2017]]},
+        "type": "book",
+        "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
+        "title": "The Russian Revolution",
+        "edition": "4",
+        "publisher": "Oxford University Press",
+        "issued": {"date-parts": [[2017]]},
     },
     "fitzpatrick-class": {
-        "type": "article-journal", "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
-        "title": "Ascribing Class", "container-title": "Journal of Modern History",
-        "volume": 65, "issue": 4, "page": "745–770", "issued": {"date-parts": [[1993]]},
+        "type": "article-journal",
+        "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
+        "title": "Ascribing Class",
+        "container-title": "Journal of Modern History",
+        "volume": 65,
+        "issue": 4,
+        "page": "745–770",
+        "issued": {"date-parts": [[1993]]},
     },
     "getty": {
-        "type": "article-journal", "author": [{"family": "Getty", "given": "J. Arch"}],
+        "type": "article-journal",
+        "author": [{"family": "Getty", "given": "J. Arch"}],
         "title": "Victims of the Soviet Penal System in the Pre-war Years",
-        "container-title": "American Historical Review", "volume": 98,
+        "container-title": "American Historical Review",
+        "volume": 98,
         "issued": {"date-parts": [[1993]]},
     },
     "carr": {
-        "type": "book", "author": [{"family": "Carr", "given": "E. H."}],
-        "title": "The Bolshevik Revolution, 1917–1923", "volume": 1,
-        "publisher": "Macmillan", "issued": {"date-parts": [[1950]]},
+        "type": "book",
+        "author": [{"family": "Carr", "given": "E. H."}],
+        "title": "The Bolshevik Revolution, 1917–1923",
+        "volume": 1,
+        "publisher": "Macmillan",
+        "issued": {"date-parts": [[1950]]},
     },
     "tucker": {
-        "type": "book", "editor": [{"family": "Tucker", "given": "Robert C."}],
-        "title": "The Lenin Anthology", "publisher": "W. W. Norton",
+        "type": "book",
+        "editor": [{"family": "Tucker", "given": "Robert C."}],
+        "title": "The Lenin Anthology",
+        "publisher": "W. W. Norton",
         "issued": {"date-parts": [[1975]]},
     },
     "breitman": {
         "type": "book",
         "editor": [{"family": "Breitman", "given": "George"}, {"family": "Scott", "given": "Bev"}],
-        "title": "Writings of Leon Trotsky (1934–35)", "publisher": "Pathfinder Press",
+        "title": "Writings of Leon Trotsky (1934–35)",
+        "publisher": "Pathfinder Press",
         "issued": {"date-parts": [[1974]]},
     },
     "luxemburg": {
-        "type": "chapter", "author": [{"family": "Luxemburg", "given": "Rosa"}],
-        "title": "Reform or Revolution", "container-title": "The Essential Rosa Luxemburg",
-        "editor": [{"family": "Scott", "given": "Helen"}], "publisher": "Haymarket Books",
-        "page": "41–104", "issued": {"date-parts": [[2008]]},
+        "type": "chapter",
+        "author": [{"family": "Luxemburg", "given": "Rosa"}],
+        "title": "Reform or Revolution",
+        "container-title": "The Essential Rosa Luxemburg",
+        "editor": [{"family": "Scott", "given": "Helen"}],
+        "publisher": "Haymarket Books",
+        "page": "41–104",
+        "issued": {"date-parts": [[2008]]},
     },
     "orwell": {
-        "type": "article-magazine", "author": [{"family": "Orwell", "given": "George"}],
-        "title": "Notes on Nationalism", "container-title": "Polemic",
+        "type": "article-magazine",
+        "author": [{"family": "Orwell", "given": "George"}],
+        "title": "Notes on Nationalism",
+        "container-title": "Polemic",
         "issued": {"date-parts": [[1945, 10]]},
     },
     "guardian": {
-        "type": "article-newspaper", "title": "Gorbachev Resigns as Soviet Union Ends",
-        "container-title": "The Guardian", "publisher-place": "London",
+        "type": "article-newspaper",
+        "title": "Gorbachev Resigns as Soviet Union Ends",
+        "container-title": "The Guardian",
+        "publisher-place": "London",
         "issued": {"date-parts": [[1991, 12, 26]]},
     },
     "chronology": {
-        "type": "webpage", "title": "A Chronology of the Moscow Trials",
+        "type": "webpage",
+        "title": "A Chronology of the Moscow Trials",
         "container-title": "Moscow Trials Archive",
         "URL": "https://example.org/moscow-trials/chronology",
     },
     "nove": {
-        "type": "book", "author": [{"family": "Nove", "given": "Alec"}],
-        "title": "An Economic History of the U.S.S.R.", "publisher": "Allen Lane",
+        "type": "book",
+        "author": [{"family": "Nove", "given": "Alec"}],
+        "title": "An Economic History of the U.S.S.R.",
+        "publisher": "Allen Lane",
         "issued": {"date-parts": [[1969]]},
     },
     "gregory": {
-        "type": "article", "author": [{"family": "Gregory", "given": "Paul R."}],
-        "title": "Stalin's Economists", "issued": {"date-parts": [[2004]]},
+        "type": "article",
+        "author": [{"family": "Gregory", "given": "Paul R."}],
+        "title": "Stalin's Economists",
+        "issued": {"date-parts": [[2004]]},
     },
     "obrien": {
-        "type": "article-journal", "author": [{"family": "O'Brien", "given": "Conor"}],
-        "title": 'Was the "Great Turn" Inevitable?', "container-title": "Critique",
-        "volume": 17, "issued": {"date-parts": [[1985]]},
+        "type": "article-journal",
+        "author": [{"family": "O'Brien", "given": "Conor"}],
+        "title": 'Was the "Great Turn" Inevitable?',
+        "container-title": "Critique",
+        "volume": 17,
+        "issued": {"date-parts": [[1985]]},
     },
     "undated": {
-        "type": "book", "author": [{"family": "Trotsky", "given": "Leon"}],
-        "title": "Their Morals and Ours", "publisher": "Pioneer Publishers",
+        "type": "book",
+        "author": [{"family": "Trotsky", "given": "Leon"}],
+        "title": "Their Morals and Ours",
+        "publisher": "Pioneer Publishers",
     },
 }
 
 
+BY_KEY: Mapping[str, Source] = {
+    key: Source(key, data["type"], data, HERE) for key, data in SOURCES.items()
+}
+
+
 def make_engine(style: str = "chicago-notes-bibliography") -> CslEngine:
-    sources = {key: Source(key, data["type"], data, HERE) for key, data in SOURCES.items()}
-    return CslEngine(find_style(style), "en-US", sources)
+    return CslEngine(find_style(style), "en-US", BY_KEY)
 
 
 @pytest.fixture
@@ -115,7 +155,7 @@ def notes() -> Callable[..., list[str]]:
         format_one = engine.note if engine.is_note_style else engine.inline
         texts = []
         for written in citations:
-            cites = _cites(written, engine)
+            cites = _cites(written)
             result = format_one(cites)
             texts.append(_plain(result if isinstance(result, str) else result.html))
         return texts
@@ -123,10 +163,9 @@ def notes() -> Callable[..., list[str]]:
     return format_notes
 
 
-def _cites(written: str, engine: CslEngine) -> list[Cite]:
+def _cites(written: str) -> list[Cite]:
     _, (citation,) = extract_citations(written, Path("lesson.md"), 1, SOURCES)
-    sources: Mapping[str, Source] = engine._sources
-    return [Cite(item, sources[item.key]) for item in citation.items]
+    return [Cite(item, BY_KEY[item.key]) for item in citation.items]
 
 
 def _plain(html: str) -> str:
@@ -135,8 +174,7 @@ def _plain(html: str) -> str:
 
 def entries(*keys: str, style: str = "chicago-notes-bibliography") -> list[str]:
     engine = make_engine(style)
-    sources = [engine._sources[key] for key in keys]
-    return [_plain(html) for _, html in engine.bibliography_entries(sources)]
+    return [_plain(html) for _, html in engine.bibliography_entries([BY_KEY[k] for k in keys])]
 
 
 # --- names ------------------------------------------------------------------------------------
@@ -315,6 +353,18 @@ def test_citation_sorts_only_within_runs_of_plain_items(notes: Callable[..., lis
     assert notes("[see @trotsky, p. 33; @fitzpatrick, para. 12]", style="apa") == [
         "(see Trotsky, 1932, p. 33; Fitzpatrick, 2017, para. 12)"
     ]
-    assert notes("[@trotsky; @fitzpatrick]", style="apa") == [
-        "(Fitzpatrick, 2017; Trotsky, 1932)"
+    assert notes("[@trotsky; @fitzpatrick]", style="apa") == ["(Fitzpatrick, 2017; Trotsky, 1932)"]
+
+
+def test_same_locator_again_is_plain_ibid() -> None:
+    engine = make_engine("mhra-notes-subsequent-ibid")
+    printed = [
+        _plain(engine.note(_cites(written)).print_html)
+        for written in ["[@nove, p. 3]", "[@nove, p. 3]", "[@nove, p. 4]", "[@nove]"]
+    ]
+    assert printed == [
+        "Alec Nove, An Economic History of the U.S.S.R. (Allen Lane, 1969), p. 3.",
+        "Ibid.",
+        "Ibid., p. 4.",
+        "Nove, An Economic History of the U.S.S.R.",
     ]

@@ -114,16 +114,18 @@ def test_scripts_and_handlers_are_removed(make_book) -> None:
 
 def test_backslash_escapes_an_at_sign(make_book) -> None:
     folder = make_book({"lessons/one.md": "# One\n\nWrite to \\@marx1867 or me@example.org.\n"})
-    parsed, diagnostics = parse(folder)
+    parsed, _ = parse(folder)
     assert "Write to @marx1867 or me@example.org." in parsed["one"].html
     assert parsed["one"].citations == ()
 
 
 def test_a_table_without_header_cells_is_a_warning(make_book) -> None:
-    folder = make_book({
-        "lessons/one.md": "# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
-                          "<table><tr><td>raw</td></tr></table>\n",
-    })
+    folder = make_book(
+        {
+            "lessons/one.md": "# One\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+            "<table><tr><td>raw</td></tr></table>\n",
+        }
+    )
     _, diagnostics = parse(folder)
     (warning,) = diagnostics.warnings
     assert warning.code == "table-headers" and warning.location.line == 7

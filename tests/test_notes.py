@@ -104,14 +104,14 @@ def test_sources_appendix_lists_every_citing_note(book) -> None:
     notes, diagnostics = resolve(book)
     by_id = {entry.source.id: entry for entry in notes.bibliography}
     assert list(by_id) == ["hadden1999", "trotsky1936"]  # sorted by author
-    assert [(u.lesson.id, u.note_number) for u in by_id["trotsky1936"].uses] == [
-        ("a", 1),
-        ("b", 3),
-        ("c", 1),
+    assert [(u.lesson.id, u.label) for u in by_id["trotsky1936"].uses] == [
+        ("a", "1"),
+        ("b", "3"),
+        ("c", "1"),
     ]
-    assert [(u.lesson.id, u.note_number) for u in by_id["hadden1999"].uses] == [
-        ("a", 2),
-        ("b", 4),
+    assert [(u.lesson.id, u.label) for u in by_id["hadden1999"].uses] == [
+        ("a", "2"),
+        ("b", "4"),
     ]
     assert [d.message for d in diagnostics.warnings] == ["source 'unused2000' is never cited"]
 
@@ -191,15 +191,17 @@ def test_citation_in_code_stays_text(make_book) -> None:
 def test_in_text_style_sets_citations_in_the_text(make_book, tmp_path: Path) -> None:
     """With an author-date style, citations read as pandoc sets them and only authored notes
     remain notes."""
-    folder = make_book({
-        "book.yaml": "title: Author-date\nlanguage: en-US\ncitation_style: chicago-author-date\n"
-                     "chapters: [lessons/a.md]\n",
-        "sources.yaml": SOURCES,
-        "lessons/a.md": "# A\n\nFirst [@trotsky1936, chap. 9]. Then a remark[^r].\n\n"
-                        "[^r]: An aside, citing [@hadden1999, 12].\n\n"
-                        "Again [see @trotsky1936, p. 5; @hadden1999].\n\n"
-                        "As @trotsky1936 [p. 33] argued.\n",
-    })
+    folder = make_book(
+        {
+            "book.yaml": "title: Author-date\nlanguage: en-US\n"
+            "citation_style: chicago-author-date\nchapters: [lessons/a.md]\n",
+            "sources.yaml": SOURCES,
+            "lessons/a.md": "# A\n\nFirst [@trotsky1936, chap. 9]. Then a remark[^r].\n\n"
+            "[^r]: An aside, citing [@hadden1999, 12].\n\n"
+            "Again [see @trotsky1936, p. 5; @hadden1999].\n\n"
+            "As @trotsky1936 [p. 33] argued.\n",
+        }
+    )
     diagnostics = Diagnostics()
     loaded = load(folder, diagnostics)
     parsed = parse_book(loaded, diagnostics)
@@ -222,7 +224,9 @@ def test_in_text_style_sets_citations_in_the_text(make_book, tmp_path: Path) -> 
     trotsky = sources.html.split('id="sources-trotsky1936"')[1].split("</li>")[0]
     assert "Cited in A: a, b, c." in re.sub(r"<[^>]+>", "", trotsky)
     assert re.findall(r'href="#(a--cite-\d+)"[^>]*>(\w+)</a>', trotsky) == [
-        ("a--cite-1", "a"), ("a--cite-2", "b"), ("a--cite-3", "c"),
+        ("a--cite-1", "a"),
+        ("a--cite-2", "b"),
+        ("a--cite-3", "c"),
     ]
     path = output(build(folder, tmp_path / "out", ("epub",)), "epub")
     assert epubcheck(path) == []

@@ -18,8 +18,12 @@ from .conftest import output
 
 READER = Path(__file__).parent / "epubjs"
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 
 
@@ -58,8 +62,9 @@ def test_epubjs_shows_a_lesson_and_follows_a_note_call(served: str) -> None:
             page = browser.new_page(viewport={"width": 800, "height": 1000})
             lesson = "text/l16-the-nature-of-the-stalinist-state.xhtml"
             page.goto(f"{served}/reader.html?start={lesson}")
-            page.wait_for_function("window.state.ready || window.state.errors.length",
-                                   timeout=30000)
+            page.wait_for_function(
+                "window.state.ready || window.state.errors.length", timeout=30000
+            )
             assert page.evaluate("window.state.errors") == []
             frame = page.frame_locator("#viewer iframe")
             assert frame.locator("h2.lesson-title").inner_text() == (

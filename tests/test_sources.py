@@ -59,28 +59,63 @@ YAML = """\
   year: 1979
 """
 
-JSON = json.dumps([
-    {"id": "marx1976", "type": "book", "author": [{"family": "Marx", "given": "Karl"}],
-     "title": "Capital: A Critique of Political Economy", "volume": "1",
-     "translator": [{"family": "Fowkes", "given": "Ben"}], "publisher": "Penguin",
-     "publisher-place": "London", "issued": {"date-parts": [[1976]]}},
-    {"id": "lenin1975", "type": "chapter", "author": [{"family": "Lenin", "given": "V. I."}],
-     "title": "The State and Revolution", "container-title": "The Lenin Anthology",
-     "editor": [{"family": "Tucker", "given": "Robert C."}], "publisher": "W. W. Norton",
-     "publisher-place": "New York", "page": "311–398", "issued": {"date-parts": [[1975]]}},
-    {"id": "fitzpatrick1993", "type": "article-journal",
-     "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
-     "title": "Ascribing Class: The Construction of Social Identity in Soviet Russia",
-     "container-title": "Journal of Modern History", "volume": "65", "issue": "4",
-     "page": "745–770", "issued": {"date-parts": [[1993, 12]]}},
-    {"id": "mia2024", "type": "webpage", "author": [{"literal": "Marxists Internet Archive"}],
-     "title": "Encyclopedia of Marxism: Bonapartism",
-     "URL": "https://www.marxists.org/glossary/terms/b/o.htm",
-     "accessed": {"date-parts": [[2026, 1, 15]]}},
-    {"id": "haslam1979", "type": "thesis", "author": [{"family": "Haslam", "given": "Jonathan"}],
-     "title": "Soviet Foreign Policy, 1930–33", "genre": "PhD diss.",
-     "publisher": "University of Birmingham", "issued": {"date-parts": [[1979]]}},
-], indent=2, ensure_ascii=False)
+JSON = json.dumps(
+    [
+        {
+            "id": "marx1976",
+            "type": "book",
+            "author": [{"family": "Marx", "given": "Karl"}],
+            "title": "Capital: A Critique of Political Economy",
+            "volume": "1",
+            "translator": [{"family": "Fowkes", "given": "Ben"}],
+            "publisher": "Penguin",
+            "publisher-place": "London",
+            "issued": {"date-parts": [[1976]]},
+        },
+        {
+            "id": "lenin1975",
+            "type": "chapter",
+            "author": [{"family": "Lenin", "given": "V. I."}],
+            "title": "The State and Revolution",
+            "container-title": "The Lenin Anthology",
+            "editor": [{"family": "Tucker", "given": "Robert C."}],
+            "publisher": "W. W. Norton",
+            "publisher-place": "New York",
+            "page": "311–398",
+            "issued": {"date-parts": [[1975]]},
+        },
+        {
+            "id": "fitzpatrick1993",
+            "type": "article-journal",
+            "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
+            "title": "Ascribing Class: The Construction of Social Identity in Soviet Russia",
+            "container-title": "Journal of Modern History",
+            "volume": "65",
+            "issue": "4",
+            "page": "745–770",
+            "issued": {"date-parts": [[1993, 12]]},
+        },
+        {
+            "id": "mia2024",
+            "type": "webpage",
+            "author": [{"literal": "Marxists Internet Archive"}],
+            "title": "Encyclopedia of Marxism: Bonapartism",
+            "URL": "https://www.marxists.org/glossary/terms/b/o.htm",
+            "accessed": {"date-parts": [[2026, 1, 15]]},
+        },
+        {
+            "id": "haslam1979",
+            "type": "thesis",
+            "author": [{"family": "Haslam", "given": "Jonathan"}],
+            "title": "Soviet Foreign Policy, 1930–33",
+            "genre": "PhD diss.",
+            "publisher": "University of Birmingham",
+            "issued": {"date-parts": [[1979]]},
+        },
+    ],
+    indent=2,
+    ensure_ascii=False,
+)
 
 BIB = r"""
 @book{marx1976,
@@ -167,12 +202,22 @@ def test_three_formats_give_identical_notes_and_entries(make_book) -> None:
 
 
 def test_default_sources_file_may_be_bibtex(make_book) -> None:
-    folder = make_book({"book.yaml": "title: T\nlanguage: en\nchapters: [one.md]\n",
-                        "one.md": LESSON, "sources.yaml": ""}, name="b")
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": LESSON,
+            "sources.yaml": "",
+        },
+        name="b",
+    )
     (folder / "sources.yaml").unlink()
     (folder / "sources.bib").write_text(BIB)
     assert set(load(folder).sources) == {
-        "marx1976", "lenin1975", "fitzpatrick1993", "mia2024", "haslam1979"
+        "marx1976",
+        "lenin1975",
+        "fitzpatrick1993",
+        "mia2024",
+        "haslam1979",
     }
 
 

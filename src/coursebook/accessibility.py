@@ -33,7 +33,7 @@ def accessibility(rendered: RenderedBook, page_list: str | None = None) -> Acces
     images = rendered.images
     described = all(image.alt for image in images)
     modes = ("textual", "visual") if images else ("textual",)
-    sufficient = ("textual",) if described else ("textual,visual",)
+    sufficient: tuple[str, ...] = ("textual",) if described else ("textual,visual",)
     if images and described:
         sufficient = ("textual", "textual,visual")
     features = ["structuralNavigation", "tableOfContents", "readingOrder"]
@@ -70,7 +70,8 @@ def _summary(rendered: RenderedBook, described: bool, page_list: str | None) -> 
     images = len(rendered.images)
     if images:
         parts.append(
-            f"All {images} images have text alternatives." if described
+            f"All {images} images have text alternatives."
+            if described
             else f"Some of its {images} images have no text alternative."
         )
     else:

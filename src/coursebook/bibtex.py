@@ -20,52 +20,138 @@ from .diagnostics import Diagnostics, Location
 # Entry types, BibTeX and BibLaTeX, to CSL types.
 TYPES = {
     "article": "article-journal",
-    "book": "book", "mvbook": "book", "booklet": "pamphlet", "collection": "book",
-    "mvcollection": "book", "proceedings": "book", "mvproceedings": "book", "reference": "book",
-    "inbook": "chapter", "incollection": "chapter", "bookinbook": "chapter",
-    "suppbook": "chapter", "suppcollection": "chapter", "inreference": "entry-encyclopedia",
-    "inproceedings": "paper-conference", "conference": "paper-conference",
-    "manual": "report", "report": "report", "techreport": "report",
-    "thesis": "thesis", "phdthesis": "thesis", "mastersthesis": "thesis",
-    "online": "webpage", "www": "webpage", "electronic": "webpage",
-    "unpublished": "manuscript", "letter": "personal_communication",
-    "misc": "document", "periodical": "periodical", "patent": "patent", "dataset": "dataset",
-    "software": "software", "movie": "motion_picture", "video": "motion_picture",
-    "audio": "song", "music": "song", "artwork": "graphic", "image": "graphic",
-    "jurisdiction": "legal_case", "legislation": "legislation", "standard": "standard",
+    "book": "book",
+    "mvbook": "book",
+    "booklet": "pamphlet",
+    "collection": "book",
+    "mvcollection": "book",
+    "proceedings": "book",
+    "mvproceedings": "book",
+    "reference": "book",
+    "inbook": "chapter",
+    "incollection": "chapter",
+    "bookinbook": "chapter",
+    "suppbook": "chapter",
+    "suppcollection": "chapter",
+    "inreference": "entry-encyclopedia",
+    "inproceedings": "paper-conference",
+    "conference": "paper-conference",
+    "manual": "report",
+    "report": "report",
+    "techreport": "report",
+    "thesis": "thesis",
+    "phdthesis": "thesis",
+    "mastersthesis": "thesis",
+    "online": "webpage",
+    "www": "webpage",
+    "electronic": "webpage",
+    "unpublished": "manuscript",
+    "letter": "personal_communication",
+    "misc": "document",
+    "periodical": "periodical",
+    "patent": "patent",
+    "dataset": "dataset",
+    "software": "software",
+    "movie": "motion_picture",
+    "video": "motion_picture",
+    "audio": "song",
+    "music": "song",
+    "artwork": "graphic",
+    "image": "graphic",
+    "jurisdiction": "legal_case",
+    "legislation": "legislation",
+    "standard": "standard",
 }
 # BibLaTeX's entrysubtype of @article.
 ARTICLE_SUBTYPES = {"magazine": "article-magazine", "newspaper": "article-newspaper"}
 THESIS_GENRES = {"phdthesis": "PhD diss.", "mastersthesis": "Master’s thesis"}
 
 NAME_FIELDS = {
-    "author": "author", "editor": "editor", "translator": "translator",
-    "bookauthor": "container-author", "editora": "editor", "director": "director",
+    "author": "author",
+    "editor": "editor",
+    "translator": "translator",
+    "bookauthor": "container-author",
+    "editora": "editor",
+    "director": "director",
     "holder": "author",
 }
 TEXT_FIELDS = {
-    "shorttitle": "title-short", "journal": "container-title",
-    "journaltitle": "container-title", "booktitle": "container-title",
-    "series": "collection-title", "volume": "volume", "issue": "issue", "pages": "page",
-    "edition": "edition", "publisher": "publisher", "address": "publisher-place",
-    "location": "publisher-place", "url": "URL", "doi": "DOI", "isbn": "ISBN", "issn": "ISSN",
-    "note": "note", "type": "genre", "eventtitle": "event-title", "venue": "event-place",
-    "chapter": "chapter-number", "version": "version", "pagetotal": "number-of-pages",
-    "volumes": "number-of-volumes", "origtitle": "original-title", "howpublished": "medium",
-    "language": "language", "library": "archive", "addendum": "note",
+    "shorttitle": "title-short",
+    "journal": "container-title",
+    "journaltitle": "container-title",
+    "booktitle": "container-title",
+    "series": "collection-title",
+    "volume": "volume",
+    "issue": "issue",
+    "pages": "page",
+    "edition": "edition",
+    "publisher": "publisher",
+    "address": "publisher-place",
+    "location": "publisher-place",
+    "url": "URL",
+    "doi": "DOI",
+    "isbn": "ISBN",
+    "issn": "ISSN",
+    "note": "note",
+    "type": "genre",
+    "eventtitle": "event-title",
+    "venue": "event-place",
+    "chapter": "chapter-number",
+    "version": "version",
+    "pagetotal": "number-of-pages",
+    "volumes": "number-of-volumes",
+    "origtitle": "original-title",
+    "howpublished": "medium",
+    "language": "language",
+    "library": "archive",
+    "addendum": "note",
 }
 DATE_FIELDS = {"urldate": "accessed", "origdate": "original-date", "eventdate": "event-date"}
 # Fields that say nothing a citation shows (Zotero and JabRef add them).
 IGNORED = {
-    "abstract", "file", "keywords", "annotation", "annote", "mendeley-tags", "langid",
-    "timestamp", "owner", "groups", "eprinttype", "eprint", "urlyear", "copyright",
-    "entrysubtype", "subtitle", "title", "year", "month", "date", "number", "institution",
-    "school", "organization", "journalsubtitle", "booksubtitle", "maintitle", "issuetitle",
-    "titleaddon", "day", "lccn", "mrnumber", "shortjournal", "pmid", "primaryclass",
+    "abstract",
+    "file",
+    "keywords",
+    "annotation",
+    "annote",
+    "mendeley-tags",
+    "langid",
+    "timestamp",
+    "owner",
+    "groups",
+    "eprinttype",
+    "eprint",
+    "urlyear",
+    "copyright",
+    "entrysubtype",
+    "subtitle",
+    "title",
+    "year",
+    "month",
+    "date",
+    "number",
+    "institution",
+    "school",
+    "organization",
+    "journalsubtitle",
+    "booksubtitle",
+    "maintitle",
+    "issuetitle",
+    "titleaddon",
+    "day",
+    "lccn",
+    "mrnumber",
+    "shortjournal",
+    "pmid",
+    "primaryclass",
     "archiveprefix",
 }
-MONTHS = {m: i + 1 for i, m in enumerate(
-    "jan feb mar apr may jun jul aug sep oct nov dec".split())}
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
 
 
 def bibtex_entries(
@@ -86,8 +172,9 @@ def bibtex_entries(
         if isinstance(failed, bibtexparser.model.DuplicateBlockKeyBlock):
             diagnostics.error(location, f"duplicate source id '{failed.key}'", "duplicate-source")
         else:
-            diagnostics.error(location, "malformed BibTeX entry (unbalanced braces or quotes?)",
-                              "sources-format")
+            diagnostics.error(
+                location, "malformed BibTeX entry (unbalanced braces or quotes?)", "sources-format"
+            )
     entries = []
     for entry in library.entries:
         location = Location(path, (entry.start_line or 0) + 1)
@@ -100,8 +187,9 @@ def _csl(entry: Any, location: Location, diagnostics: Diagnostics) -> dict[str, 
     kind = entry.entry_type.lower()
     csl_type = TYPES.get(kind)
     if csl_type is None:
-        diagnostics.warning(location, f"unknown BibTeX entry type '@{kind}', read as a document",
-                            "source-type")
+        diagnostics.warning(
+            location, f"unknown BibTeX entry type '@{kind}', read as a document", "source-type"
+        )
         csl_type = "document"
     if kind == "article":
         csl_type = ARTICLE_SUBTYPES.get(_plain(fields.get("entrysubtype", "")), csl_type)
@@ -109,8 +197,12 @@ def _csl(entry: Any, location: Location, diagnostics: Diagnostics) -> dict[str, 
     _title(fields, data)
     if kind in THESIS_GENRES and "type" not in fields:
         data["genre"] = THESIS_GENRES[kind]
-    publisher = fields.get("publisher") or fields.get("institution") or fields.get("school") \
+    publisher = (
+        fields.get("publisher")
+        or fields.get("institution")
+        or fields.get("school")
         or fields.get("organization")
+    )
     if publisher:
         fields["publisher"] = publisher
     _number(kind, fields, data)
@@ -122,7 +214,9 @@ def _csl(entry: Any, location: Location, diagnostics: Diagnostics) -> dict[str, 
         elif name in DATE_FIELDS:
             data[DATE_FIELDS[name]] = _date(_plain(value))
         elif name not in IGNORED:
-            diagnostics.warning(location, f"BibTeX field '{name}' is not used", "source-unknown-field")
+            diagnostics.warning(
+                location, f"BibTeX field '{name}' is not used", "source-unknown-field"
+            )
     issued = _issued(fields)
     if issued:
         data["issued"] = issued
@@ -134,8 +228,12 @@ def _title(fields: dict[str, Any], data: dict[str, Any]) -> None:
     if title:
         subtitle = fields.get("subtitle")
         data["title"] = _text(title) + (f": {_text(subtitle)}" if subtitle else "")
-    container = fields.get("journaltitle") or fields.get("journal") or fields.get("booktitle") \
+    container = (
+        fields.get("journaltitle")
+        or fields.get("journal")
+        or fields.get("booktitle")
         or fields.get("maintitle")
+    )
     if container:
         sub = fields.get("journalsubtitle") or fields.get("booksubtitle")
         fields["booktitle"] = container

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .builddate import BuildDates, build_dates
 from .cache import Cache
@@ -19,6 +19,7 @@ from .naming import slugify
 from .notes import resolve_notes
 from .output import OutputError, check_output_folder
 from .pagemap import PageList
+from .printing import PrintOptions
 from .render import RenderedBook, render_book
 
 if TYPE_CHECKING:
@@ -47,11 +48,14 @@ def build(
     out_dir: str | Path = "dist",
     formats: Sequence[str] = FORMATS,
     diagnostics: Diagnostics | None = None,
+    print_overrides: Mapping[str, Any] | None = None,
 ) -> BuildResult:
     """Build the book in ``book_dir`` into ``out_dir`` as ``<slug>.epub`` and ``<slug>.pdf``.
 
     Raises :class:`BookError` with every problem found when the book has errors; nothing is
-    written then, and earlier outputs stay as they were.
+    written then, and earlier outputs stay as they were. ``print_overrides`` replace
+    book.yaml's ``print:`` settings (names of :class:`PrintOptions` fields); a wrong value
+    raises :class:`PrintOptionError`.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     out = Path(out_dir)
@@ -63,7 +67,8 @@ def build(
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
     slug = slugify(book.meta.title)
-    print_edition = _PrintEdition(rendered, dates, diagnostics, Cache.for_output(out))
+    options = replace(book.print_options, **(print_overrides or {}))
+    print_edition = _PrintEdition(rendered, dates, diagnostics, Cache.for_output(out), options)
     outputs = []
     if "pdf" in formats:
         target = out / f"{slug}.pdf"
@@ -84,18 +89,29 @@ class _PrintEdition:
     them instead of laying the book out again."""
 
     def __init__(
-        self, rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics, cache: Cache
+        self,
+        rendered: RenderedBook,
+        dates: BuildDates,
+        diagnostics: Diagnostics,
+        cache: Cache,
+        options: PrintOptions,
     ) -> None:
-        self.rendered, self.dates, self.diagnostics, self.cache = rendered, dates, diagnostics, cache
+        self.rendered, self.dates, self.diagnostics, self.cache = (
+            rendered,
+            dates,
+            diagnostics,
+            cache,
+        )
+        self.options = options
         self._layout: PrintLayout | None = None
 
     def layout(self) -> PrintLayout:
-        from .pdf import PrintLayout, lay_out, layout_key  # WeasyPrint is slow to import
+        from .pdf import PrintLayout, lay_out  # WeasyPrint is slow to import
 
         if self._layout is None:
-            self._layout = lay_out(self.rendered, self.dates, self.diagnostics)
+            self._layout = lay_out(self.rendered, self.dates, self.diagnostics, self.options)
             pages = PageList(self._layout.paper, self._layout.starts)
-            self.cache.put("pages", layout_key(self.rendered, self.dates), pages.dumps())
+            self.cache.put("pages", self._key(), pages.dumps())
         assert isinstance(self._layout, PrintLayout)
         return self._layout
 
@@ -104,11 +120,14 @@ class _PrintEdition:
 
         write_pdf(layout, target, self.diagnostics)
 
-    def page_list(self) -> PageList:
+    def _key(self) -> str:
         from .pdf import layout_key
 
+        return layout_key(self.rendered, self.dates, self.options)
+
+    def page_list(self) -> PageList:
         if self._layout is None:
-            cached = self.cache.get("pages", layout_key(self.rendered, self.dates))
+            cached = self.cache.get("pages", self._key())
             if cached is not None:
                 return PageList.loads(cached)
         layout = self.layout()

@@ -6,9 +6,11 @@ atomically, so concurrent builds never read half an entry.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 from .output import write_atomically
 
@@ -39,11 +41,11 @@ class Cache:
             return None
 
     def put(self, kind: str, key: str, text: str) -> None:
-        try:
-            write_atomically(self.folder / f"{kind}-{key}",
-                             lambda stream: stream.write(text.encode("utf-8")))
-        except OSError:
-            pass  # a cache that can't be written only costs time
+        def write(stream: BinaryIO) -> None:
+            stream.write(text.encode("utf-8"))
+
+        with contextlib.suppress(OSError):  # a cache that can't be written only costs time
+            write_atomically(self.folder / f"{kind}-{key}", write)
 
 
 def file_bytes(paths: Iterable[Path]) -> bytes:

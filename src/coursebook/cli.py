@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BookError, Diagnostics, display_path
+from .printing import PAPER_NAMES, VARIANTS, PrintOptionError
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -67,6 +68,30 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="which output to build (default: all)",
     )
+    printing = build.add_argument_group(
+        "print", "how the PDF is printed (these override book.yaml's print: settings)"
+    )
+    printing.add_argument("--paper", choices=PAPER_NAMES, help="page size (default: a4)")
+    printing.add_argument(
+        "--single-sided",
+        action="store_true",
+        help="same margins on every page, no blank pages between chapters",
+    )
+    printing.add_argument(
+        "--note-pages", type=int, metavar="N", help="add N ruled pages for notes after each lesson"
+    )
+    printing.add_argument(
+        "--qr",
+        action="store_true",
+        help="print a QR code beside each source with a full-text address",
+    )
+    printing.add_argument("--bleed", metavar="LENGTH", help="bleed for a printer, e.g. 3mm")
+    printing.add_argument("--marks", action="store_true", help="crop marks for a printer")
+    printing.add_argument(
+        "--pdf-variant",
+        choices=VARIANTS,
+        help="pdf/a-3b (archival) or pdf/ua-1 (tagged, accessible)",
+    )
     build.set_defaults(run=_build)
     return parser
 
@@ -77,7 +102,16 @@ def _build(args: argparse.Namespace) -> int:
     formats = FORMATS if args.format == "all" else (args.format,)
     diagnostics = Diagnostics()
     try:
-        result = build(Path(args.book_dir), Path(args.output), formats, diagnostics)
+        result = build(
+            Path(args.book_dir),
+            Path(args.output),
+            formats,
+            diagnostics,
+            print_overrides=_print_overrides(args),
+        )
+    except PrintOptionError as problem:
+        print(f"coursebook: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     except BookError:
         _report(diagnostics)
         return EXIT_BOOK_ERRORS
@@ -87,6 +121,20 @@ def _build(args: argparse.Namespace) -> int:
         pages = f", {output.pages} pages" if output.pages else ""
         print(f"wrote {display_path(output.path)} ({_size(size)}{pages})")
     return EXIT_OK
+
+
+def _print_overrides(args: argparse.Namespace) -> dict[str, object]:
+    """The print options given on the command line (the others come from book.yaml)."""
+    given = {
+        "paper": args.paper,
+        "note_pages": args.note_pages,
+        "bleed": args.bleed,
+        "variant": args.pdf_variant,
+        "double_sided": False if args.single_sided else None,
+        "qr": True if args.qr else None,
+        "marks": True if args.marks else None,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def _report(diagnostics: Diagnostics) -> None:

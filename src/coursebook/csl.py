@@ -29,13 +29,10 @@ from citeproc import (
     CitationStylesBibliography,
     formatter,
 )
-from citeproc import (
-    Locator as CiteprocLocator,
-)
 from citeproc.source.json import CiteProcJSON
 
 from .citation_syntax import locator_terms
-from .csl_fixes import FixedStyle, clean_output, smart_quotes, typographic_data
+from .csl_fixes import FixedStyle, SameLocator, clean_output, smart_quotes, typographic_data
 from .model import CitationItem, Locator, Source
 
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -209,7 +206,7 @@ class CslEngine:
         item = cite.item
         locator, suffix = _locator_or_suffix(item.locator, item.suffix)
         if locator is not None:
-            options["locator"] = CiteprocLocator(_term_name(locator.label), locator.value)
+            options["locator"] = SameLocator(_term_name(locator.label), locator.value)
         if item.prefix:
             options["prefix"] = item.prefix + " "
         if suffix:
@@ -264,9 +261,24 @@ def _csl_json(source: Source) -> dict[str, Any]:
 
 
 _CSL_LOCALES = {
-    "en": "en-US", "es": "es-ES", "pt": "pt-PT", "fr": "fr-FR", "de": "de-DE", "it": "it-IT",
-    "ru": "ru-RU", "pl": "pl-PL", "nl": "nl-NL", "tr": "tr-TR", "ar": "ar", "he": "he-IL",
-    "ja": "ja-JP", "zh": "zh-CN", "ca": "ca-AD", "sv": "sv-SE", "da": "da-DK", "el": "el-GR",
+    "en": "en-US",
+    "es": "es-ES",
+    "pt": "pt-PT",
+    "fr": "fr-FR",
+    "de": "de-DE",
+    "it": "it-IT",
+    "ru": "ru-RU",
+    "pl": "pl-PL",
+    "nl": "nl-NL",
+    "tr": "tr-TR",
+    "ar": "ar",
+    "he": "he-IL",
+    "ja": "ja-JP",
+    "zh": "zh-CN",
+    "ca": "ca-AD",
+    "sv": "sv-SE",
+    "da": "da-DK",
+    "el": "el-GR",
 }
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import citeproc.model
+import citeproc.source
 from citeproc import CitationStylesStyle
 from citeproc.frontend import CitationStylesXML
 from citeproc.model import (
@@ -66,12 +67,15 @@ class _FixedXML(CitationStylesXML):  # type: ignore[misc]
         namespace = lookup.get_namespace(CSL_NS)
         namespace[None] = CitationStylesElement
         namespace.update(
-            {cls.__name__.replace("_", "-").lower(): cls
-             for cls in CitationStylesElement.__subclasses__()}
+            {
+                cls.__name__.replace("_", "-").lower(): cls
+                for cls in CitationStylesElement.__subclasses__()
+            }
         )
         namespace.update(_FIXED)
-        self.parser = etree.XMLParser(remove_comments=True, encoding="UTF-8", no_network=True,
-                                      resolve_entities=False)
+        self.parser = etree.XMLParser(
+            remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False
+        )
         self.parser.set_element_class_lookup(lookup)
         self.xml = etree.parse(str(f), self.parser)
         self.root: Any = self.xml.getroot()
@@ -191,9 +195,7 @@ class FixedName(citeproc.model.Name):  # type: ignore[misc]
 def _mark_initials(given: str, mark: str) -> str:
     """Single capitals in a given name get the initialize-with mark ("T" → "T.")."""
     period = mark.rstrip()
-    words = [
-        word + period if len(word) == 1 and word.isupper() else word for word in given.split()
-    ]
+    words = [word + period if len(word) == 1 and word.isupper() else word for word in given.split()]
     return " ".join(words)
 
 
@@ -201,8 +203,9 @@ def _mark_initials(given: str, mark: str) -> str:
 class FixedNames(citeproc.model.Names):  # type: ignore[misc]
     """``cs:names``, rewritten around citeproc-py's ``process``; see :meth:`process`."""
 
-    def process(self, item: Any, names_context: Any = None, context: Any = None,
-                **kwargs: Any) -> Any:
+    def process(
+        self, item: Any, names_context: Any = None, context: Any = None, **kwargs: Any
+    ) -> Any:
         """Differences from citeproc-py:
 
         - suppress-author (pandoc's ``[-@key]``) takes out the first names element that renders;
@@ -221,8 +224,9 @@ class FixedNames(citeproc.model.Names):  # type: ignore[misc]
             return self._suppressed_author(item, names_context, context, state, **kwargs)
         return self._names(item, names_context, context, **kwargs)
 
-    def _suppressed_author(self, item: Any, names_context: Any, context: Any,
-                           state: dict[str, Any], **kwargs: Any) -> None:
+    def _suppressed_author(
+        self, item: Any, names_context: Any, context: Any, state: dict[str, Any], **kwargs: Any
+    ) -> None:
         """Renders the names (so a substitute still suppresses what it used) and drops them;
         the names elements inside (a substitute's) are part of this one, not candidates."""
         state[_AUTHOR_SUPPRESSED] = False
@@ -250,9 +254,7 @@ class FixedNames(citeproc.model.Names):  # type: ignore[misc]
             present = key in item.reference and role not in substituted
             _report(role, present)
             if present:
-                output.append(
-                    self._role(item, role, label_role, names_context, context, **kwargs)
-                )
+                output.append(self._role(item, role, label_role, names_context, context, **kwargs))
         if output:
             return self._join_roles(output, context)
         substitute = self.substitute()
@@ -265,14 +267,24 @@ class FixedNames(citeproc.model.Names):  # type: ignore[misc]
         people (citeproc-py's "editortranslator" rule, kept)."""
         roles = self.get("variable").split()
         reference = item.reference
-        if (set(roles) == {"editor", "translator"} and "editor" in reference
-                and reference.get("editor") == reference.get("translator")
-                and self.get_term("editortranslator") is not None):
+        if (
+            set(roles) == {"editor", "translator"}
+            and "editor" in reference
+            and reference.get("editor") == reference.get("translator")
+            and self.get_term("editortranslator") is not None
+        ):
             return ["editor"], "editortranslator"
         return roles, None
 
-    def _role(self, item: Any, role: str, label_role: str | None, names_context: Any,
-              context: Any, **kwargs: Any) -> Any:
+    def _role(
+        self,
+        item: Any,
+        role: str,
+        label_role: str | None,
+        names_context: Any,
+        context: Any,
+        **kwargs: Any,
+    ) -> Any:
         key = role.replace("-", "_")
         text = self._name_element(names_context).render(item, key, context=context, **kwargs)
         label = names_context.label
@@ -427,9 +439,7 @@ def _title_word(word: Any, first: bool) -> Any:
     if isinstance(word, NoCase):
         return word  # a nocase span: the author chose the case
     parts = str(word).split("-")
-    cased = [
-        _title_part(part, first and index == 0) for index, part in enumerate(parts)
-    ]
+    cased = [_title_part(part, first and index == 0) for index, part in enumerate(parts)]
     return word if cased == parts else type(word)("-".join(cased))
 
 
@@ -441,8 +451,14 @@ def _title_part(part: str, first: bool) -> str:
 
 @fixes("label")
 class FixedLabel(citeproc.model.Label):  # type: ignore[misc]
-    def process(self, item: Any, variable: str | None = None, plural: bool | None = None,
-                context: Any = None, **kwargs: Any) -> Any:
+    def process(
+        self,
+        item: Any,
+        variable: str | None = None,
+        plural: bool | None = None,
+        context: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         """A label prints only when its variable has a value (CSL spec, "Label");
         citeproc-py printed the term regardless (a stray "Edition" after every magazine
         article). A label given its role by ``cs:names`` is rendered as before."""
@@ -490,8 +506,14 @@ class FixedNumber(citeproc.model.Number):  # type: ignore[misc]
 
 @fixes("date")
 class FixedDate(citeproc.model.Date):  # type: ignore[misc]
-    def process(self, item: Any, variable: str | None = None, show_parts: Any = None,
-                context: Any = None, **kwargs: Any) -> Any:
+    def process(
+        self,
+        item: Any,
+        variable: str | None = None,
+        show_parts: Any = None,
+        context: Any = None,
+        **kwargs: Any,
+    ) -> Any:
         """Reports to the enclosing group whether the date rendered."""
         name = variable or self.get("variable")
         try:
@@ -515,10 +537,12 @@ class FixedGroup(citeproc.model.Group):  # type: ignore[misc]
         delimiter = self.get("delimiter", "")
         with _scope() as scope:
             output = [
-                text for text in (
+                text
+                for text in (
                     self._child(child, item, context, delimiter, **kwargs)
                     for child in self.iterchildren()
-                ) if text is not None
+                )
+                if text is not None
             ]
             suppressed = not output or (scope.called and not scope.rendered)
             scope.keep = not suppressed
@@ -672,8 +696,24 @@ def _collation_key(text: str) -> tuple[str, ...]:
 
 # --- data -------------------------------------------------------------------------------------
 
-_LITERAL_FIELDS = frozenset({"id", "type", "language", "URL", "DOI", "ISBN", "ISSN", "PMID",
-                             "PMCID"})
+
+class SameLocator(citeproc.source.Locator):  # type: ignore[misc]
+    """A locator that equals another with the same label and value. citeproc-py compares
+    locators by identity, so a repeated "p. 3" was "ibid-with-locator" ("Ibid., p. 3")
+    where the CSL spec and pandoc have plain "Ibid."."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, citeproc.source.Locator):
+            return NotImplemented
+        return (self.label, str(self.identifier)) == (other.label, str(other.identifier))
+
+    def __hash__(self) -> int:
+        return hash((self.label, str(self.identifier)))
+
+
+_LITERAL_FIELDS = frozenset(
+    {"id", "type", "language", "URL", "DOI", "ISBN", "ISSN", "PMID", "PMCID"}
+)
 """CSL-JSON fields that are identifiers, not text: their quotes stay as typed."""
 
 
@@ -682,8 +722,7 @@ def typographic_data(data: dict[str, Any]) -> dict[str, Any]:
     Power" → "Workers’ Power"), as pandoc's citeproc reads CSL-JSON; citeproc-py prints the
     typewriter characters as typed."""
     return {
-        key: value if key in _LITERAL_FIELDS else _typographic(value)
-        for key, value in data.items()
+        key: value if key in _LITERAL_FIELDS else _typographic(value) for key, value in data.items()
     }
 
 

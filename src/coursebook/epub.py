@@ -179,8 +179,7 @@ class _Package:
             book.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
         for hazard in facts.hazards:
             book.add_metadata(None, "meta", hazard, {"property": "schema:accessibilityHazard"})
-        book.add_metadata(None, "meta", facts.summary,
-                          {"property": "schema:accessibilitySummary"})
+        book.add_metadata(None, "meta", facts.summary, {"property": "schema:accessibilitySummary"})
         if facts.conforms_to:
             book.add_metadata(None, "meta", facts.conforms_to, {"property": "dcterms:conformsTo"})
 
@@ -399,4 +398,4 @@ def finish_package(opf: bytes, language: str, text_direction: str) -> bytes:
         if meta.get("name") == "generator":
             meta.set("content", f"coursebook {__version__}")
     body: bytes = etree.tostring(tree, encoding="utf-8", xml_declaration=True)
-    return body
+    return body + b"\n"

@@ -320,11 +320,16 @@ class _Draft:
         for table in self.tree.iter("table"):
             if next(table.iter("th"), None) is None:
                 first_cell = next(table.iter("td"), None)
-                text = "".join(first_cell.itertext()).strip() if first_cell is not None else ""
+                text = (
+                    "".join(str(t) for t in first_cell.itertext()).strip()
+                    if first_cell is not None
+                    else ""
+                )
                 self.diagnostics.warning(
                     self.location_of(text or "<table"),
                     "a table without header cells (<th>): readers that speak it can't say "
-                    "what the columns are", "table-headers",
+                    "what the columns are",
+                    "table-headers",
                 )
 
     def resolve_images(self, paths: BookPaths) -> None:

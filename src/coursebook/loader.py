@@ -16,6 +16,7 @@ from .labels import has_labels
 from .model import Book, Chapter, Lesson, Metadata, Source
 from .naming import derived_identifier, slugify
 from .paths import BookPaths, RefusedPath
+from .printing import PrintOptionError, PrintOptions
 from .sources import find_sources_file, read_sources
 from .yamlio import Node, load_yaml
 
@@ -109,6 +110,7 @@ class _BookReader:
             settings=settings,
             sources_path=sources_path,
             sources_per_chapter=self._sources_spec().per_chapter,
+            print_options=self._print_options(),
         )
         self._check_unique_ids(book)
         return book
@@ -119,7 +121,7 @@ class _BookReader:
             self.diagnostics.warning(
                 self.settings.get("language", Location(self.manifest)),
                 f"coursebook has no words for language '{v['language']}' yet (\"Contents\", "
-                "\"Notes\"…); English ones are used",
+                '"Notes"…); English ones are used',
                 "language-labels",
             )
         title, course = v.get("title", ""), v.get("course_id")
@@ -190,6 +192,17 @@ class _BookReader:
         if path is None:
             return None, {}
         return path, read_sources(path, self.diagnostics)
+
+    def _print_options(self) -> PrintOptions:
+        settings = dict(self.values.get("print", {}))
+        if "pdf_variant" in settings:
+            settings["variant"] = settings.pop("pdf_variant")
+        try:
+            return PrintOptions(**settings)
+        except PrintOptionError as problem:
+            location = self.settings.get("print", Location(self.manifest))
+            self.diagnostics.error(location, f"print: {problem}", "print-option")
+            return PrintOptions()
 
     def _citation_style(self) -> str | None:
         """A style name as written; a ``.csl`` file resolved inside the book."""

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .diagnostics import Location
+from .printing import PrintOptions
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class Book:
     sources_path: Path | None = None
     sources_per_chapter: bool = False
     """Besides the appendix, each chapter ends with the list of its own sources."""
+    print_options: PrintOptions = field(default_factory=PrintOptions)
+    """How book.yaml asks for the book to be printed."""
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

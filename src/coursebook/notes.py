@@ -101,8 +101,7 @@ def resolve_notes(
         for chapter in book.chapters:
             own = {lesson.id for lesson in chapter.documents}
             chapter_uses = {
-                key: [use for use in places if use.lesson.id in own]
-                for key, places in uses.items()
+                key: [use for use in places if use.lesson.id in own] for key, places in uses.items()
             }
             per_chapter[chapter.number] = _bibliography(
                 book, engine, {key: places for key, places in chapter_uses.items() if places}
@@ -223,8 +222,9 @@ class _ChapterNotes:
         print_html = PLACEHOLDER.sub(lambda _: next(printed_iter), footnote.html)
         if not sources:
             self.engine.break_ibid()
-        note = Note(number, parsed.prefix, html, footnote.location, "authored", tuple(sources),
-                    print_html)
+        note = Note(
+            number, parsed.prefix, html, footnote.location, "authored", tuple(sources), print_html
+        )
         return Call(note.call_id, note)
 
     def _cites(self, citation: Citation) -> Iterator[Cite]:

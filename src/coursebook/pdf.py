@@ -14,7 +14,7 @@ Print-specific steps, each named for what it does:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -31,6 +31,7 @@ from .labels import direction
 from .notes import BibliographyEntry
 from .output import OutputError, write_atomically
 from .pagemap import PageStart, mark_sources, page_starts
+from .printing import PrintOptions, page_css
 from .render import RenderedBook, RenderedDocument, sources_appendix, template_environment
 from .resources import styles_dir, stylesheet
 from .xhtml import html_of_children, parse_fragment
@@ -83,48 +84,127 @@ class PrintLayout:
     """Where each page begins in the book's text (for the EPUB's page list)."""
     paper: str
     """The paper the pages are set on, as the page list's source names it."""
+    variant: str | None = None
+    """The PDF standard to write to (``pdf/a-3b``, ``pdf/ua-1``)."""
+    folios: Folios | None = None
 
     @property
     def pages(self) -> int:
         return len(self.document.pages)
 
 
-def lay_out(rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics) -> PrintLayout:
+def lay_out(
+    rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics, options: PrintOptions
+) -> PrintLayout:
     """Lay the printed book out, without writing it."""
-    layout = _Layout(rendered, diagnostics)
+    layout = _Layout(rendered, diagnostics, options)
     document = layout.render(print_html(rendered, dates))
+    folios = Folios.of(document, rendered)
     if rendered.notes.bibliography:
-        document = _with_sources_by_page(document, rendered, dates, layout)
-    labels = [folio(index) for index in range(len(document.pages))]
-    return PrintLayout(document, rendered.book.manifest, page_starts(document.pages, labels), PAPER)
+        document = _with_sources_by_page(document, rendered, dates, layout, folios)
+    labels = [folios.label(index) for index in range(len(document.pages))]
+    return PrintLayout(
+        document,
+        rendered.book.manifest,
+        page_starts(document.pages, labels),
+        options.paper_name,
+        options.variant,
+        folios,
+    )
 
 
 def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> None:
     """Write a laid-out book to ``target`` (atomically)."""
     with _WeasyPrintLog(layout.manifest, diagnostics):
-        write_atomically(target, lambda stream: layout.document.write_pdf(stream))
+        write_atomically(
+            target,
+            lambda stream: layout.document.write_pdf(
+                stream, pdf_variant=layout.variant, finisher=_page_labels(layout.folios)
+            ),
+        )
 
 
-def layout_key(rendered: RenderedBook, dates: BuildDates) -> str:
-    """What the page layout depends on: the print HTML, the stylesheets, the versions."""
+def _page_labels(folios: Folios | None) -> Callable[[Any, Any], None]:
+    """A PDF viewer shows the numbers printed on the pages (roman, then arabic from 1), not
+    the page's position: the PDF's /PageLabels say how they run."""
+
+    def finish(document: Any, pdf: Any) -> None:
+        import pydyf
+
+        if folios is None:
+            return
+        ranges = [0, pydyf.Dictionary({"S": "/r"})] if folios.first_body else []
+        ranges += [folios.first_body, pydyf.Dictionary({"S": "/D"})]
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(ranges)})
+
+    return finish
+
+
+def layout_key(rendered: RenderedBook, dates: BuildDates, options: PrintOptions) -> str:
+    """What the page layout depends on: the print HTML, the stylesheets, the options, the
+    versions."""
     import weasyprint
 
     styles = file_bytes(stylesheet(name) for name in ("base.css", "print.css"))
-    return cache_key(print_html(rendered, dates), styles, weasyprint.__version__, __version__)
+    return cache_key(
+        print_html(rendered, dates), styles, page_css(options), weasyprint.__version__, __version__
+    )
 
 
-PAPER = "A4"
+@dataclass(frozen=True)
+class Folios:
+    """The numbers printed on the pages, as print.css numbers them: the front matter in
+    roman, the body in arabic from its first page."""
+
+    first_body: int
+    """Index of the body's first page."""
+
+    @classmethod
+    def of(cls, document: Any, rendered: RenderedBook) -> Folios:
+        first = next(d.id for d in rendered.documents if d.kind in ("chapter", "lesson"))
+        for index, page in enumerate(document.pages):
+            if first in page.anchors:
+                return cls(index)
+        return cls(0)  # pragma: no cover - every book has a first lesson
+
+    def number(self, index: int) -> int:
+        return index - self.first_body + 1 if index >= self.first_body else index + 1
+
+    def label(self, index: int) -> str:
+        number = self.number(index)
+        return str(number) if index >= self.first_body else roman(number)
 
 
-def folio(index: int) -> str:
-    """The number printed on the page at ``index`` (print.css numbers every page from 1)."""
-    return str(index + 1)
+def roman(number: int) -> str:
+    """Lower-case roman numerals, as CSS's ``lower-roman`` writes them."""
+    numerals = (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    )
+    text = ""
+    for value, letters in numerals:
+        count, number = divmod(number, value)
+        text += letters * count
+    return text
 
 
 class _Layout:
     """WeasyPrint with our stylesheets, fonts and fetcher, shared by every pass."""
 
-    def __init__(self, rendered: RenderedBook, diagnostics: Diagnostics) -> None:
+    def __init__(
+        self, rendered: RenderedBook, diagnostics: Diagnostics, options: PrintOptions
+    ) -> None:
         import weasyprint  # slow to import: only when a PDF is asked for
         from weasyprint.text.fonts import FontConfiguration
 
@@ -136,11 +216,13 @@ class _Layout:
         self.diagnostics = diagnostics
         self.fetcher = BookFetcher([self.root, styles_dir()])
         self.fonts = FontConfiguration()
+        self.options = options
         self.styles = [
-            weasyprint.CSS(filename=str(stylesheet(name)), url_fetcher=self.fetcher,
-                           font_config=self.fonts)
+            weasyprint.CSS(
+                filename=str(stylesheet(name)), url_fetcher=self.fetcher, font_config=self.fonts
+            )
             for name in ("base.css", "print.css")
-        ]
+        ] + [weasyprint.CSS(string=page_css(options), font_config=self.fonts)]
 
     def logging(self) -> _WeasyPrintLog:
         return _WeasyPrintLog(self.manifest, self.diagnostics)
@@ -161,7 +243,7 @@ class _Layout:
 
 
 def _with_sources_by_page(
-    document: Any, rendered: RenderedBook, dates: BuildDates, layout: _Layout
+    document: Any, rendered: RenderedBook, dates: BuildDates, layout: _Layout, folios: Folios
 ) -> Any:
     """The sources appendix again, now that the pages of the notes are known.
 
@@ -175,7 +257,7 @@ def _with_sources_by_page(
     start = pages["sources"]
 
     def cited_on(entry: BibliographyEntry) -> str:
-        return _cited_on(entry, pages, rendered.labels)
+        return _cited_on(entry, pages, rendered.labels, folios)
 
     appendix = sources_appendix(rendered.notes, rendered.labels, cited_on)
     tree = parse_fragment(appendix)
@@ -186,21 +268,26 @@ def _with_sources_by_page(
         parts=[_Part("backmatter", (Markup(html_of_children(tree)),))],
         running_strings=True,
     )
-    back = layout.render(html, extra_css=f"@page :first {{ counter-reset: page {folio(start)} }}")
+    back = layout.render(
+        html, extra_css=f"@page :first {{ counter-reset: page {folios.number(start)} }}"
+    )
     return document.copy(document.pages[:start] + back.pages)
 
 
-def _cited_on(entry: BibliographyEntry, pages: dict[str, int], labels: Mapping[str, str]) -> str:
+def _cited_on(
+    entry: BibliographyEntry, pages: dict[str, int], labels: Mapping[str, str], folios: Folios
+) -> str:
     """``Cited on pp. 6, 9.``: each page once, linked to the first citation on it."""
     first_on_page: dict[int, str] = {}
     for use in entry.uses:
         page = pages.get(use.ref_id)
         if page is not None:
             first_on_page.setdefault(page, use.ref_id)
-    folios = sorted(first_on_page)
-    word = labels["page_abbr"] if len(folios) == 1 else labels["pages_abbr"]
+    pages_cited = sorted(first_on_page)
+    word = labels["page_abbr"] if len(pages_cited) == 1 else labels["pages_abbr"]
     links = ", ".join(
-        f'<a class="pageref" href="#{first_on_page[page]}">{folio(page)}</a>' for page in folios
+        f'<a class="pageref" href="#{first_on_page[page]}">{folios.label(page)}</a>'
+        for page in pages_cited
     )
     return f"{escape(labels['cited_on'])} {escape(word)} {links}."
 
@@ -241,10 +328,11 @@ def _parts(rendered: RenderedBook) -> Iterator[_Part]:
     for document in documents:
         if document.kind in ("chapter", "lesson", "chapter-sources") and document.chapter:
             chapters.setdefault(document.chapter, []).append(document)
-    for number in sorted(chapters):
+    for position, number in enumerate(sorted(chapters)):
         group = chapters[number]
         single = "" if any(d.kind == "chapter" for d in group) else " single-lesson"
-        yield _Part(f"chapter{single}", tuple(_printed(d) for d in group))
+        first = " first-chapter" if position == 0 else ""  # where arabic numbering starts
+        yield _Part(f"chapter{single}{first}", tuple(_printed(d) for d in group))
     for document in documents:
         if document.kind == "appendix":
             yield _Part("chapter appendix", (_printed(document),))

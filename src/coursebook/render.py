@@ -97,7 +97,7 @@ def render_book(
         if image.href not in images or not image.alt:  # an undescribed use counts
             images[image.href] = image
     print_notes = {
-        note.id: note_content(note, note.print_html)
+        note.id: linked_urls(note_content(note, note.print_html))
         for lesson in notes.lessons.values()
         for note in lesson.notes
         if note.print_html and note.print_html != note.html
@@ -190,12 +190,20 @@ class _Renderer:
     def _chapter_sources(self, chapter: Chapter) -> RenderedDocument:
         """The sources of one chapter, listed at its end."""
         html = sources_appendix(
-            self.notes, self.labels, self.cited_in,
+            self.notes,
+            self.labels,
+            self.cited_in,
             entries_of=self.notes.chapter_bibliographies[chapter.number],
-            id=chapter_sources_id(chapter), level=1 if chapter.is_single_lesson else 2,
+            id=chapter_sources_id(chapter),
+            level=1 if chapter.is_single_lesson else 2,
         )
-        return RenderedDocument(chapter_sources_id(chapter), "chapter-sources",
-                                self.labels["sources"], html, chapter.number)
+        return RenderedDocument(
+            chapter_sources_id(chapter),
+            "chapter-sources",
+            self.labels["sources"],
+            html,
+            chapter.number,
+        )
 
     def _lesson(self, lesson: Lesson, chapter: Chapter | None) -> RenderedDocument:
         parsed = self.parsed[lesson.id]
@@ -234,7 +242,7 @@ class _Renderer:
         for note in lesson_notes.notes:
             if note.number not in seen:
                 seen.add(note.number)
-                notes.append(_NoteView(note.id, Markup(note_content(note))))
+                notes.append(_NoteView(note.id, Markup(linked_urls(note_content(note)))))
         return body, notes
 
     def _imprint_facts(self) -> list[tuple[str, str]]:
@@ -298,8 +306,11 @@ class _Renderer:
                 own = TocEntry(self.labels["sources"], chapter_sources_id(chapter), "sources")
                 if chapter.is_single_lesson:
                     only = lessons[0]
-                    lessons = (TocEntry(only.title, only.target, only.kind, only.label,
-                                        (*only.children, own)),)
+                    lessons = (
+                        TocEntry(
+                            only.title, only.target, only.kind, only.label, (*only.children, own)
+                        ),
+                    )
                 else:
                     lessons = (*lessons, own)
             if chapter.is_single_lesson:
@@ -354,9 +365,13 @@ _URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<>\"]+[^\s<>\".,;:)]")
 
 def linked_urls(html: str) -> str:
     """Addresses a style prints as text become links (outside existing links and tags)."""
-    if "<a " in html:
-        return html
-    return _URL.sub(lambda m: f'<a class="url" href="{m.group(0)}">{m.group(0)}</a>', html)
+    pieces = re.split(r"(<a\b.*?</a>|<[^>]+>)", html, flags=re.DOTALL)
+    return "".join(
+        piece
+        if piece.startswith("<")
+        else _URL.sub(lambda m: f'<a class="url" href="{m.group(0)}">{m.group(0)}</a>', piece)
+        for piece in pieces
+    )
 
 
 @dataclass(frozen=True)
@@ -397,8 +412,9 @@ def replace_calls(html: str, notes: LessonNotes) -> str:
         if counts[placeholder] > 1:
             ref_id += f"-{counts[placeholder]}"
         if resolved.note is None:
-            return f'{space}<span class="citation" id="{ref_id}">{resolved.text}</span>' \
-                   f"{punctuation}"
+            return (
+                f'{space}<span class="citation" id="{ref_id}">{resolved.text}</span>{punctuation}'
+            )
         link = (
             f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
             f'href="#{resolved.note.id}"><sup>{resolved.note.number}</sup></a>'

@@ -176,6 +176,20 @@ def slug_id(node: Node, diagnostics: Diagnostics | None = None) -> str:
     return value
 
 
+def boolean(node: Node, diagnostics: Diagnostics | None = None) -> bool:
+    """``true`` or ``false``."""
+    if not isinstance(node.value, bool):
+        raise Invalid(f"expected true or false, found {describe(node)}")
+    return node.value
+
+
+def count(node: Node, diagnostics: Diagnostics | None = None) -> int:
+    """A whole number, zero or more."""
+    if isinstance(node.value, bool) or not isinstance(node.value, int) or node.value < 0:
+        raise Invalid(f"expected a whole number, found {describe(node)}")
+    return node.value
+
+
 def path(node: Node, diagnostics: Diagnostics | None = None) -> Node:
     """A relative path, kept with its location so the resolver can point at it."""
     text(node)
@@ -287,6 +301,28 @@ SOURCES = Schema(
 )
 
 
+PRINT = Schema(
+    "print",
+    (
+        Key("paper", text, "a4, letter, a5 or 6x9in"),
+        Key("double_sided", boolean, "mirrored margins, chapters on right-hand pages"),
+        Key("note_pages", count, "ruled pages for notes after each lesson"),
+        Key("qr", boolean, "a QR code beside each source with a full-text address"),
+        Key("bleed", text, "bleed for a printer, e.g. 3mm"),
+        Key("marks", boolean, "crop marks for a printer"),
+        Key("pdf_variant", text, "pdf/a-3b or pdf/ua-1"),
+    ),
+)
+
+
+def print_settings(node: Node, diagnostics: Diagnostics) -> dict[str, Any]:
+    """How the book is printed (the command line's options override these)."""
+    values = PRINT.validate(node, diagnostics)
+    if values is None:
+        raise Invalid("expected a mapping such as {paper: a5, double_sided: false}")
+    return values
+
+
 BOOK = Schema(
     "book.yaml",
     (
@@ -308,6 +344,7 @@ BOOK = Schema(
         Key("citation_style", path, "a CSL style name or .csl file"),
         Key("chapters", chapters, "the reading order", required=True),
         Key("appendices", path_list, "Markdown files after the lessons"),
+        Key("print", print_settings, "paper, sides and extras of the printed book"),
     ),
 )
 
