@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+from .booklet import booklet_path, impose
 from .builddate import BuildDates, build_dates
 from .cache import Cache
 from .csl import CslEngine, StyleError, find_style
@@ -15,11 +16,11 @@ from .epub import write_epub
 from .lessons import parse_book
 from .loader import load
 from .model import Book
-from .naming import slugify
 from .notes import resolve_notes
-from .output import OutputError, check_output_folder
+from .output import OutputError, check_output_folder, write_atomically
+from .packs import pack_slug, select_lessons
 from .pagemap import PageList
-from .printing import PrintOptions
+from .printing import PAPERS, PrintOptions
 from .render import RenderedBook, render_book
 
 if TYPE_CHECKING:
@@ -49,24 +50,28 @@ def build(
     formats: Sequence[str] = FORMATS,
     diagnostics: Diagnostics | None = None,
     print_overrides: Mapping[str, Any] | None = None,
+    lessons: str | None = None,
 ) -> BuildResult:
     """Build the book in ``book_dir`` into ``out_dir`` as ``<slug>.epub`` and ``<slug>.pdf``.
 
     Raises :class:`BookError` with every problem found when the book has errors; nothing is
     written then, and earlier outputs stay as they were. ``print_overrides`` replace
     book.yaml's ``print:`` settings (names of :class:`PrintOptions` fields); a wrong value
-    raises :class:`PrintOptionError`.
+    raises :class:`PrintOptionError`. ``lessons`` builds a pack of some lessons instead
+    (see :mod:`coursebook.packs`); a selection naming no lesson raises :class:`SelectionError`.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     out = Path(out_dir)
     book = load(book_dir, diagnostics, check=False)  # go on: report later stages' errors too
+    if lessons:
+        book = select_lessons(book, lessons)
     _check_output(out, book, diagnostics)
     parsed = parse_book(book, diagnostics)
     notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     rendered = render_book(book, parsed, notes, diagnostics)
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
-    slug = slugify(book.meta.title)
+    slug = pack_slug(book)
     options = replace(book.print_options, **(print_overrides or {}))
     print_edition = _PrintEdition(rendered, dates, diagnostics, Cache.for_output(out), options)
     outputs = []
@@ -75,6 +80,10 @@ def build(
         layout = print_edition.layout()
         _write(target, diagnostics, lambda: print_edition.write(layout, target))
         outputs.append(Output("pdf", target, layout.pages))
+        if options.booklet:
+            booklet = booklet_path(target)
+            sides = _write(booklet, diagnostics, lambda: write_booklet(target, booklet, options))
+            outputs.append(Output("booklet", booklet, sides))
     if "epub" in formats:
         target = out / f"{slug}.epub"
         pages = print_edition.page_list()
@@ -142,6 +151,19 @@ def citation_engine(book: Book, diagnostics: Diagnostics) -> CslEngine:
         location = book.settings.get("citation_style", book.location)
         diagnostics.error(location, str(problem), "citation-style")
         raise BookError(diagnostics) from None
+
+
+def write_booklet(pdf: Path, target: Path, options: PrintOptions) -> int:
+    """The PDF's pages imposed for saddle-stitch printing; returns the sheet sides."""
+    source = pdf.read_bytes()
+    sides = 0
+
+    def write(stream: BinaryIO) -> None:
+        nonlocal sides
+        sides = impose(source, stream, options.signature, PAPERS[options.paper].sheet)
+
+    write_atomically(target, write)
+    return sides
 
 
 def _check_output(out: Path, book: Book, diagnostics: Diagnostics) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BookError, Diagnostics, display_path
+from .packs import SelectionError
 from .printing import PAPER_NAMES, VARIANTS, PrintOptionError
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -68,6 +69,12 @@ def _parser() -> argparse.ArgumentParser:
         default="all",
         help="which output to build (default: all)",
     )
+    build.add_argument(
+        "--lessons",
+        metavar="SELECTION",
+        help="build a pack of some lessons: numbers and ranges (15-16), lesson "
+        "ids or chapter-N, comma-separated",
+    )
     printing = build.add_argument_group(
         "print", "how the PDF is printed (these override book.yaml's print: settings)"
     )
@@ -87,6 +94,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     printing.add_argument("--bleed", metavar="LENGTH", help="bleed for a printer, e.g. 3mm")
     printing.add_argument("--marks", action="store_true", help="crop marks for a printer")
+    printing.add_argument(
+        "--booklet",
+        action="store_true",
+        help="also write <slug>-booklet.pdf: the pages two-up on sheets twice as wide, in "
+        "booklet order (--paper a5 for A4 sheets)",
+    )
+    printing.add_argument(
+        "--signature", type=int, metavar="N", help="with --booklet: gatherings of N sheets"
+    )
     printing.add_argument(
         "--pdf-variant",
         choices=VARIANTS,
@@ -108,8 +124,9 @@ def _build(args: argparse.Namespace) -> int:
             formats,
             diagnostics,
             print_overrides=_print_overrides(args),
+            lessons=args.lessons,
         )
-    except PrintOptionError as problem:
+    except (PrintOptionError, SelectionError) as problem:
         print(f"coursebook: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except BookError:
@@ -118,7 +135,8 @@ def _build(args: argparse.Namespace) -> int:
     _report(diagnostics)
     for output in result.outputs:
         size = output.path.stat().st_size
-        pages = f", {output.pages} pages" if output.pages else ""
+        unit = "sheet sides" if output.format == "booklet" else "pages"
+        pages = f", {output.pages} {unit}" if output.pages else ""
         print(f"wrote {display_path(output.path)} ({_size(size)}{pages})")
     return EXIT_OK
 
@@ -133,6 +151,8 @@ def _print_overrides(args: argparse.Namespace) -> dict[str, object]:
         "double_sided": False if args.single_sided else None,
         "qr": True if args.qr else None,
         "marks": True if args.marks else None,
+        "booklet": True if args.booklet else None,
+        "signature": args.signature,
     }
     return {name: value for name, value in given.items() if value is not None}
 

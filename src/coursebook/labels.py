@@ -38,6 +38,7 @@ _EN = {
     "made_with": "Made with coursebook",
     "landmarks": "Landmarks",
     "pages": "Pages",
+    "note_continued": "See the end of this lesson",
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = {
@@ -73,6 +74,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "made_with": "Hecho con coursebook",
         "landmarks": "Puntos de referencia",
         "pages": "Páginas",
+        "note_continued": "Véase el final de esta lección",
     },
     "pt": _EN
     | {
@@ -105,6 +107,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "made_with": "Feito com coursebook",
         "landmarks": "Pontos de referência",
         "pages": "Páginas",
+        "note_continued": "Veja o final desta lição",
     },
     "fr": _EN
     | {
@@ -137,6 +140,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "made_with": "Réalisé avec coursebook",
         "landmarks": "Repères",
         "pages": "Pages",
+        "note_continued": "Voir la fin de cette leçon",
     },
     "de": _EN
     | {
@@ -169,6 +173,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "made_with": "Erstellt mit coursebook",
         "landmarks": "Orientierungspunkte",
         "pages": "Seiten",
+        "note_continued": "Siehe das Ende dieser Lektion",
     },
     "it": _EN
     | {
@@ -201,6 +206,7 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "made_with": "Realizzato con coursebook",
         "landmarks": "Punti di riferimento",
         "pages": "Pagine",
+        "note_continued": "Vedi la fine di questa lezione",
     },
 }
 

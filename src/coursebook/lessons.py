@@ -106,7 +106,7 @@ def parse_book(book: Book, diagnostics: Diagnostics) -> dict[str, ParsedLesson]:
     drafts = [parser.parse(lesson, level) for lesson, level in _documents_with_levels(book)]
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
-        _resolve_links(draft, targets, diagnostics)
+        _resolve_links(draft, targets, diagnostics, book.left_out)
     return {draft.lesson.id: draft.finish() for draft in drafts}
 
 
@@ -428,10 +428,19 @@ class _Draft:
             yield Heading(element.get("id", ""), int(element.tag[1]), text)
 
 
-def _resolve_links(draft: _Draft, targets: dict[Path, _Draft], diagnostics: Diagnostics) -> None:
-    """Links to lessons and their headings become links to the namespaced ids."""
+def _resolve_links(
+    draft: _Draft,
+    targets: dict[Path, _Draft],
+    diagnostics: Diagnostics,
+    left_out: frozenset[Path] = frozenset(),
+) -> None:
+    """Links to lessons and their headings become links to the namespaced ids; links to
+    lessons a pack leaves out become plain text."""
     for link in draft.links:
         target = draft if link.target is None else targets.get(link.target)
+        if target is None and link.target in left_out:
+            link.element.attrib.pop("href")
+            continue
         if target is None:
             diagnostics.error(
                 link.location,
@@ -451,6 +460,8 @@ def _resolve_links(draft: _Draft, targets: dict[Path, _Draft], diagnostics: Diag
             continue
         anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
         link.element.set("href", f"#{anchor}")
+        classes = (link.element.get("class") or "").split()
+        link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page
 
 
 def _remove_keep_tail(element: etree._Element) -> None:

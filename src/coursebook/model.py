@@ -131,6 +131,10 @@ class Book:
     """Besides the appendix, each chapter ends with the list of its own sources."""
     print_options: PrintOptions = field(default_factory=PrintOptions)
     """How book.yaml asks for the book to be printed."""
+    pack: str | None = None
+    """For a pack of some lessons ("Lessons 15–16"), what it holds; None for the whole book."""
+    left_out: frozenset[Path] = frozenset()
+    """Lesson files of the course left out of this pack (links to them become plain text)."""
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

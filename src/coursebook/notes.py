@@ -94,7 +94,8 @@ def resolve_notes(
         numbering = _ChapterNotes(book, engine, diagnostics, uses)
         for lesson in documents:
             lessons[lesson.id] = numbering.lesson(parsed[lesson.id])
-    _warn_unused(book, uses, diagnostics)
+    if book.pack is None:  # a pack's other sources are cited by the lessons it leaves out
+        _warn_unused(book, uses, diagnostics)
     bibliography = _bibliography(book, engine, uses)
     per_chapter = {}
     if book.sources_per_chapter:

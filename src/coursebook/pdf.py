@@ -13,6 +13,8 @@ Print-specific steps, each named for what it does:
 
 from __future__ import annotations
 
+import base64
+import io
 import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -98,7 +100,28 @@ def lay_out(
 ) -> PrintLayout:
     """Lay the printed book out, without writing it."""
     layout = _Layout(rendered, diagnostics, options)
-    document = layout.render(print_html(rendered, dates))
+    document = layout.render(print_html(rendered, dates, note_pages=options.note_pages))
+    # Notes the pages can't hold at the foot of their call's page go to the end of their
+    # lesson (WeasyPrint can't split a note across pages, #1833, and may set one on the page
+    # before its call, #1564). Rarely needed; at most a few more layouts.
+    endnotes: frozenset[str] = frozenset()
+    for _ in range(3):
+        misplaced = notes_out_of_place(document)
+        if not misplaced:
+            break
+        endnotes |= misplaced
+        notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
+        for note_id in sorted(misplaced):
+            note = notes[note_id]
+            diagnostics.warning(
+                note.location,
+                f"note {note.number} is too long for the foot of its page; it "
+                "is printed at the end of its lesson",
+                "long-note",
+            )
+        document = layout.render(
+            print_html(rendered, dates, note_pages=options.note_pages, endnotes=endnotes)
+        )
     folios = Folios.of(document, rendered)
     if rendered.notes.bibliography:
         document = _with_sources_by_page(document, rendered, dates, layout, folios)
@@ -122,6 +145,33 @@ def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> No
                 stream, pdf_variant=layout.variant, finisher=_page_labels(layout.folios)
             ),
         )
+
+
+def notes_out_of_place(document: Any) -> frozenset[str]:
+    """Notes taller than half a page; when there are none, notes not at the foot of their
+    call's page. (A note too tall pushes the notes after it away too: moving it first keeps
+    those at the foot of their pages.)"""
+    from weasyprint.formatting_structure import boxes
+
+    pages_of = {
+        anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors
+    }
+    misplaced, too_tall = set(), set()
+    for index, page in enumerate(document.pages):
+        page_box = page._page_box  # WeasyPrint keeps the box tree of each page here
+        for area in page_box.children:
+            if not isinstance(area, boxes.FootnoteAreaBox):
+                continue
+            for footnote in area.children:
+                element = footnote.element
+                note = element.get("data-note") if element is not None else None
+                if not note:
+                    continue
+                if footnote.margin_height() > 0.5 * page_box.height:
+                    too_tall.add(str(note))
+                elif pages_of.get(element.get("data-call")) != index:
+                    misplaced.add(str(note))
+    return frozenset(too_tall or misplaced)
 
 
 def _page_labels(folios: Folios | None) -> Callable[[Any, Any], None]:
@@ -262,6 +312,8 @@ def _with_sources_by_page(
     appendix = sources_appendix(rendered.notes, rendered.labels, cited_on)
     tree = parse_fragment(appendix)
     mark_sources(tree, "sources")
+    if layout.options.qr:
+        add_qr_codes(tree, rendered)
     html = print_html(
         rendered,
         dates,
@@ -272,6 +324,29 @@ def _with_sources_by_page(
         html, extra_css=f"@page :first {{ counter-reset: page {folios.number(start)} }}"
     )
     return document.copy(document.pages[:start] + back.pages)
+
+
+def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
+    """A QR code beside each source with a full-text address, for phones to follow."""
+    import segno
+
+    urls = {entry.source.id: entry.source.url for entry in rendered.notes.bibliography}
+    for item in tree.iterfind(".//li[@class='source']"):
+        url = urls.get(item.get("id", "").removeprefix("sources-"))
+        if not url:
+            continue
+        png = io.BytesIO()
+        # A PNG with one pixel a module, drawn with hard edges (image-rendering: pixelated).
+        segno.make(url, error="m").save(png, kind="png", border=0, scale=1)
+        image = etree.Element(
+            "img",
+            {
+                "class": "qr",
+                "alt": f"{rendered.labels['full_text']}: {url}",
+                "src": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode(),
+            },
+        )
+        item.insert(0, image)
 
 
 def _cited_on(
@@ -297,6 +372,8 @@ def print_html(
     dates: BuildDates,
     parts: list[_Part] | None = None,
     running_strings: bool = False,
+    note_pages: int = 0,
+    endnotes: frozenset[str] = frozenset(),
 ) -> str:
     """The whole book (or the ``parts`` given) as one HTML document, notes at their calls."""
     meta = rendered.book.meta
@@ -309,18 +386,23 @@ def print_html(
             version=__version__,
             created=dates.created.date().isoformat(),
             modified=dates.modified.date().isoformat(),
-            parts=parts if parts is not None else list(_parts(rendered)),
+            parts=parts if parts is not None else list(_parts(rendered, note_pages, endnotes)),
             running_strings=running_strings,
         )
     )
 
 
-def _parts(rendered: RenderedBook) -> Iterator[_Part]:
+def _parts(
+    rendered: RenderedBook, note_pages: int = 0, endnotes: frozenset[str] = frozenset()
+) -> Iterator[_Part]:
     """Front matter, one part per chapter, one per appendix, and the back matter."""
     documents = rendered.documents
 
     def _printed(document: RenderedDocument) -> Markup:
-        return printed(document, rendered.print_notes)
+        html = printed(document, rendered.print_notes, rendered.labels, endnotes)
+        if document.kind == "lesson" and note_pages:
+            html += Markup(_note_pages(note_pages, rendered.labels))
+        return html
 
     front = [d for d in documents if d.kind in ("titlepage", "imprint", "contents")]
     yield _Part("frontmatter", tuple(_printed(d) for d in front))
@@ -341,12 +423,30 @@ def _parts(rendered: RenderedBook) -> Iterator[_Part]:
         yield _Part("backmatter", tuple(_printed(d) for d in back))
 
 
-def printed(document: RenderedDocument, print_notes: Mapping[str, str]) -> Markup:
-    """A part of the book in its print form: notes as printed, moved to their calls."""
+def _note_pages(count: int, labels: Mapping[str, str]) -> str:
+    """Ruled pages after a lesson, for the reader's own notes (print only)."""
+    page = (
+        f'<div class="note-page"><p class="note-page-title">{escape(labels["notes"])}</p>'
+        '<div class="ruled"></div></div>'
+    )
+    return page * count
+
+
+def printed(
+    document: RenderedDocument,
+    print_notes: Mapping[str, str],
+    labels: Mapping[str, str],
+    endnotes: frozenset[str] = frozenset(),
+) -> Markup:
+    """A part of the book in its print form: notes as printed, moved to their calls, links
+    within the book ready to show their page ("see lesson 15 (p. 31)")."""
     tree = parse_fragment(document.html)
     mark_sources(tree, document.id)  # before anything moves: the EPUB counts the same way
     use_print_notes(tree, print_notes)
-    notes_to_calls(tree)
+    notes_to_calls(tree, endnotes, labels)
+    for link in tree.iterfind(".//a[@class]"):
+        if "xref" in (link.get("class") or "").split():
+            link.set("data-page-label", labels["page_abbr"])
     return Markup(html_of_children(tree))
 
 
@@ -364,10 +464,19 @@ def use_print_notes(tree: etree._Element, print_notes: Mapping[str, str]) -> Non
         aside.extend(list(replacement))
 
 
-def notes_to_calls(tree: etree._Element) -> None:
-    """Replace each note call with the note itself, as an inline ``span.footnote``."""
+def notes_to_calls(
+    tree: etree._Element,
+    endnotes: frozenset[str] = frozenset(),
+    labels: Mapping[str, str] | None = None,
+) -> None:
+    """Replace each note call with the note itself, as an inline ``span.footnote``.
+
+    A note in ``endnotes`` (one the page can't hold, see :func:`notes_out_of_place`) goes to
+    the end of its lesson instead, and its footnote points there with the page number.
+    """
     notes = {aside.get("id"): aside for aside in tree.iterfind(".//aside[@class='note']")}
     used: set[str] = set()
+    moved: list[etree._Element] = []
     for call in list(tree.iterfind(".//a[@class='noteref']")):
         note_id = (call.get("href") or "").removeprefix("#")
         aside = notes.get(note_id)
@@ -380,14 +489,62 @@ def notes_to_calls(tree: etree._Element) -> None:
         if note_id in used:  # a note called again: its number only
             replacement = etree.Element("sup", {"class": "noteref-repeat"})
             replacement.text = "".join(str(t) for t in call.itertext())
+        elif note_id in endnotes:
+            used.add(note_id)
+            moved.append(_endnote(aside, note_id))
+            replacement = _pointer(note_id, labels or {})
         else:
             used.add(note_id)
             replacement = _footnote(aside)
+        replacement.set("data-note", note_id)
+        replacement.set("data-call", call.get("id", ""))
         replacement.tail = call.tail
         _parent(call).replace(call, anchor)
         anchor.addnext(replacement)
     for section in list(tree.iterfind(".//section[@class='footnotes']")):
         _parent(section).remove(section)
+    if moved:
+        _append_endnotes(tree, moved, labels or {})
+
+
+def _pointer(note_id: str, labels: Mapping[str, str]) -> etree._Element:
+    """The footnote of a note sent to the end of its lesson: "See the end of this lesson,
+    p. 12." (the page from ``target-counter``)."""
+    footnote = etree.Element("span", {"class": "footnote"})
+    link = etree.SubElement(
+        footnote,
+        "a",
+        {
+            "class": "endnote-pointer",
+            "href": f"#{note_id}-end",
+            "data-page-label": labels.get("page_abbr", "p."),
+        },
+    )
+    link.text = labels.get("note_continued", "See the end of this lesson")
+    return footnote
+
+
+def _endnote(aside: etree._Element, note_id: str) -> etree._Element:
+    note = etree.Element("div", {"class": "endnote", "id": f"{note_id}-end"})
+    for backlink in aside.iterfind(".//a[@class='note-backlink']"):
+        number = etree.Element("span", {"class": "endnote-number"})
+        number.text = "".join(str(t) for t in backlink.itertext())
+        number.tail = backlink.tail
+        _parent(backlink).replace(backlink, number)
+    note.text = aside.text
+    note.extend(list(aside))
+    return note
+
+
+def _append_endnotes(
+    tree: etree._Element, notes: list[etree._Element], labels: Mapping[str, str]
+) -> None:
+    section = etree.Element("section", {"class": "endnotes"})
+    title = etree.SubElement(section, "p", {"class": "endnotes-title"})
+    title.text = labels.get("notes", "Notes")
+    section.extend(notes)
+    lesson = tree.find("./section")
+    (lesson if lesson is not None else tree).append(section)
 
 
 def _footnote(aside: etree._Element) -> etree._Element:

@@ -10,13 +10,46 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Page size (CSS), margins (top, bottom, inner, outer) and the base font size that gives
-# 60 to 70 characters a line on that page.
-PAPERS: dict[str, tuple[str, tuple[str, str, str, str], str]] = {
-    "a4": ("A4", ("24mm", "26mm", "26mm", "20mm"), "10.5pt"),
-    "letter": ("letter", ("0.95in", "1.05in", "1.05in", "0.8in"), "10.5pt"),
-    "a5": ("A5", ("16mm", "19mm", "18mm", "13mm"), "9.5pt"),
-    "6x9in": ("6in 9in", ("0.65in", "0.75in", "0.75in", "0.55in"), "9.5pt"),
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    """As people call it: "A4", "Letter", "6 × 9 in"."""
+    width: str
+    height: str
+    margins: tuple[str, str, str, str]
+    """Top, bottom, inner (at the binding), outer."""
+    font_size: str
+    """The base size that gives 60 to 70 characters a line on this page."""
+    sheet: tuple[float, float]
+    """The sheet (width, height in points, landscape) a booklet of these pages is printed on,
+    two-up."""
+
+
+PAPERS: dict[str, Paper] = {
+    "a4": Paper(
+        "A4", "210mm", "297mm", ("24mm", "26mm", "26mm", "20mm"), "10.5pt", (1190.6, 841.9)
+    ),
+    "letter": Paper(
+        "Letter",
+        "8.5in",
+        "11in",
+        ("0.95in", "1.05in", "1.05in", "0.8in"),
+        "10.5pt",
+        (1224.0, 792.0),
+    ),
+    "a5": Paper("A5", "148mm", "210mm", ("16mm", "19mm", "18mm", "13mm"), "9.5pt", (841.9, 595.3)),
+    "half-letter": Paper(
+        "Half Letter",
+        "5.5in",
+        "8.5in",
+        ("0.6in", "0.7in", "0.7in", "0.5in"),
+        "9.5pt",
+        (792.0, 612.0),
+    ),
+    "6x9in": Paper(
+        "6 × 9 in", "6in", "9in", ("0.65in", "0.75in", "0.75in", "0.55in"), "9.5pt", (864.0, 648.0)
+    ),
 }
 PAPER_NAMES = tuple(PAPERS)
 VARIANTS = ("pdf/a-3b", "pdf/ua-1")
@@ -43,6 +76,10 @@ class PrintOptions:
     """Crop and registration marks (for a printer)."""
     variant: str | None = None
     """``pdf/a-3b`` (archival) or ``pdf/ua-1`` (tagged, accessible)."""
+    booklet: bool = False
+    """Also write the pages imposed two-up for saddle-stitch printing."""
+    signature: int | None = None
+    """Sheets per gathering of the booklet (None: one gathering)."""
 
     def __post_init__(self) -> None:
         if self.paper not in PAPERS:
@@ -57,16 +94,21 @@ class PrintOptions:
             )
         if not 0 <= self.note_pages <= 20:
             raise PrintOptionError("note pages must be between 0 and 20")
+        if self.signature is not None and not (self.booklet and 1 <= self.signature <= 64):
+            raise PrintOptionError("--signature takes 1 to 64 sheets, with --booklet")
 
     @property
     def paper_name(self) -> str:
         """The paper as people call it: "A4", "Letter", "6 × 9 in"."""
-        return {"a4": "A4", "letter": "Letter", "a5": "A5", "6x9in": "6 × 9 in"}[self.paper]
+        return PAPERS[self.paper].name
 
 
 def page_css(options: PrintOptions) -> str:
     """The page rules that depend on the options."""
-    size, (top, bottom, inner, outer), font = PAPERS[options.paper]
+    paper = PAPERS[options.paper]
+    size = f"{paper.width} {paper.height}"
+    top, bottom, inner, outer = paper.margins
+    font = paper.font_size
     extra = ""
     if options.bleed:
         extra += f" bleed: {options.bleed};"
@@ -75,6 +117,8 @@ def page_css(options: PrintOptions) -> str:
     rules = [
         f"@page {{ size: {size}; margin: {top} {outer} {bottom} {outer};{extra} }}",
         f"html {{ font-size: {font}; }}",
+        # A ruled page for notes fills what the page leaves below its title.
+        f".note-page .ruled {{ height: calc({paper.height} - {top} - {bottom} - 18mm); }}",
     ]
     if options.double_sided:
         rules += [

@@ -1,0 +1,290 @@
+"""The printed book: paper sizes, sides, extras, packs, booklets, printers' and archival PDFs,
+all read back from the PDFs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from coursebook.booklet import Side, booklet_order
+from coursebook.build import BuildResult, build
+from coursebook.diagnostics import Diagnostics
+
+from .conftest import SAMPLE_BOOK, epubcheck, output
+
+FEATURES = Path(__file__).parent / "books" / "features"
+POINTS = {  # width, height in points
+    "a4": (595.3, 841.9),
+    "letter": (612.0, 792.0),
+    "a5": (419.5, 595.3),
+    "6x9in": (432.0, 648.0),
+}
+
+
+def reader(result: BuildResult, fmt: str = "pdf") -> pypdf.PdfReader:
+    return pypdf.PdfReader(output(result, fmt))
+
+
+def texts(pdf: pypdf.PdfReader) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in pdf.pages]
+
+
+def notes_on_call_pages(result: BuildResult) -> int:
+    """Checks that every note's text is on the page of its call; returns how many."""
+    from coursebook.build import citation_engine
+    from coursebook.lessons import parse_book
+    from coursebook.loader import load
+    from coursebook.notes import resolve_notes
+
+    pdf = reader(result)
+    pages = texts(pdf)
+    diagnostics = Diagnostics()
+    book = load(result.book.root, diagnostics)
+    notes = resolve_notes(
+        book, parse_book(book, diagnostics), citation_engine(book, diagnostics), diagnostics
+    )
+    count = 0
+    for lesson in notes.lessons.values():
+        for note in lesson.notes:
+            page = pdf.get_destination_page_number(pdf.named_destinations[note.call_id])
+            start = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", note.html))[:25]
+            assert f"{note.number}. {start}" in pages[page], (note.call_id, page)
+            count += 1
+    return count
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter", "a5", "6x9in"])
+def test_sample_book_on_each_paper(paper: str, tmp_path: Path) -> None:
+    result = build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"paper": paper})
+    pdf = reader(result)
+    width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == tuple(round(v) for v in POINTS[paper])
+    assert notes_on_call_pages(result) == 13
+    labels = pdf.page_labels
+    assert labels[0] == "i" and "1" in labels
+
+
+def test_margins_are_mirrored_and_blank_pages_are_bare(tmp_path: Path) -> None:
+    pdf = reader(build(SAMPLE_BOOK, tmp_path, ("pdf",)))
+    lefts = {}
+    for index, page in enumerate(pdf.pages):
+        xs: list[float] = []
+        page.extract_text(
+            visitor_text=lambda text, cm, tm, font, size, xs=xs: (
+                xs.append(tm[4] * cm[0] + cm[4]) if text.strip() else None
+            )
+        )
+        if not xs:
+            # A blank page (a verso before a chapter): no running head, no number.
+            assert page.extract_text().strip() == ""
+            continue
+        lefts[index] = min(xs)
+    body = [i for i in lefts if pdf.page_labels[i].isdigit()]
+    even = {round(lefts[i]) for i in body if i % 2 == 0}  # right-hand pages
+    odd = {round(lefts[i]) for i in body if i % 2 == 1}  # left-hand pages
+    # The inner margin (26 mm) is wider than the outer one (20 mm).
+    assert min(even) - min(odd) == pytest.approx(6 / 25.4 * 72, abs=2)
+
+
+def test_single_sided(tmp_path: Path) -> None:
+    double = reader(build(SAMPLE_BOOK, tmp_path / "two", ("pdf",)))
+    single = reader(
+        build(SAMPLE_BOOK, tmp_path / "one", ("pdf",), print_overrides={"double_sided": False})
+    )
+    assert any(not text.strip() for text in texts(double))  # versos left blank
+    assert all(text.strip() for text in texts(single))  # none in a single-sided book
+    assert len(single.pages) < len(double.pages)
+
+
+def test_cross_references_addresses_and_table_headers(tmp_path: Path, make_book) -> None:
+    rows = "\n".join(f"| {i} | row {i} |" for i in range(90))
+    folder = make_book(
+        {
+            "book.yaml": "title: Refs\nlanguage: en\nchapters: [a.md, b.md]\n",
+            "a.md": "# A\n\n## Here\n\nSee [lesson B](b.md#there) and "
+            "[the archive](https://www.marxists.org/).\n",
+            "b.md": f"# B\n\n## There\n\n| Number | Row |\n|---|---|\n{rows}\n",
+        }
+    )
+    pages = texts(reader(build(folder, tmp_path / "out", ("pdf",))))
+    text = " ".join(pages)
+    b_page = next(i for i, p in enumerate(pages) if "There" in p and "Row" in p)
+    folio = reader(build(folder, tmp_path / "out2", ("pdf",))).page_labels[b_page]
+    assert f"See lesson B (p. {folio})" in text
+    assert "the archive <https://www.marxists.org/>" in text
+    # The table runs over pages; its header row is repeated on each.
+    table_pages = [p for p in pages if "row 1" in p or "row 89" in p or "row 60" in p]
+    assert len(table_pages) >= 2
+    assert all("Number Row" in p for p in table_pages)
+
+
+def test_qr_codes_beside_sources_with_addresses(tmp_path: Path) -> None:
+    plain = reader(build(SAMPLE_BOOK, tmp_path / "plain", ("pdf",)))
+    coded = reader(build(SAMPLE_BOOK, tmp_path / "qr", ("pdf",), print_overrides={"qr": True}))
+    assert not list(plain.pages[-1].images)
+    # Five of the sample's six sources have a full-text address.
+    assert len(list(coded.pages[-1].images)) == 5
+
+
+def test_note_pages(tmp_path: Path) -> None:
+    plain = reader(build(SAMPLE_BOOK, tmp_path / "plain", ("pdf",)))
+    noted = reader(
+        build(SAMPLE_BOOK, tmp_path / "notes", ("pdf",), print_overrides={"note_pages": 2})
+    )
+    pages = texts(noted)
+    # A note page holds its title, the running head and the page number, nothing else.
+    note_pages = [i for i, text in enumerate(pages) if text.startswith("Notes ") and len(text) < 60]
+    assert len(note_pages) == 4  # two after each of the two lessons
+    assert len(noted.pages) >= len(plain.pages) + 4
+
+
+def test_a_long_note_goes_to_the_end_of_its_lesson(make_book, tmp_path: Path) -> None:
+    long = " ".join(["A note that goes on about value, price and the working day."] * 70)
+    body = "\n\n".join(f"Paragraph {i} [@marx1867, p. {i}]." for i in range(6))
+    folder = make_book(
+        {
+            "lessons/one.md": f"# One\n\n{body}\n\nAn aside[^long] in the text.\n\n"
+            f"Then more [@marx1867, p. 99].\n\n[^long]: {long}\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    result = build(folder, tmp_path / "out", ("pdf",), diagnostics)
+    (warning,) = [d for d in diagnostics.warnings if d.code == "long-note"]
+    assert warning.location.line == 19  # where the note is written
+    pages = texts(reader(result))
+    text = " ".join(pages)
+    pointer = re.search(r"7\. See the end of this lesson, p\. (\d+)\.", text)
+    assert pointer is not None
+    end = reader(result).page_labels.index(pointer.group(1))
+    assert "Notes 7. A note that goes on" in pages[end]
+    # The notes after it are at the foot of their own pages again.
+    assert "8. Marx, Capital" in text
+
+
+def test_a_pack_of_lessons(tmp_path: Path) -> None:
+    result = build(SAMPLE_BOOK, tmp_path, lessons="15")
+    assert output(result, "pdf").name == "the-rise-of-stalinism-lesson-15.pdf"
+    pdf = reader(result)
+    pages = texts(pdf)
+    contents = next(p for p in pages if p.startswith("Contents"))
+    assert "The zigzags of the bureaucracy" in contents
+    assert "The nature of the Stalinist state" not in contents
+    sources = pages[-1]
+    assert sources.startswith("Sources")
+    # Only the sources lesson 15 cites (four of the six).
+    assert sources.count("Cited on") == 4 and "Hadden" not in sources
+    # Numbered from 1, and the lesson's notes from 1.
+    assert pdf.page_labels[[i for i, p in enumerate(pages) if "Lesson 15" in p][-1]] in {"1", "2"}
+    assert "1. Leon Trotsky" in " ".join(pages)
+    assert epubcheck(output(result, "epub")) == []
+
+
+def test_lesson_selections(tmp_path: Path) -> None:
+    from coursebook.loader import load
+    from coursebook.packs import SelectionError, select_lessons
+
+    book = load(SAMPLE_BOOK)
+    assert [x.number for x in select_lessons(book, "15-16").lessons] == ["15", "16"]
+    assert [
+        x.number for x in select_lessons(book, "16-the-nature-of-the-stalinist-state").lessons
+    ] == ["16"]
+    assert [x.number for x in select_lessons(book, "chapter-1").lessons] == ["15", "16"]
+    with pytest.raises(SelectionError, match="'17' names no lesson"):
+        select_lessons(book, "17")
+
+
+def test_booklet_order() -> None:
+    assert booklet_order(8) == [Side(7, 0), Side(1, 6), Side(5, 2), Side(3, 4)]
+    # Padded with blank pages to a multiple of four.
+    assert booklet_order(5) == [Side(None, 0), Side(1, None), Side(None, 2), Side(3, 4)]
+    # Two gatherings of one sheet each.
+    assert booklet_order(8, signature=1) == [Side(3, 0), Side(1, 2), Side(7, 4), Side(5, 6)]
+
+
+def crop_text(pdf: Path, page: int, x: float, width: float, height: float) -> str:
+    result = subprocess.run(
+        [
+            "pdftotext",
+            "-f",
+            str(page),
+            "-l",
+            str(page),
+            "-x",
+            str(int(x)),
+            "-y",
+            "0",
+            "-W",
+            str(int(width)),
+            "-H",
+            str(int(height)),
+            str(pdf),
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return re.sub(r"\s+", " ", result.stdout).strip()
+
+
+def test_booklet_reads_back(tmp_path: Path) -> None:
+    result = build(
+        SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"paper": "a5", "booklet": True}
+    )
+    pdf, booklet = output(result, "pdf"), output(result, "booklet")
+    pages = len(pypdf.PdfReader(pdf).pages)
+    sheets = pypdf.PdfReader(booklet)
+    width, height = (float(v) for v in sheets.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (842, 595)  # A4 landscape, the A5 pages centred
+    padded = -(-pages // 4) * 4
+    assert len(sheets.pages) == padded // 2
+    source = texts(pypdf.PdfReader(pdf))
+    for number, side in enumerate(booklet_order(pages), start=1):
+        for index, x in ((side.left, 0), (side.right, width / 2)):  # each half of the sheet
+            seen = crop_text(booklet, number, x, width / 2, height)
+            if index is None:
+                assert seen == ""
+            else:
+                words = source[index].split()[:3]
+                assert " ".join(words) in seen, (number, index, seen[:80])
+
+
+def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:
+    pdf = reader(
+        build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"bleed": "3mm", "marks": True})
+    )
+    page = pdf.pages[5]
+    trim = [float(v) for v in page.trimbox]
+    media = [float(v) for v in page.mediabox]
+    assert trim[2] - trim[0] == pytest.approx(595.3, abs=0.5)  # A4 trimmed
+    assert media[2] - media[0] > trim[2] - trim[0] + 2 * 8  # bleed and room for the marks
+
+
+@pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1"])
+def test_archival_and_accessible_variants(variant: str, tmp_path: Path) -> None:
+    result = build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"variant": variant})
+    pdf = reader(result)
+    root = pdf.trailer["/Root"]
+    xmp = root["/Metadata"].get_object().get_data().decode()
+    assert root["/Lang"] == "en"
+    assert "The rise of Stalinism" in xmp
+    if variant == "pdf/a-3b":
+        assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+        assert "/OutputIntents" in root
+    else:
+        assert 'pdfuaid:part="1"' in xmp
+        assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+        assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert [t for _, t in _outline(pdf)][:2] == ["Contents", "Soviet Bonapartism"]
+    fonts = subprocess.run(
+        ["pdffonts", str(output(result, "pdf"))], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts)  # "emb" column
+
+
+def _outline(pdf: pypdf.PdfReader) -> list[tuple[int, str]]:
+    return [(0, item.title) for item in pdf.outline if not isinstance(item, list)]
