@@ -288,3 +288,38 @@ def test_archival_and_accessible_variants(variant: str, tmp_path: Path) -> None:
 
 def _outline(pdf: pypdf.PdfReader) -> list[tuple[int, str]]:
     return [(0, item.title) for item in pdf.outline if not isinstance(item, list)]
+
+
+def test_a_four_lesson_pack_as_a_booklet(make_book, tmp_path: Path) -> None:
+    """A study circle's month: four lessons of a six-lesson course, printed as a booklet."""
+    lessons = {
+        f"lessons/{n:02}.md": f"---\ntitle: Lesson number {n}\nnumber: {n}\n---\n\n"
+        + "\n\n".join(
+            f"Text of lesson {n}, paragraph {p} [@marx1867, p. {n * 10 + p}]." for p in range(12)
+        )
+        for n in range(1, 7)
+    }
+    folder = make_book(
+        {
+            "book.yaml": "title: Six lessons\nlanguage: en\nchapters:\n"
+            + "".join(f"  - lessons/{n:02}.md\n" for n in range(1, 7)),
+            **lessons,
+        }
+    )
+    result = build(
+        folder, tmp_path / "out", lessons="2-5", print_overrides={"paper": "a5", "booklet": True}
+    )
+    assert output(result, "pdf").name == "six-lessons-lessons-2-5.pdf"
+    pdf = reader(result)
+    pages = texts(pdf)
+    contents = next(p for p in pages if p.startswith("Contents"))
+    assert [n for n in range(1, 7) if f"Lesson number {n} " in contents] == [2, 3, 4, 5]
+    first = next(i for i, p in enumerate(pages) if p.startswith("Lesson 2 Lesson number 2"))
+    assert pdf.page_labels[first] == "1"
+    # Each lesson's notes are numbered from 1 (each lesson is a chapter).
+    for n in (2, 5):
+        page = next(p for p in pages if p.startswith(f"Lesson {n} Lesson number {n}"))
+        assert "1. Karl Marx, Capital" in page
+    sheets = pypdf.PdfReader(output(result, "booklet"))
+    assert len(sheets.pages) == -(-len(pdf.pages) // 4) * 2
+    assert epubcheck(output(result, "epub")) == []

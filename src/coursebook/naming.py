@@ -16,6 +16,7 @@ def slugify(text: str, fallback: str = "book") -> str:
     Accents are folded to ASCII; a title with no Latin letters keeps its own letters (file
     systems take them) rather than becoming empty.
     """
+    text = re.sub(r"[\u2010-\u2015]", "-", text)  # dashes separate words, as hyphens do
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     if not slug:
