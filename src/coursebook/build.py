@@ -14,13 +14,15 @@ from .csl import CslEngine, StyleError, find_style
 from .diagnostics import BookError, Diagnostics, Location
 from .epub import write_epub
 from .lessons import parse_book
+from .limits import Limits, TimeLimitExceeded, deadline
 from .loader import load
 from .model import Book
 from .notes import resolve_notes
-from .output import OutputError, check_output_folder, write_atomically
+from .output import OutputError, check_output_folder, output_lock, write_atomically
 from .packs import pack_slug, select_lessons
 from .pagemap import PageList
 from .printing import PAPERS, PrintOptions
+from .remote import RemoteImages
 from .render import RenderedBook, render_book
 
 if TYPE_CHECKING:
@@ -51,6 +53,8 @@ def build(
     diagnostics: Diagnostics | None = None,
     print_overrides: Mapping[str, Any] | None = None,
     lessons: str | None = None,
+    limits: Limits | None = None,
+    allow_remote: Sequence[str] = (),
 ) -> BuildResult:
     """Build the book in ``book_dir`` into ``out_dir`` as ``<slug>.epub`` and ``<slug>.pdf``.
 
@@ -59,36 +63,53 @@ def build(
     book.yaml's ``print:`` settings (names of :class:`PrintOptions` fields); a wrong value
     raises :class:`PrintOptionError`. ``lessons`` builds a pack of some lessons instead
     (see :mod:`coursebook.packs`); a selection naming no lesson raises :class:`SelectionError`.
+    ``limits`` bound what the book may ask of the machine (:class:`Limits`). Nothing is
+    fetched from the network but images over https from the hosts in ``allow_remote``.
     """
+    limits = limits or Limits()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     out = Path(out_dir)
-    book = load(book_dir, diagnostics, check=False)  # go on: report later stages' errors too
+    book = load(book_dir, diagnostics, check=False, limits=limits)  # go on: report all errors
     if lessons:
         book = select_lessons(book, lessons)
     _check_output(out, book, diagnostics)
-    parsed = parse_book(book, diagnostics)
+    remote = (
+        RemoteImages(
+            frozenset(host.lower() for host in allow_remote),
+            Cache.for_output(out).folder / "remote",
+            limits.image_bytes,
+        )
+        if allow_remote
+        else None
+    )
+    parsed = parse_book(book, diagnostics, limits, remote)
     notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
     rendered = render_book(book, parsed, notes, diagnostics)
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
     slug = pack_slug(book)
     options = replace(book.print_options, **(print_overrides or {}))
-    print_edition = _PrintEdition(rendered, dates, diagnostics, Cache.for_output(out), options)
+    print_edition = _PrintEdition(
+        rendered, dates, diagnostics, Cache.for_output(out), options, limits
+    )
     outputs = []
-    if "pdf" in formats:
-        target = out / f"{slug}.pdf"
-        layout = print_edition.layout()
-        _write(target, diagnostics, lambda: print_edition.write(layout, target))
-        outputs.append(Output("pdf", target, layout.pages))
-        if options.booklet:
-            booklet = booklet_path(target)
-            sides = _write(booklet, diagnostics, lambda: write_booklet(target, booklet, options))
-            outputs.append(Output("booklet", booklet, sides))
-    if "epub" in formats:
-        target = out / f"{slug}.epub"
-        pages = print_edition.page_list()
-        _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
-        outputs.append(Output("epub", target))
+    with output_lock(out):
+        if "pdf" in formats:
+            target = out / f"{slug}.pdf"
+            layout = print_edition.layout()
+            _write(target, diagnostics, lambda: print_edition.write(layout, target))
+            outputs.append(Output("pdf", target, layout.pages))
+            if options.booklet:
+                booklet = booklet_path(target)
+                sides = _write(
+                    booklet, diagnostics, lambda: write_booklet(target, booklet, options)
+                )
+                outputs.append(Output("booklet", booklet, sides))
+        if "epub" in formats:
+            target = out / f"{slug}.epub"
+            pages = print_edition.page_list()
+            _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
+            outputs.append(Output("epub", target))
     return BuildResult(book, tuple(outputs), diagnostics)
 
 
@@ -104,6 +125,7 @@ class _PrintEdition:
         diagnostics: Diagnostics,
         cache: Cache,
         options: PrintOptions,
+        limits: Limits,
     ) -> None:
         self.rendered, self.dates, self.diagnostics, self.cache = (
             rendered,
@@ -113,12 +135,20 @@ class _PrintEdition:
         )
         self.options = options
         self._layout: PrintLayout | None = None
+        self.limits = limits
 
     def layout(self) -> PrintLayout:
         from .pdf import PrintLayout, lay_out  # WeasyPrint is slow to import
 
         if self._layout is None:
-            self._layout = lay_out(self.rendered, self.dates, self.diagnostics, self.options)
+            try:
+                with deadline(self.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
+                    self._layout = lay_out(
+                        self.rendered, self.dates, self.diagnostics, self.options
+                    )
+            except TimeLimitExceeded as problem:
+                self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
+                raise BookError(self.diagnostics) from None
             pages = PageList(self._layout.paper, self._layout.starts)
             self.cache.put("pages", self._key(), pages.dumps())
         assert isinstance(self._layout, PrintLayout)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import BookError, Diagnostics, display_path
+from .limits import Limits
 from .packs import SelectionError
 from .printing import PAPER_NAMES, VARIANTS, PrintOptionError
 
@@ -70,6 +71,22 @@ def _parser() -> argparse.ArgumentParser:
         help="which output to build (default: all)",
     )
     build.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="raise one of the limits on what a book may ask of the machine (repeatable): "
+        + ", ".join(Limits.names()),
+    )
+    build.add_argument(
+        "--allow-remote",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="let lessons show images from this host over https (repeatable); by default a "
+        "build reaches nothing on the network",
+    )
+    build.add_argument(
         "--lessons",
         metavar="SELECTION",
         help="build a pack of some lessons: numbers and ranges (15-16), lesson "
@@ -118,6 +135,12 @@ def _build(args: argparse.Namespace) -> int:
     formats = FORMATS if args.format == "all" else (args.format,)
     diagnostics = Diagnostics()
     try:
+        limits = Limits().raised(args.limit)
+    except ValueError as problem:
+        print(f"coursebook: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    _limit_memory(limits.memory_mb)
+    try:
         result = build(
             Path(args.book_dir),
             Path(args.output),
@@ -125,12 +148,22 @@ def _build(args: argparse.Namespace) -> int:
             diagnostics,
             print_overrides=_print_overrides(args),
             lessons=args.lessons,
+            limits=limits,
+            allow_remote=args.allow_remote,
         )
     except (PrintOptionError, SelectionError) as problem:
         print(f"coursebook: {problem}", file=sys.stderr)
         return EXIT_USAGE
     except BookError:
         _report(diagnostics)
+        return EXIT_BOOK_ERRORS
+    except MemoryError:
+        _report(diagnostics)
+        print(
+            f"coursebook: out of memory (the limit is {limits.memory_mb:,} MB; "
+            "raise it with --limit memory_mb=…)",
+            file=sys.stderr,
+        )
         return EXIT_BOOK_ERRORS
     _report(diagnostics)
     for output in result.outputs:
@@ -139,6 +172,19 @@ def _build(args: argparse.Namespace) -> int:
         pages = f", {output.pages} {unit}" if output.pages else ""
         print(f"wrote {display_path(output.path)} ({_size(size)}{pages})")
     return EXIT_OK
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Bound this process's memory, so a hostile book fails instead of the server."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
 def _print_overrides(args: argparse.Namespace) -> dict[str, object]:

@@ -62,7 +62,8 @@ class Diagnostic:
     code: str
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.severity.value}: {self.message} [{self.code}]"
+        message = " ".join(self.message.split("\n"))  # one problem, one line
+        return f"{self.location}: {self.severity.value}: {message} [{self.code}]"
 
 
 @dataclass

@@ -26,10 +26,13 @@ from markdown.extensions.toc import slugify_unicode
 from . import sanitize
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, PLACEHOLDER, extract_citations
 from .diagnostics import Diagnostics, Location
+from .images import check_image
 from .labels import smarty_substitutions
+from .limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hint
 from .model import Book, Citation, Lesson
 from .naming import element_prefix
 from .paths import BookPaths, RefusedPath
+from .remote import RemoteImages, RemoteRefused
 
 NOTE_OPEN, NOTE_CLOSE = "\ue002", "\ue003"
 """Around an authored footnote's index in the XHTML of a lesson."""
@@ -100,9 +103,15 @@ class ParsedLesson:
     """The summary as inline XHTML."""
 
 
-def parse_book(book: Book, diagnostics: Diagnostics) -> dict[str, ParsedLesson]:
-    """Every lesson, introduction and appendix of the book, parsed, by lesson id."""
-    parser = _MarkdownParser(book, diagnostics)
+def parse_book(
+    book: Book,
+    diagnostics: Diagnostics,
+    limits: Limits | None = None,
+    remote: RemoteImages | None = None,
+) -> dict[str, ParsedLesson]:
+    """Every lesson, introduction and appendix of the book, parsed, by lesson id. Images on
+    the network are refused unless ``remote`` allows their host."""
+    parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote)
     drafts = [parser.parse(lesson, level) for lesson, level in _documents_with_levels(book)]
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
@@ -124,12 +133,19 @@ def _documents_with_levels(book: Book) -> Iterator[tuple[Lesson, int]]:
 
 
 class _MarkdownParser:
-    def __init__(self, book: Book, diagnostics: Diagnostics) -> None:
+    def __init__(
+        self, book: Book, diagnostics: Diagnostics, limits: Limits, remote: RemoteImages | None
+    ) -> None:
         self.book = book
+        self.remote = remote
         self.diagnostics = diagnostics
+        self.limits = limits
         self.paths = BookPaths.for_folder(book.root)
+        self.md = self._new_markdown()
+
+    def _new_markdown(self) -> markdown.Markdown:
         # One Markdown instance, reset between lessons (or footnotes leak into the next one).
-        self.md = markdown.Markdown(
+        md = markdown.Markdown(
             extensions=[
                 "footnotes",
                 "tables",
@@ -141,18 +157,50 @@ class _MarkdownParser:
             ],
             extension_configs={
                 "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TEXT": "", "SEPARATOR": "-"},
-                "smarty": {"substitutions": smarty_substitutions(book.meta.language)},
+                "smarty": {"substitutions": smarty_substitutions(self.book.meta.language)},
                 "toc": {"slugify": slugify_unicode, "marker": ""},
                 "tables": {"use_align_attribute": True},
             },
             output_format="xhtml",
         )
         # "\@" writes a literal "@" where it would otherwise start a citation (as in pandoc).
-        self.md.ESCAPED_CHARS.append("@")
+        md.ESCAPED_CHARS.append("@")
+        return md
 
     def markdown(self, text: str) -> str:
+        """Markdown of a short text of ours (a question, a summary) as clean HTML."""
         self.md.reset()
         return sanitize.clean(self.md.convert(text))
+
+    def convert(self, lesson: Lesson, text: str) -> tuple[str, list[sanitize.Removal]]:
+        """A lesson's Markdown as clean HTML and what the allow-list removed from it, within
+        the limits: nesting is measured before Markdown recurses into it, and conversion has
+        a time limit (pathological inputs make its regular expressions crawl)."""
+        depth, line = nesting_depth(text)
+        if depth > self.limits.depth:
+            self.diagnostics.error(
+                Location(lesson.path, lesson.body_line + line - 1),
+                f"nesting too deep: {depth} levels of quotes, lists or HTML elements (the "
+                f"limit is {self.limits.depth}; {raise_hint('depth')})",
+                "limit",
+            )
+            return "", []
+        try:
+            with deadline(
+                self.limits.markdown_seconds, f"reading {lesson.path.name}", "markdown_seconds"
+            ):
+                self.md.reset()
+                raw = self.md.convert(text)
+        except (TimeLimitExceeded, RecursionError) as problem:
+            self.md = self._new_markdown()  # whatever state it was left in
+            message = (
+                str(problem)
+                if isinstance(problem, TimeLimitExceeded)
+                else ("nesting too deep for Markdown to read")
+            )
+            self.diagnostics.error(lesson.location, message, "limit")
+            return "", []
+        return sanitize.clean(raw), sanitize.removals(raw)
 
     def inline(self, text: str) -> str:
         """Markdown of one line (a question, a summary) as inline XHTML."""
@@ -165,15 +213,17 @@ class _MarkdownParser:
         text, citations = extract_citations(
             lesson.body, lesson.path, lesson.body_line, self.book.sources
         )
-        tree = _fragment(self.markdown(text))
+        html, removed = self.convert(lesson, text)
+        tree = _fragment(html)
         draft = _Draft(lesson, element_prefix(lesson.id), level, tree, citations, self.diagnostics)
+        draft.report_removals(removed)
         _restore_literal_citations(tree, citations)
         draft.take_footnotes()
         draft.shift_headings()
         draft.namespace_ids()
         draft.align_to_class()
-        draft.check_tables()
-        draft.resolve_images(self.paths)
+        draft.check_tables(self.limits.table_rows)
+        draft.resolve_images(self.paths, self.limits, self.remote)
         draft.collect_links(self.paths)
         draft.questions = tuple(self.inline(q) for q in lesson.questions)
         draft.summary = self.inline(lesson.summary) if lesson.summary else None
@@ -315,9 +365,30 @@ class _Draft:
                 del cell.attrib["align"]
                 cell.set("class", f"align-{align}")
 
-    def check_tables(self) -> None:
-        """A table without header cells can't be read aloud sensibly (WCAG 1.3.1)."""
+    def report_removals(self, removed: list[sanitize.Removal]) -> None:
+        for removal in removed:
+            report = self.diagnostics.error if removal.confinement else self.diagnostics.warning
+            code = "path-outside" if removal.confinement else "sanitized"
+            report(self.location_of(removal.needle), removal.what, code)
+
+    def check_tables(self, max_rows: int) -> None:
+        """A table without header cells can't be read aloud sensibly (WCAG 1.3.1); a table
+        of more rows than the limit would take the layout hours."""
         for table in self.tree.iter("table"):
+            rows = sum(1 for _ in table.iter("tr"))
+            if rows > max_rows:
+                first_cell = next(table.iter("td", "th"), None)
+                text = (
+                    "".join(str(t) for t in first_cell.itertext()) if first_cell is not None else ""
+                )
+                self.diagnostics.error(
+                    self.location_of(text.strip() or "|"),
+                    f"a table of {rows:,} rows, more than the limit of {max_rows:,} "
+                    f"({raise_hint('table_rows')})",
+                    "limit",
+                )
+                _remove_keep_tail(table)
+                continue
             if next(table.iter("th"), None) is None:
                 first_cell = next(table.iter("td"), None)
                 text = (
@@ -332,15 +403,18 @@ class _Draft:
                     "table-headers",
                 )
 
-    def resolve_images(self, paths: BookPaths) -> None:
+    def resolve_images(self, paths: BookPaths, limits: Limits, remote: RemoteImages | None) -> None:
         for img in list(self.tree.iter("img")):
             src = img.get("src", "")
             location = self.location_of(src)
-            path = self._image_path(src, paths, location)
+            path = self._image_path(src, paths, location, remote)
+            if path is not None and not self._image_within_limits(path, src, location, limits):
+                path = None
             if path is None:
                 _remove_keep_tail(img)
                 continue
-            href = paths.relative(path).as_posix()
+            on_network = remote is not None and path.parent == remote.folder
+            href = f"remote/{path.name}" if on_network else paths.relative(path).as_posix()
             img.set("src", href)
             alt = (img.get("alt") or "").strip()
             if not alt:
@@ -352,11 +426,39 @@ class _Draft:
                 )
             self.images.append(Image(path, href, location, alt))
 
-    def _image_path(self, src: str, paths: BookPaths, location: Location) -> Path | None:
-        if urlsplit(src).scheme in ("http", "https"):
+    def _image_within_limits(
+        self, path: Path, src: str, location: Location, limits: Limits
+    ) -> bool:
+        """An image must be a real image, of sensible size, and an SVG must not script."""
+        size = path.stat().st_size
+        if size > limits.image_bytes:
             self.diagnostics.error(
                 location,
-                f"image '{src}' is on the network; save it in the book folder",
+                f"image '{src}' is {size:,} bytes, more than the limit of "
+                f"{limits.image_bytes:,} ({raise_hint('image_bytes')})",
+                "limit",
+            )
+            return False
+        problem = check_image(path, limits.image_pixels)
+        if problem:
+            self.diagnostics.error(location, f"image '{src}': {problem}", "image")
+            return False
+        return True
+
+    def _image_path(
+        self, src: str, paths: BookPaths, location: Location, remote: RemoteImages | None
+    ) -> Path | None:
+        if urlsplit(src).scheme in ("http", "https"):
+            if remote is not None and remote.allows(src):
+                try:
+                    return remote.fetch(src)
+                except RemoteRefused as refused:
+                    self.diagnostics.error(location, f"image '{src}': {refused}", "remote-image")
+                    return None
+            self.diagnostics.error(
+                location,
+                f"image '{src}' is on the network; save it in the book folder (or allow its "
+                "host with --allow-remote HOST, for https)",
                 "remote-image",
             )
             return None
@@ -385,12 +487,7 @@ class _Draft:
             if scheme in sanitize.LINK_SCHEMES:
                 continue  # a link out of the book
             if scheme:
-                self.diagnostics.error(
-                    location,
-                    f"link to '{href}': only https, http and mailto links may leave the book",
-                    "bad-link",
-                )
-                del anchor.attrib["href"]
+                del anchor.attrib["href"]  # reported with what the allow-list removed
                 continue
             path_part, _, fragment = href.partition("#")
             if not path_part:

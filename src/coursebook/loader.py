@@ -13,6 +13,7 @@ from typing import Any
 from . import schema
 from .diagnostics import BookError, Diagnostics, Location
 from .labels import has_labels
+from .limits import Limits, raise_hint
 from .model import Book, Chapter, Lesson, Metadata, Source
 from .naming import derived_identifier, slugify
 from .paths import BookPaths, RefusedPath
@@ -24,7 +25,12 @@ MANIFEST_NAMES = ("book.yaml", "book.yml")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
 
 
-def load(folder: str | Path, diagnostics: Diagnostics | None = None, check: bool = True) -> Book:
+def load(
+    folder: str | Path,
+    diagnostics: Diagnostics | None = None,
+    check: bool = True,
+    limits: Limits | None = None,
+) -> Book:
     """Read and check a book folder.
 
     Problems are collected in ``diagnostics`` (warnings stay there); if any is an error, raises
@@ -32,9 +38,11 @@ def load(folder: str | Path, diagnostics: Diagnostics | None = None, check: bool
     returned when it could be read at all, so later stages can report their problems too.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    limits = limits or Limits()
     root = Path(folder).resolve()
     manifest = _find_manifest(root, diagnostics)
-    node = load_yaml(_read_text(manifest, diagnostics) or "", manifest, diagnostics)
+    text = _read_text(manifest, diagnostics, limits.lesson_bytes, "lesson_bytes")
+    node = load_yaml(text or "", manifest, diagnostics)
     if node is None:
         if not diagnostics.errors:
             diagnostics.error(Location(manifest, 1), "book.yaml is empty", "schema-missing")
@@ -45,7 +53,7 @@ def load(folder: str | Path, diagnostics: Diagnostics | None = None, check: bool
     # Even when a required key is wrong, the lessons and sources are read, so that every
     # problem of the book is reported in this one run.
     settings = {key: value.location for key, value in node.value.items()}
-    book = _BookReader(root, manifest, values, diagnostics).read(node.location, settings)
+    book = _BookReader(root, manifest, values, diagnostics, limits).read(node.location, settings)
     if check:
         diagnostics.check()
     return book
@@ -62,8 +70,17 @@ def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:
     raise BookError(diagnostics)
 
 
-def _read_text(path: Path, diagnostics: Diagnostics) -> str | None:
+def _read_text(path: Path, diagnostics: Diagnostics, limit: int, limit_name: str) -> str | None:
     try:
+        size = path.stat().st_size
+        if size > limit:
+            diagnostics.error(
+                Location(path),
+                f"the file is {size:,} bytes, more than the limit of {limit:,} "
+                f"({raise_hint(limit_name)})",
+                "limit",
+            )
+            return None
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as error:
         diagnostics.error(Location(path), f"not UTF-8 text ({error.reason})", "encoding")
@@ -78,7 +95,12 @@ class _BookReader:
     """Turns validated book.yaml values into the book model, reading the files they name."""
 
     def __init__(
-        self, root: Path, manifest: Path, values: dict[str, Any], diagnostics: Diagnostics
+        self,
+        root: Path,
+        manifest: Path,
+        values: dict[str, Any],
+        diagnostics: Diagnostics,
+        limits: Limits,
     ) -> None:
         self.root = root
         self.manifest = manifest
@@ -86,6 +108,8 @@ class _BookReader:
         self.diagnostics = diagnostics
         self.paths = BookPaths.for_folder(root)
         self.seen: dict[Path, Location] = {}
+        self.limits = limits
+        self.total_bytes = 0
         self.settings: dict[str, Location] = {}
 
     def read(self, location: Location, settings: dict[str, Location]) -> Book:
@@ -177,8 +201,25 @@ class _BookReader:
             )
             return None
         self.seen[path] = node.location
-        text = _read_text(path, self.diagnostics)
+        if len(self.seen) > self.limits.lessons:
+            if len(self.seen) == self.limits.lessons + 1:  # said once
+                self.diagnostics.error(
+                    node.location,
+                    f"more than {self.limits.lessons:,} lessons ({raise_hint('lessons')})",
+                    "limit",
+                )
+            return None
+        text = _read_text(path, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
         if text is None:
+            return None
+        self.total_bytes += len(text.encode("utf-8"))
+        if self.total_bytes > self.limits.book_bytes:
+            self.diagnostics.error(
+                node.location,
+                f"the lessons add up to more than {self.limits.book_bytes:,} bytes "
+                f"({raise_hint('book_bytes')})",
+                "limit",
+            )
             return None
         return read_lesson(path, text, kind, self.diagnostics)
 
@@ -191,6 +232,15 @@ class _BookReader:
         path = self._resolve(node, "sources file") if node else find_sources_file(self.root)
         if path is None:
             return None, {}
+        size = path.stat().st_size
+        if size > self.limits.sources_bytes:
+            self.diagnostics.error(
+                Location(path),
+                f"the sources file is {size:,} bytes, more than the limit of "
+                f"{self.limits.sources_bytes:,} ({raise_hint('sources_bytes')})",
+                "limit",
+            )
+            return path, {}
         return path, read_sources(path, self.diagnostics)
 
     def _print_options(self) -> PrintOptions:

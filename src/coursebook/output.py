@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -67,3 +67,26 @@ def _sync_folder(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def output_lock(out_dir: Path) -> Iterator[None]:
+    """Builds into one folder take turns: the EPUB and the PDF found there afterwards come
+    from the same build. (A lock file held with ``flock``; released when the build ends,
+    even by a crash.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; each file is still replaced whole
+        yield
+        return
+    lock_path = out_dir / LOCK_NAME
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+LOCK_NAME = ".coursebook-cache/build.lock"  # beside the cache: one hidden folder in all

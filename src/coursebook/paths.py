@@ -51,9 +51,14 @@ class BookPaths:
         if "\0" in text:
             raise RefusedPath("a path must not contain NUL characters")
         if _WINDOWS_DRIVE.match(text) or text.startswith(("/", "\\")):
-            raise RefusedPath(f"'{reference}' is an absolute path; paths are relative to the file")
+            raise RefusedPath(
+                f"'{reference}' is outside the book folder (an absolute path; paths are "
+                "relative to the file that names them)"
+            )
         if _SCHEME.match(text):
-            raise RefusedPath(f"'{reference}' is a URL; only files inside the book folder are read")
+            raise RefusedPath(
+                f"'{reference}' is outside the book folder (a URL; only files inside it are read)"
+            )
         if "\\" in text:
             raise RefusedPath(f"'{reference}' uses backslashes; write paths with /")
         candidate = Path(os.path.normpath(base / PurePosixPath(text)))

@@ -264,7 +264,11 @@ class _Layout:
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest
         self.diagnostics = diagnostics
-        self.fetcher = BookFetcher([self.root, styles_dir()])
+        # The book's files, our stylesheets, and the images fetched for --allow-remote.
+        remote = {
+            image.path.parent for image in rendered.images if image.href.startswith("remote/")
+        }
+        self.fetcher = BookFetcher([self.root, styles_dir(), *remote])
         self.fonts = FontConfiguration()
         self.options = options
         self.styles = [
@@ -398,8 +402,10 @@ def _parts(
     """Front matter, one part per chapter, one per appendix, and the back matter."""
     documents = rendered.documents
 
+    images = {image.href: image.path.as_uri() for image in rendered.images}
+
     def _printed(document: RenderedDocument) -> Markup:
-        html = printed(document, rendered.print_notes, rendered.labels, endnotes)
+        html = printed(document, rendered.print_notes, rendered.labels, endnotes, images)
         if document.kind == "lesson" and note_pages:
             html += Markup(_note_pages(note_pages, rendered.labels))
         return html
@@ -437,6 +443,7 @@ def printed(
     print_notes: Mapping[str, str],
     labels: Mapping[str, str],
     endnotes: frozenset[str] = frozenset(),
+    images: Mapping[str, str] | None = None,
 ) -> Markup:
     """A part of the book in its print form: notes as printed, moved to their calls, links
     within the book ready to show their page ("see lesson 15 (p. 31)")."""
@@ -447,6 +454,9 @@ def printed(
     for link in tree.iterfind(".//a[@class]"):
         if "xref" in (link.get("class") or "").split():
             link.set("data-page-label", labels["page_abbr"])
+    for image in tree.iter("img"):  # each image by the file it was resolved to
+        if images and image.get("src") in images:
+            image.set("src", images[image.get("src", "")])
     return Markup(html_of_children(tree))
 
 

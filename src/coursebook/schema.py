@@ -89,7 +89,8 @@ def describe(node: Node) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    return f"'{value}'"
+    text = str(value).replace("\n", "\\n")
+    return f"'{text[:60]}…'" if len(text) > 60 else f"'{text}'"
 
 
 # --- value checks -------------------------------------------------------------------------
