@@ -79,7 +79,7 @@ def make_book(tmp_path: Path) -> Callable[..., Path]:
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
     """The sample book, built once for the whole session (EPUB and PDF)."""
     out = tmp_path_factory.mktemp("sample-dist")
-    return build(SAMPLE_BOOK, out, diagnostics=Diagnostics())
+    return build(SAMPLE_BOOK, out_dir=out, diagnostics=Diagnostics())
 
 
 def output(result: BuildResult, fmt: str) -> Path:

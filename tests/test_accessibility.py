@@ -43,7 +43,7 @@ def metadata(epub: Path, prop: str) -> list[str]:
 @pytest.mark.parametrize("book", ["sample", "features"])
 def test_ace_reports_no_violations(book: str, sample_build: BuildResult, tmp_path: Path) -> None:
     epub = output(
-        sample_build if book == "sample" else build(FEATURES, tmp_path / "out", ("epub",)), "epub"
+        sample_build if book == "sample" else build(FEATURES, ("epub",), tmp_path / "out"), "epub"
     )
     result = ace(epub, tmp_path / "ace")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -51,7 +51,7 @@ def test_ace_reports_no_violations(book: str, sample_build: BuildResult, tmp_pat
 
 
 def test_metadata_of_a_book_whose_images_are_described(tmp_path: Path) -> None:
-    epub = output(build(FEATURES, tmp_path, ("epub",)), "epub")
+    epub = output(build(FEATURES, ("epub",), tmp_path), "epub")
     assert metadata(epub, "schema:accessMode") == ["textual", "visual"]
     assert metadata(epub, "schema:accessModeSufficient") == ["textual", "textual,visual"]
     assert metadata(epub, "schema:accessibilityFeature") == [
@@ -73,7 +73,7 @@ def test_an_undescribed_image_changes_the_claims(make_book, tmp_path: Path) -> N
     folder = make_book({"lessons/one.md": "# One\n\nText.\n\n![](pic.png)\n"})
     (folder / "lessons" / "pic.png").write_bytes((FEATURES / "images" / "chart.png").read_bytes())
     diagnostics = Diagnostics()
-    epub = output(build(folder, tmp_path / "out", ("epub",), diagnostics), "epub")
+    epub = output(build(folder, ("epub",), tmp_path / "out", diagnostics=diagnostics), "epub")
     (warning,) = [d for d in diagnostics.warnings if d.code == "missing-alt"]
     assert str(warning.location).endswith("lessons/one.md:5:5")
     assert metadata(epub, "schema:accessMode") == ["textual", "visual"]
@@ -90,7 +90,7 @@ def test_right_to_left_books(make_book, tmp_path: Path) -> None:
         }
     )
     diagnostics = Diagnostics()
-    epub = output(build(folder, tmp_path / "out", ("epub",), diagnostics), "epub")
+    epub = output(build(folder, ("epub",), tmp_path / "out", diagnostics=diagnostics), "epub")
     with zipfile.ZipFile(epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
         lesson = etree.fromstring(archive.read("EPUB/text/one.xhtml"))
@@ -119,7 +119,9 @@ def test_generated_words_follow_the_language(make_book, tmp_path: Path) -> None:
             name=f"book-{language}",
         )
         diagnostics = Diagnostics()
-        epub = output(build(folder, tmp_path / language, ("epub",), diagnostics), "epub")
+        epub = output(
+            build(folder, ("epub",), tmp_path / language, diagnostics=diagnostics), "epub"
+        )
         with zipfile.ZipFile(epub) as archive:
             nav = archive.read("EPUB/nav.xhtml").decode()
         assert f">{contents}</h1>" in nav

@@ -154,7 +154,7 @@ def test_sources_appendix_links_back_to_each_citing_note(sample_build: BuildResu
 
 def test_zip_layout_is_reproducible(sample_build: BuildResult, tmp_path: Path) -> None:
     first = output(sample_build, "epub")
-    second = output(build(SAMPLE_BOOK, tmp_path, ("epub",)), "epub")
+    second = output(build(SAMPLE_BOOK, ("epub",), tmp_path), "epub")
     assert (
         hashlib.sha256(first.read_bytes()).digest() == hashlib.sha256(second.read_bytes()).digest()
     )
@@ -174,7 +174,7 @@ FEATURES = Path(__file__).parent / "books" / "features"
 
 
 def test_features_book_is_valid_and_complete(tmp_path: Path) -> None:
-    path = output(build(FEATURES, tmp_path, ("epub",)), "epub")
+    path = output(build(FEATURES, ("epub",), tmp_path), "epub")
     assert epubcheck(path) == []
     opf = xml(path, "EPUB/content.opf")
     items = {i.get("href"): i.get("media-type") for i in opf.iterfind(".//opf:item", NS)}
@@ -219,7 +219,7 @@ def test_a_given_cover_is_used(make_book, tmp_path: Path) -> None:
     image = BytesIO()
     Image.new("RGB", (400, 600), (10, 20, 30)).save(image, format="JPEG")
     (folder / "art" / "cover.jpg").write_bytes(image.getvalue())
-    path = output(build(folder, tmp_path / "out", ("epub",)), "epub")
+    path = output(build(folder, ("epub",), tmp_path / "out"), "epub")
     with zipfile.ZipFile(path) as archive:
         assert archive.read("EPUB/images/cover.jpg") == image.getvalue()
     opf = xml(path, "EPUB/content.opf")
@@ -232,7 +232,7 @@ def test_a_given_cover_is_used(make_book, tmp_path: Path) -> None:
 
 def test_per_chapter_source_lists(tmp_path: Path) -> None:
     """The features book asks for per-chapter lists (`sources: per-chapter`)."""
-    path = output(build(FEATURES, tmp_path, ("epub",)), "epub")
+    path = output(build(FEATURES, ("epub",), tmp_path), "epub")
     docs = documents(path)
     first = docs["text/chapter-1-sources.xhtml"]
     ids = [li.get("id") for li in first.iterfind(".//x:li", NS)]

@@ -1,4 +1,5 @@
-"""Golden files: the text outputs of the sample book, reviewed like code.
+"""Golden files: the text outputs of the sample book, and what ``coursebook check`` says of a
+broken book, reviewed like code.
 
 ``make golden`` (``pytest tests/test_golden.py --update-golden``) rewrites tests/golden/ from
 the current build; the diff is then read and committed like any other change.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import difflib
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -17,9 +20,11 @@ from coursebook.lessons import parse_book
 from coursebook.loader import load
 from coursebook.notes import resolve_notes
 
-from .conftest import SAMPLE_BOOK, output
+from .conftest import ROOT, SAMPLE_BOOK, output
 
 GOLDEN = Path(__file__).parent / "golden" / "sample"
+BROKEN = Path(__file__).parent / "books" / "broken"
+CHECK_REPORT = Path(__file__).parent / "golden" / "broken" / "check.txt"
 
 
 def current_outputs(result: BuildResult) -> dict[str, str]:
@@ -82,3 +87,29 @@ def test_sample_book_matches_golden_files(sample_build: BuildResult, update_gold
     assert not diffs, (
         "output differs from tests/golden (make golden to accept):\n" + "\n".join(diffs)[:6000]
     )
+
+
+def test_check_reports_the_broken_book_as_the_golden_file(update_golden: bool) -> None:
+    """Every problem of tests/books/broken, each at its file, line and column, with its code."""
+    result = subprocess.run(
+        [sys.executable, "-m", "coursebook", "check", str(BROKEN.relative_to(ROOT))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    if update_golden:
+        CHECK_REPORT.parent.mkdir(parents=True, exist_ok=True)
+        CHECK_REPORT.write_text(result.stdout, encoding="utf-8")
+    expected = CHECK_REPORT.read_text(encoding="utf-8")
+    diff = "".join(
+        difflib.unified_diff(
+            expected.splitlines(keepends=True),
+            result.stdout.splitlines(keepends=True),
+            "golden/broken/check.txt",
+            "coursebook check",
+        )
+    )
+    assert not diff, f"check's report differs (make golden to accept):\n{diff}"

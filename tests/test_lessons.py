@@ -93,7 +93,7 @@ def test_links_to_missing_lessons_and_anchors_are_errors(make_book) -> None:
     )
     parsed, diagnostics = parse(folder)
     assert [d.message for d in diagnostics.errors] == [
-        "link to 'two.md', which is not a lesson of this book",
+        "link to 'two.md': no such file",
         "link to '#nowhere', which is not a heading or anchor in one.md",
     ]
     html = parsed["one"].html

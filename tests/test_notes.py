@@ -228,5 +228,5 @@ def test_in_text_style_sets_citations_in_the_text(make_book, tmp_path: Path) -> 
         ("a--cite-2", "b"),
         ("a--cite-3", "c"),
     ]
-    path = output(build(folder, tmp_path / "out", ("epub",)), "epub")
+    path = output(build(folder, ("epub",), tmp_path / "out"), "epub")
     assert epubcheck(path) == []

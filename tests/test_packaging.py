@@ -1,4 +1,4 @@
-"""An installed coursebook carries its stylesheets and templates."""
+"""An installed coursebook carries its stylesheets, templates and the skeleton of `new`."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("coursebook-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for style in ("base.css", "epub.css", "print.css"):
+    for style in ("base.css", "epub.css", "print.css", "preview.css"):
         assert f"coursebook/styles/{style}" in names
     assert "coursebook/templates/lesson.xhtml" in names
     assert "coursebook/templates/epub/nav.xhtml" in names
+    for skeleton in ("book.yaml", "sources.yaml", "lessons/01-liberty.md"):
+        assert f"coursebook/skeleton/{skeleton}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "coursebook = coursebook.cli:main" in text

@@ -44,7 +44,7 @@ def long_book(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
             "lessons/long.md": long_lesson(),
         },
     )
-    return build(folder / "book", folder / "out")
+    return build(folder / "book", out_dir=folder / "out")
 
 
 def pdf_pages(result: BuildResult) -> list[str]:
@@ -138,13 +138,13 @@ def test_an_epub_alone_reuses_the_last_print_layout(long_book: BuildResult, tmp_
     # What the EPUB-only build reads comes from the cache: alter it, and the EPUB says so.
     entry.write_text(entry.read_text().replace('"label": "3"', '"label": "three"'))
     book = long_book.book.root
-    again = build(book, out, ("epub",))
+    again = build(book, ("epub",), out)
     with zipfile.ZipFile(output(again, "epub")) as archive:
         nav = archive.read("EPUB/nav.xhtml").decode()
     assert ">three</a>" in nav
     # Without the cache, the EPUB lays the print edition out again and gets the real figures.
     entry.unlink()
-    fresh = build(book, tmp_path / "fresh", ("epub",))
+    fresh = build(book, ("epub",), tmp_path / "fresh")
     with zipfile.ZipFile(output(fresh, "epub")) as archive:
         nav = archive.read("EPUB/nav.xhtml").decode()
     assert ">3</a>" in nav and ">three</a>" not in nav

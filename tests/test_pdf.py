@@ -152,7 +152,7 @@ def test_sources_appendix_gives_the_page_of_each_citing_note(reader: pypdf.PdfRe
 
 
 def test_features_book_pdf(tmp_path: Path) -> None:
-    result = build(FEATURES, tmp_path, ("pdf",))
+    result = build(FEATURES, ("pdf",), tmp_path)
     reader = pypdf.PdfReader(output(result, "pdf"))
     entries = outline(reader)
     titles = [t for _, t, _ in entries]
@@ -191,7 +191,7 @@ def test_ibid_only_in_print_and_only_when_the_style_asks(make_book, tmp_path: Pa
             },
             name=style,
         )
-        result = build(folder, tmp_path / "out" / style)
+        result = build(folder, out_dir=tmp_path / "out" / style)
         epub_text = "".join(
             zipfile.ZipFile(output(result, "epub")).read(name).decode()
             for name in zipfile.ZipFile(output(result, "epub")).namelist()

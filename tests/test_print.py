@@ -11,7 +11,7 @@ import pypdf
 import pytest
 
 from coursebook.booklet import Side, booklet_order
-from coursebook.build import BuildResult, build
+from coursebook.build import BuildOptions, BuildResult, build
 from coursebook.diagnostics import Diagnostics
 
 from .conftest import SAMPLE_BOOK, epubcheck, output
@@ -59,7 +59,9 @@ def notes_on_call_pages(result: BuildResult) -> int:
 
 @pytest.mark.parametrize("paper", ["a4", "letter", "a5", "6x9in"])
 def test_sample_book_on_each_paper(paper: str, tmp_path: Path) -> None:
-    result = build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"paper": paper})
+    result = build(
+        SAMPLE_BOOK, ("pdf",), tmp_path, options=BuildOptions(print_overrides={"paper": paper})
+    )
     pdf = reader(result)
     width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
     assert (round(width), round(height)) == tuple(round(v) for v in POINTS[paper])
@@ -69,7 +71,7 @@ def test_sample_book_on_each_paper(paper: str, tmp_path: Path) -> None:
 
 
 def test_margins_are_mirrored_and_blank_pages_are_bare(tmp_path: Path) -> None:
-    pdf = reader(build(SAMPLE_BOOK, tmp_path, ("pdf",)))
+    pdf = reader(build(SAMPLE_BOOK, ("pdf",), tmp_path))
     lefts = {}
     for index, page in enumerate(pdf.pages):
         xs: list[float] = []
@@ -91,9 +93,14 @@ def test_margins_are_mirrored_and_blank_pages_are_bare(tmp_path: Path) -> None:
 
 
 def test_single_sided(tmp_path: Path) -> None:
-    double = reader(build(SAMPLE_BOOK, tmp_path / "two", ("pdf",)))
+    double = reader(build(SAMPLE_BOOK, ("pdf",), tmp_path / "two"))
     single = reader(
-        build(SAMPLE_BOOK, tmp_path / "one", ("pdf",), print_overrides={"double_sided": False})
+        build(
+            SAMPLE_BOOK,
+            ("pdf",),
+            tmp_path / "one",
+            options=BuildOptions(print_overrides={"double_sided": False}),
+        )
     )
     assert any(not text.strip() for text in texts(double))  # versos left blank
     assert all(text.strip() for text in texts(single))  # none in a single-sided book
@@ -110,10 +117,10 @@ def test_cross_references_addresses_and_table_headers(tmp_path: Path, make_book)
             "b.md": f"# B\n\n## There\n\n| Number | Row |\n|---|---|\n{rows}\n",
         }
     )
-    pages = texts(reader(build(folder, tmp_path / "out", ("pdf",))))
+    pages = texts(reader(build(folder, ("pdf",), tmp_path / "out")))
     text = " ".join(pages)
     b_page = next(i for i, p in enumerate(pages) if "There" in p and "Row" in p)
-    folio = reader(build(folder, tmp_path / "out2", ("pdf",))).page_labels[b_page]
+    folio = reader(build(folder, ("pdf",), tmp_path / "out2")).page_labels[b_page]
     assert f"See lesson B (p. {folio})" in text
     assert "the archive <https://www.marxists.org/>" in text
     # The table runs over pages; its header row is repeated on each.
@@ -123,17 +130,29 @@ def test_cross_references_addresses_and_table_headers(tmp_path: Path, make_book)
 
 
 def test_qr_codes_beside_sources_with_addresses(tmp_path: Path) -> None:
-    plain = reader(build(SAMPLE_BOOK, tmp_path / "plain", ("pdf",)))
-    coded = reader(build(SAMPLE_BOOK, tmp_path / "qr", ("pdf",), print_overrides={"qr": True}))
+    plain = reader(build(SAMPLE_BOOK, ("pdf",), tmp_path / "plain"))
+    coded = reader(
+        build(
+            SAMPLE_BOOK,
+            ("pdf",),
+            tmp_path / "qr",
+            options=BuildOptions(print_overrides={"qr": True}),
+        )
+    )
     assert not list(plain.pages[-1].images)
     # Five of the sample's six sources have a full-text address.
     assert len(list(coded.pages[-1].images)) == 5
 
 
 def test_note_pages(tmp_path: Path) -> None:
-    plain = reader(build(SAMPLE_BOOK, tmp_path / "plain", ("pdf",)))
+    plain = reader(build(SAMPLE_BOOK, ("pdf",), tmp_path / "plain"))
     noted = reader(
-        build(SAMPLE_BOOK, tmp_path / "notes", ("pdf",), print_overrides={"note_pages": 2})
+        build(
+            SAMPLE_BOOK,
+            ("pdf",),
+            tmp_path / "notes",
+            options=BuildOptions(print_overrides={"note_pages": 2}),
+        )
     )
     pages = texts(noted)
     # A note page holds its title, the running head and the page number, nothing else.
@@ -152,7 +171,7 @@ def test_a_long_note_goes_to_the_end_of_its_lesson(make_book, tmp_path: Path) ->
         }
     )
     diagnostics = Diagnostics()
-    result = build(folder, tmp_path / "out", ("pdf",), diagnostics)
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=diagnostics)
     (warning,) = [d for d in diagnostics.warnings if d.code == "long-note"]
     assert warning.location.line == 19  # where the note is written
     pages = texts(reader(result))
@@ -166,7 +185,7 @@ def test_a_long_note_goes_to_the_end_of_its_lesson(make_book, tmp_path: Path) ->
 
 
 def test_a_pack_of_lessons(tmp_path: Path) -> None:
-    result = build(SAMPLE_BOOK, tmp_path, lessons="15")
+    result = build(SAMPLE_BOOK, out_dir=tmp_path, options=BuildOptions(lessons="15"))
     assert output(result, "pdf").name == "the-rise-of-stalinism-lesson-15.pdf"
     pdf = reader(result)
     pages = texts(pdf)
@@ -233,7 +252,10 @@ def crop_text(pdf: Path, page: int, x: float, width: float, height: float) -> st
 
 def test_booklet_reads_back(tmp_path: Path) -> None:
     result = build(
-        SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"paper": "a5", "booklet": True}
+        SAMPLE_BOOK,
+        ("pdf",),
+        tmp_path,
+        options=BuildOptions(print_overrides={"paper": "a5", "booklet": True}),
     )
     pdf, booklet = output(result, "pdf"), output(result, "booklet")
     pages = len(pypdf.PdfReader(pdf).pages)
@@ -255,7 +277,12 @@ def test_booklet_reads_back(tmp_path: Path) -> None:
 
 def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:
     pdf = reader(
-        build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"bleed": "3mm", "marks": True})
+        build(
+            SAMPLE_BOOK,
+            ("pdf",),
+            tmp_path,
+            options=BuildOptions(print_overrides={"bleed": "3mm", "marks": True}),
+        )
     )
     page = pdf.pages[5]
     trim = [float(v) for v in page.trimbox]
@@ -266,7 +293,9 @@ def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1"])
 def test_archival_and_accessible_variants(variant: str, tmp_path: Path) -> None:
-    result = build(SAMPLE_BOOK, tmp_path, ("pdf",), print_overrides={"variant": variant})
+    result = build(
+        SAMPLE_BOOK, ("pdf",), tmp_path, options=BuildOptions(print_overrides={"variant": variant})
+    )
     pdf = reader(result)
     root = pdf.trailer["/Root"]
     xmp = root["/Metadata"].get_object().get_data().decode()
@@ -307,7 +336,9 @@ def test_a_four_lesson_pack_as_a_booklet(make_book, tmp_path: Path) -> None:
         }
     )
     result = build(
-        folder, tmp_path / "out", lessons="2-5", print_overrides={"paper": "a5", "booklet": True}
+        folder,
+        out_dir=tmp_path / "out",
+        options=BuildOptions(lessons="2-5", print_overrides={"paper": "a5", "booklet": True}),
     )
     assert output(result, "pdf").name == "six-lessons-lessons-2-5.pdf"
     pdf = reader(result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -22,6 +22,7 @@ from .output import OutputError, check_output_folder, output_lock, write_atomica
 from .packs import pack_slug, select_lessons
 from .pagemap import PageList
 from .printing import PAPERS, PrintOptions
+from .progress import Progress, Silent
 from .remote import RemoteImages
 from .render import RenderedBook, render_book
 
@@ -40,80 +41,131 @@ class Output:
 
 
 @dataclass(frozen=True)
+class BuildOptions:
+    """How to build, beyond what book.yaml says."""
+
+    print_overrides: Mapping[str, Any] = field(default_factory=dict)
+    """Replacements for book.yaml's ``print:`` settings (names of :class:`PrintOptions`
+    fields); a wrong value raises :class:`PrintOptionError`."""
+    lessons: str | None = None
+    """A pack of some lessons instead of the whole book (see :mod:`coursebook.packs`); a
+    selection naming no lesson raises :class:`SelectionError`."""
+    limits: Limits = field(default_factory=Limits)
+    """What the book may ask of the machine."""
+    allow_remote: tuple[str, ...] = ()
+    """Hosts whose images lessons may show (over https); nothing else is fetched."""
+
+
+@dataclass(frozen=True)
 class BuildResult:
     book: Book
     outputs: tuple[Output, ...]
     diagnostics: Diagnostics
+    notes: int = 0
+    """Notes in the book (citations and authored footnotes)."""
 
 
 def build(
-    book_dir: str | Path,
-    out_dir: str | Path = "dist",
+    book: Book | str | Path,
     formats: Sequence[str] = FORMATS,
+    out_dir: str | Path = "dist",
+    options: BuildOptions | None = None,
+    *,
     diagnostics: Diagnostics | None = None,
-    print_overrides: Mapping[str, Any] | None = None,
-    lessons: str | None = None,
-    limits: Limits | None = None,
-    allow_remote: Sequence[str] = (),
+    progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the book in ``book_dir`` into ``out_dir`` as ``<slug>.epub`` and ``<slug>.pdf``.
+    """Build ``book`` (a loaded :class:`Book`, or its folder) into ``out_dir`` as
+    ``<slug>.epub`` and ``<slug>.pdf``.
 
     Raises :class:`BookError` with every problem found when the book has errors; nothing is
-    written then, and earlier outputs stay as they were. ``print_overrides`` replace
-    book.yaml's ``print:`` settings (names of :class:`PrintOptions` fields); a wrong value
-    raises :class:`PrintOptionError`. ``lessons`` builds a pack of some lessons instead
-    (see :mod:`coursebook.packs`); a selection naming no lesson raises :class:`SelectionError`.
-    ``limits`` bound what the book may ask of the machine (:class:`Limits`). Nothing is
-    fetched from the network but images over https from the hosts in ``allow_remote``.
+    written then, and earlier outputs stay as they were. Warnings are in the result's
+    ``diagnostics`` (and in ``diagnostics``, when given).
     """
-    limits = limits or Limits()
+    options = options or BuildOptions()
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    progress = progress or Silent()
     out = Path(out_dir)
-    book = load(book_dir, diagnostics, check=False, limits=limits)  # go on: report all errors
-    if lessons:
-        book = select_lessons(book, lessons)
+    book = _the_book(book, options, diagnostics, progress)
     _check_output(out, book, diagnostics)
-    remote = (
-        RemoteImages(
-            frozenset(host.lower() for host in allow_remote),
-            Cache.for_output(out).folder / "remote",
-            limits.image_bytes,
-        )
-        if allow_remote
-        else None
-    )
-    parsed = parse_book(book, diagnostics, limits, remote)
-    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics)
-    rendered = render_book(book, parsed, notes, diagnostics)
+    cache = Cache.for_output(out)
+    rendered = prepare(book, diagnostics, options, cache, progress)
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
     slug = pack_slug(book)
-    options = replace(book.print_options, **(print_overrides or {}))
-    print_edition = _PrintEdition(
-        rendered, dates, diagnostics, Cache.for_output(out), options, limits
+    print_options = replace(book.print_options, **options.print_overrides)
+    print_edition = PrintEdition(
+        rendered, dates, diagnostics, cache, print_options, options.limits, progress
     )
     outputs = []
     with output_lock(out):
         if "pdf" in formats:
             target = out / f"{slug}.pdf"
             layout = print_edition.layout()
+            progress.stage("writing the PDF")
             _write(target, diagnostics, lambda: print_edition.write(layout, target))
+            progress.finish()
             outputs.append(Output("pdf", target, layout.pages))
-            if options.booklet:
+            if print_options.booklet:
                 booklet = booklet_path(target)
                 sides = _write(
-                    booklet, diagnostics, lambda: write_booklet(target, booklet, options)
+                    booklet, diagnostics, lambda: write_booklet(target, booklet, print_options)
                 )
                 outputs.append(Output("booklet", booklet, sides))
         if "epub" in formats:
             target = out / f"{slug}.epub"
             pages = print_edition.page_list()
+            progress.stage("writing the EPUB")
             _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
+            progress.finish()
             outputs.append(Output("epub", target))
-    return BuildResult(book, tuple(outputs), diagnostics)
+    return BuildResult(book, tuple(outputs), diagnostics, rendered.notes.count)
 
 
-class _PrintEdition:
+def _the_book(
+    book: Book | str | Path, options: BuildOptions, diagnostics: Diagnostics, progress: Progress
+) -> Book:
+    """The book to build: loaded from its folder (going on past errors, so that every
+    problem is reported), and cut down to a pack when ``options.lessons`` asks for one."""
+    if isinstance(book, Book):
+        diagnostics.extend(book.problems)
+    else:
+        progress.stage("reading the book")
+        book = load(book, diagnostics, check=False, limits=options.limits)
+        progress.finish()
+    if options.lessons:
+        book = select_lessons(book, options.lessons)
+    return book
+
+
+def prepare(
+    book: Book,
+    diagnostics: Diagnostics,
+    options: BuildOptions,
+    cache: Cache,
+    progress: Progress | None = None,
+) -> RenderedBook:
+    """The stages both formats share: lessons parsed, notes resolved, the book rendered."""
+    progress = progress or Silent()
+    remote = (
+        RemoteImages(
+            frozenset(host.lower() for host in options.allow_remote),
+            cache.folder / "remote",
+            options.limits.image_bytes,
+        )
+        if options.allow_remote
+        else None
+    )
+    progress.stage("parsing lessons", sum(1 for _ in book.documents()))
+    parsed = parse_book(book, diagnostics, options.limits, remote, progress)
+    progress.finish()
+    citations = sum(len(p.citations) for p in parsed.values())
+    progress.stage("formatting citations", citations)
+    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics, progress)
+    progress.finish()
+    return render_book(book, parsed, notes, diagnostics)
+
+
+class PrintEdition:
     """The print layout, made once per build, and its page starts kept for the next build:
     the EPUB's page list needs them, and an EPUB-only build of unchanged sources reuses
     them instead of laying the book out again."""
@@ -126,6 +178,7 @@ class _PrintEdition:
         cache: Cache,
         options: PrintOptions,
         limits: Limits,
+        progress: Progress,
     ) -> None:
         self.rendered, self.dates, self.diagnostics, self.cache = (
             rendered,
@@ -136,11 +189,13 @@ class _PrintEdition:
         self.options = options
         self._layout: PrintLayout | None = None
         self.limits = limits
+        self.progress = progress
 
     def layout(self) -> PrintLayout:
         from .pdf import PrintLayout, lay_out  # WeasyPrint is slow to import
 
         if self._layout is None:
+            self.progress.stage("laying out pages")
             try:
                 with deadline(self.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
                     self._layout = lay_out(
@@ -149,6 +204,7 @@ class _PrintEdition:
             except TimeLimitExceeded as problem:
                 self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
                 raise BookError(self.diagnostics) from None
+            self.progress.finish(f"{self._layout.pages} pages")
             pages = PageList(self._layout.paper, self._layout.starts)
             self.cache.put("pages", self._key(), pages.dumps())
         assert isinstance(self._layout, PrintLayout)

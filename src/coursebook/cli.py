@@ -1,23 +1,38 @@
-"""The ``coursebook`` command.
+"""The ``coursebook`` command: ``build``, ``check``, ``new`` and ``preview``.
 
-Exit status: 0 when the outputs were written, 1 when the book has errors (each printed as
+Exit status: 0 when all went well, 1 when the book has errors (each printed as
 ``path:line:col: error: message [code]``), 2 when the command line is wrong.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
+import os
+import re
+import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
 
 from . import __version__
-from .diagnostics import BookError, Diagnostics, display_path
+from .diagnostics import BookError, Diagnostic, Diagnostics, Severity, display_path
 from .limits import Limits
 from .packs import SelectionError
 from .printing import PAPER_NAMES, VARIANTS, PrintOptionError
+from .terminal import NORMAL, QUIET, VERBOSE, Terminal, file_size, plural
+
+if TYPE_CHECKING:
+    from .build import BuildOptions, BuildResult
+    from .model import Book
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,9 +53,18 @@ def _parser() -> argparse.ArgumentParser:
         prog="coursebook",
         description="Turn a course folder (Markdown lessons with citations) into an EPUB 3 "
         "ebook and a print-ready PDF.",
+        epilog="Run 'coursebook COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"coursebook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _build_command(commands)
+    _check_command(commands)
+    _new_command(commands)
+    _preview_command(commands)
+    return parser
+
+
+def _build_command(commands: Any) -> None:
     build = commands.add_parser(
         "build",
         help="build the book's EPUB and PDF",
@@ -49,13 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "path:line:col: error: message; nothing is written when there is an error, and earlier "
         "outputs are only ever replaced whole.",
     )
-    build.add_argument(
-        "book_dir",
-        nargs="?",
-        default="book",
-        metavar="BOOK_DIR",
-        help="the book folder, holding book.yaml (default: ./book)",
-    )
+    _book_dir(build)
     build.add_argument(
         "-o",
         "--output",
@@ -71,6 +89,110 @@ def _parser() -> argparse.ArgumentParser:
         help="which output to build (default: all)",
     )
     build.add_argument(
+        "--open", action="store_true", help="open the result (the PDF, else the EPUB) when built"
+    )
+    _verbosity_options(build)
+    _book_options(build)
+    _print_options(build)
+    build.set_defaults(run=_build)
+
+
+def _check_command(commands: Any) -> None:
+    check = commands.add_parser(
+        "check",
+        help="report every problem of the book, writing nothing",
+        description="Check BOOK_DIR as a build would (manifest, lessons, front matter, "
+        "citations and sources, links, images, HTML, the print layout) and report every "
+        "problem, one per line: path:line:col: error|warning: message [code]. Exit status: 0 "
+        "when there are no errors, 1 when there are, 2 for a wrong command line.",
+    )
+    _book_dir(check)
+    check.add_argument(
+        "--strict", action="store_true", help="count warnings as errors (exit 1 on any)"
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one line per problem and a summary (default); json: one JSON document, "
+        "for CI and editors",
+    )
+    check.add_argument(
+        "--quick",
+        action="store_true",
+        help="don't lay out the print edition: faster, but notes too long for the foot of "
+        "their page are not found",
+    )
+    _verbosity_options(check)
+    _book_options(check)
+    _print_options(check)
+    check.set_defaults(run=_check)
+
+
+def _new_command(commands: Any) -> None:
+    new = commands.add_parser(
+        "new",
+        help="start a new book from a small, complete example",
+        description="Write a small, complete book into DIR (a new or empty folder): book.yaml, "
+        "two lessons with citations, a footnote, a quotation and discussion questions, and a "
+        "sources file. It builds and checks clean as it is; change it a piece at a time.",
+    )
+    new.add_argument("folder", metavar="DIR", help="the folder to create")
+    new.add_argument("--title", help="the book's title (default: from DIR's name)")
+    new.add_argument("--author", help="the author's name")
+    new.add_argument(
+        "--language", default="en", help="the book's language, a BCP 47 tag (default: en)"
+    )
+    new.set_defaults(run=_new)
+
+
+def _preview_command(commands: Any) -> None:
+    preview = commands.add_parser(
+        "preview",
+        help="show the book in a browser, rebuilt as you write",
+        description="Serve BOOK_DIR as one HTML page on http://127.0.0.1:PORT/, rendered as "
+        "the PDF is, with notes and sources as links. Each time a file of the book changes "
+        "the page is rebuilt and reloads itself; problems show in the page and here.",
+    )
+    _book_dir(preview)
+    preview.add_argument(
+        "--port",
+        type=int,
+        default=8000,
+        metavar="PORT",
+        help="the port to serve on (default: 8000; 0 for any free port)",
+    )
+    preview.add_argument("--open", action="store_true", help="open the page in a browser")
+    _book_options(preview)
+    preview.set_defaults(run=_preview)
+
+
+def _book_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "book_dir",
+        nargs="?",
+        default="book",
+        metavar="BOOK_DIR",
+        help="the book folder, holding book.yaml (default: ./book)",
+    )
+
+
+def _verbosity_options(parser: argparse.ArgumentParser) -> None:
+    quiet = parser.add_mutually_exclusive_group()
+    quiet.add_argument("-q", "--quiet", action="store_true", help="print only the book's problems")
+    quiet.add_argument(
+        "-v", "--verbose", action="store_true", help="also say what each stage did and its time"
+    )
+
+
+def _book_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lessons",
+        metavar="SELECTION",
+        help="only some lessons, as a pack: numbers and ranges (15-16), lesson ids or "
+        "chapter-N, comma-separated",
+    )
+    parser.add_argument(
         "--limit",
         action="append",
         default=[],
@@ -78,21 +200,18 @@ def _parser() -> argparse.ArgumentParser:
         help="raise one of the limits on what a book may ask of the machine (repeatable): "
         + ", ".join(Limits.names()),
     )
-    build.add_argument(
+    parser.add_argument(
         "--allow-remote",
         action="append",
         default=[],
         metavar="HOST",
-        help="let lessons show images from this host over https (repeatable); by default a "
-        "build reaches nothing on the network",
+        help="let lessons show images from this host over https (repeatable); by default "
+        "nothing is fetched from the network",
     )
-    build.add_argument(
-        "--lessons",
-        metavar="SELECTION",
-        help="build a pack of some lessons: numbers and ranges (15-16), lesson "
-        "ids or chapter-N, comma-separated",
-    )
-    printing = build.add_argument_group(
+
+
+def _print_options(parser: argparse.ArgumentParser) -> None:
+    printing = parser.add_argument_group(
         "print", "how the PDF is printed (these override book.yaml's print: settings)"
     )
     printing.add_argument("--paper", choices=PAPER_NAMES, help="page size (default: a4)")
@@ -125,53 +244,253 @@ def _parser() -> argparse.ArgumentParser:
         choices=VARIANTS,
         help="pdf/a-3b (archival) or pdf/ua-1 (tagged, accessible)",
     )
-    build.set_defaults(run=_build)
-    return parser
+
+
+# --- the commands --------------------------------------------------------------------------
 
 
 def _build(args: argparse.Namespace) -> int:
     from .build import FORMATS, build  # imported here so --help and --version stay fast
 
+    terminal = Terminal(_verbosity(args))
+    options = _options(args, terminal)
+    if options is None:
+        return EXIT_USAGE
     formats = FORMATS if args.format == "all" else (args.format,)
     diagnostics = Diagnostics()
+    started = time.perf_counter()
+    try:
+        with terminal.progress() as progress:
+            result = build(
+                Path(args.book_dir),
+                formats,
+                Path(args.output),
+                options,
+                diagnostics=diagnostics,
+                progress=progress,
+            )
+    except (PrintOptionError, SelectionError) as problem:
+        terminal.fail(str(problem))
+        return EXIT_USAGE
+    except BookError:
+        terminal.problems(diagnostics.by_place())
+        errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+        terminal.fail(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; nothing written")
+        return EXIT_BOOK_ERRORS
+    except MemoryError:
+        terminal.problems(diagnostics.by_place())
+        terminal.fail(
+            f"out of memory (the limit is {options.limits.memory_mb:,} MB; "
+            "raise it with --limit memory_mb=…)"
+        )
+        return EXIT_BOOK_ERRORS
+    terminal.problems(diagnostics.by_place())
+    for output in result.outputs:
+        unit = "sheet sides" if output.format == "booklet" else "pages"
+        pages = f", {output.pages} {unit}" if output.pages else ""
+        size = file_size(output.path.stat().st_size)
+        terminal.say(Text(f"wrote {display_path(output.path)} ({size}{pages})"))
+    terminal.say(Text(_build_summary(result, time.perf_counter() - started), style="dim"))
+    if args.open and result.outputs:
+        _open(result.outputs[0].path, terminal)
+    return EXIT_OK
+
+
+def _build_summary(result: BuildResult, seconds: float) -> str:
+    book, warnings = result.book, len(result.diagnostics.warnings)
+    return (
+        f"{plural(len(book.lessons), 'lesson')}, {plural(result.notes, 'note')}, "
+        f"{plural(len(book.sources), 'source')}, {plural(warnings, 'warning')}; "
+        f"built in {seconds:.1f} s"
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .checking import check_book
+    from .loader import load
+
+    terminal = Terminal(_verbosity(args))
+    options = _options(args, terminal)
+    if options is None:
+        return EXIT_USAGE
+    loading = Diagnostics()
+    book = None
+    try:
+        with terminal.progress() as progress:
+            progress.stage("reading the book")
+            book = load(Path(args.book_dir), loading, check=False, limits=options.limits)
+            progress.finish()
+            found = check_book(book, options, layout=not args.quick, progress=progress)
+    except (PrintOptionError, SelectionError) as problem:
+        terminal.fail(str(problem))
+        return EXIT_USAGE
+    except BookError:  # the book could not be read at all (no book.yaml, broken YAML)
+        found = loading
+    problems = [_strict(d) if args.strict else d for d in found.by_place()]
+    report = CheckReport(Path(args.book_dir), book, problems)
+    if args.format == "json":
+        terminal.out.print_json(json.dumps(report.as_json()), indent=2, highlight=False)
+    else:
+        terminal.problems(problems, to_stdout=True)
+        terminal.say(Text(report.summary(), style="bold red" if report.errors else "dim"))
+    return EXIT_BOOK_ERRORS if report.errors else EXIT_OK
+
+
+def _strict(diagnostic: Diagnostic) -> Diagnostic:
+    return dataclasses.replace(diagnostic, severity=Severity.ERROR)
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckReport:
+    """What ``coursebook check`` found, as a summary line or as JSON."""
+
+    folder: Path
+    book: Book | None
+    problems: list[Diagnostic]
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.problems if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.problems if d.severity is Severity.WARNING)
+
+    def summary(self) -> str:
+        found = (
+            f"{plural(self.errors, 'error')}, {plural(self.warnings, 'warning')}"
+            if self.problems
+            else "no problems"
+        )
+        contents = ""
+        if self.book is not None:
+            contents = (
+                f" in {plural(len(self.book.lessons), 'lesson')} and "
+                f"{plural(len(self.book.sources), 'source')}"
+            )
+        return f"{display_path(self.folder)}: {found}{contents}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "book": display_path(self.folder),
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "lessons": len(self.book.lessons) if self.book else None,
+            "sources": len(self.book.sources) if self.book else None,
+            "problems": [
+                {
+                    "path": display_path(d.location.path),
+                    "line": d.location.line or None,
+                    "column": d.location.column or None,
+                    "severity": d.severity.value,
+                    "code": d.code,
+                    "message": d.message,
+                }
+                for d in self.problems
+            ],
+        }
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .newbook import NewBookError, create_book
+
+    terminal = Terminal()
+    if not _LANGUAGE_TAG.fullmatch(args.language):
+        terminal.fail(f"--language: '{args.language}' is not a language tag like en or pt-BR")
+        return EXIT_USAGE
+    folder = Path(args.folder)
+    try:
+        created = create_book(folder, args.title, args.author, args.language)
+    except NewBookError as problem:
+        terminal.fail(str(problem))
+        return EXIT_BOOK_ERRORS
+    except OSError as problem:
+        terminal.fail(f"could not create {folder}: {problem.strerror}")
+        return EXIT_BOOK_ERRORS
+    for path in created.files:
+        terminal.say(Text(f"created {display_path(path)}"))
+    shown = display_path(folder)
+    terminal.say(
+        Text(
+            f"next: coursebook preview {shown}  (see it as you write)\n"
+            f"      coursebook check {shown}    (find every problem)\n"
+            f"      coursebook build {shown}    (make the EPUB and PDF)",
+            style="dim",
+        )
+    )
+    return EXIT_OK
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from .preview import serve
+
+    terminal = Terminal()
+    options = _options(args, terminal)
+    if options is None:
+        return EXIT_USAGE
+    if args.lessons and not _selection_ok(Path(args.book_dir), options, terminal):
+        return EXIT_USAGE
+    return serve(Path(args.book_dir), options, port=args.port, open_browser=args.open)
+
+
+def _selection_ok(book_dir: Path, options: BuildOptions, terminal: Terminal) -> bool:
+    """A --lessons naming no lesson is a wrong command line, for preview as for build (a
+    book too broken to read is left for the page to show)."""
+    from .loader import load
+    from .packs import select_lessons
+
+    try:
+        book = load(book_dir, Diagnostics(), check=False, limits=options.limits)
+        select_lessons(book, options.lessons or "")
+    except SelectionError as problem:
+        terminal.fail(str(problem))
+        return False
+    except BookError:
+        pass
+    return True
+
+
+# --- shared steps --------------------------------------------------------------------------
+
+
+def _verbosity(args: argparse.Namespace) -> int:
+    return QUIET if args.quiet else VERBOSE if args.verbose else NORMAL
+
+
+def _options(args: argparse.Namespace, terminal: Terminal) -> BuildOptions | None:
+    """The build options of the command line; None (after saying why) when one is wrong."""
+    from .build import BuildOptions
+
     try:
         limits = Limits().raised(args.limit)
     except ValueError as problem:
-        print(f"coursebook: {problem}", file=sys.stderr)
-        return EXIT_USAGE
+        terminal.fail(str(problem))
+        return None
     _limit_memory(limits.memory_mb)
+    return BuildOptions(
+        print_overrides=_print_overrides(args),
+        lessons=args.lessons,
+        limits=limits,
+        allow_remote=tuple(args.allow_remote),
+    )
+
+
+def _open(path: Path, terminal: Terminal) -> None:
+    """Open a file with the system's viewer for it, without waiting for the viewer."""
+    if sys.platform == "win32":
+        os.startfile(path)  # type: ignore[attr-defined]  # Windows only
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
     try:
-        result = build(
-            Path(args.book_dir),
-            Path(args.output),
-            formats,
-            diagnostics,
-            print_overrides=_print_overrides(args),
-            lessons=args.lessons,
-            limits=limits,
-            allow_remote=args.allow_remote,
+        subprocess.Popen(  # a fixed program and our own output
+            [opener, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
-    except (PrintOptionError, SelectionError) as problem:
-        print(f"coursebook: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    except BookError:
-        _report(diagnostics)
-        return EXIT_BOOK_ERRORS
-    except MemoryError:
-        _report(diagnostics)
-        print(
-            f"coursebook: out of memory (the limit is {limits.memory_mb:,} MB; "
-            "raise it with --limit memory_mb=…)",
-            file=sys.stderr,
-        )
-        return EXIT_BOOK_ERRORS
-    _report(diagnostics)
-    for output in result.outputs:
-        size = output.path.stat().st_size
-        unit = "sheet sides" if output.format == "booklet" else "pages"
-        pages = f", {output.pages} {unit}" if output.pages else ""
-        print(f"wrote {display_path(output.path)} ({_size(size)}{pages})")
-    return EXIT_OK
+    except OSError:
+        terminal.fail(f"could not open {display_path(path)}: no '{opener}' on this system")
 
 
 def _limit_memory(megabytes: int) -> None:
@@ -189,6 +508,8 @@ def _limit_memory(megabytes: int) -> None:
 
 def _print_overrides(args: argparse.Namespace) -> dict[str, object]:
     """The print options given on the command line (the others come from book.yaml)."""
+    if not hasattr(args, "paper"):  # preview has no print options
+        return {}
     given = {
         "paper": args.paper,
         "note_pages": args.note_pages,
@@ -201,29 +522,6 @@ def _print_overrides(args: argparse.Namespace) -> dict[str, object]:
         "signature": args.signature,
     }
     return {name: value for name, value in given.items() if value is not None}
-
-
-def _report(diagnostics: Diagnostics) -> None:
-    for diagnostic in diagnostics:
-        print(diagnostic, file=sys.stderr)
-    errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-    if errors:
-        print(
-            f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}; nothing written",
-            file=sys.stderr,
-        )
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def _size(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -89,6 +89,14 @@ class Diagnostics:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.items if d.severity is Severity.WARNING]
 
+    def by_place(self) -> list[Diagnostic]:
+        """The problems by file, line and column (in the order found where they tie): how an
+        author reads them, one file at a time."""
+        return sorted(
+            self.items,
+            key=lambda d: (str(d.location.path), d.location.line, d.location.column),
+        )
+
     def check(self) -> None:
         """Stop the build here if anything so far was an error."""
         if self.errors:

@@ -32,6 +32,7 @@ from .limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hi
 from .model import Book, Citation, Lesson
 from .naming import element_prefix
 from .paths import BookPaths, RefusedPath
+from .progress import Progress, Silent
 from .remote import RemoteImages, RemoteRefused
 
 NOTE_OPEN, NOTE_CLOSE = "\ue002", "\ue003"
@@ -108,11 +109,16 @@ def parse_book(
     diagnostics: Diagnostics,
     limits: Limits | None = None,
     remote: RemoteImages | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, ParsedLesson]:
     """Every lesson, introduction and appendix of the book, parsed, by lesson id. Images on
     the network are refused unless ``remote`` allows their host."""
     parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote)
-    drafts = [parser.parse(lesson, level) for lesson, level in _documents_with_levels(book)]
+    progress = progress or Silent()
+    drafts = []
+    for lesson, level in _documents_with_levels(book):
+        drafts.append(parser.parse(lesson, level))
+        progress.advance()
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
         _resolve_links(draft, targets, diagnostics, book.left_out)
@@ -290,6 +296,7 @@ class _Draft:
     images: list[Image] = field(default_factory=list)
     links: list[_PendingLink] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
+    reference_cursor: dict[tuple[str, str], int] = field(default_factory=dict)
     questions: tuple[str, ...] = ()
     summary: str | None = None
 
@@ -300,6 +307,32 @@ class _Draft:
         index = body.find(needle) if needle else -1
         if index < 0:
             return Location(self.lesson.path, self.lesson.body_line)
+        return self._location_at(index)
+
+    def location_of_reference(self, kind: str, target: str) -> Location:
+        """Where an image (``kind`` "img") or a link ("a") to ``target`` is written. The HTML
+        keeps no line numbers, and the same address may appear as an image and as a link, or
+        several times: the Markdown or HTML syntax of the kind is looked for first, and each
+        use of an address is found after the one before it."""
+        escaped = re.escape(target)
+        attribute = "src" if kind == "img" else "href"
+        markdown = r"!\[[^\]]*\]" if kind == "img" else r"(?<!!)\[[^\]]*\]"
+        patterns = (
+            rf"{markdown}\(\s*<?(?P<t>{escaped})",
+            rf"<{kind}\b[^>]*\b{attribute}\s*=\s*[\"']?(?P<t>{escaped})",
+            rf"(?P<t>{escaped})",  # a reference-style definition, or an autolink
+        )
+        body = self.lesson.body
+        start = self.reference_cursor.get((kind, target), 0)
+        for pattern in patterns:
+            match = re.compile(pattern).search(body, start)
+            if match:
+                self.reference_cursor[(kind, target)] = match.end()
+                return self._location_at(match.start("t"))
+        return self.location_of(target)
+
+    def _location_at(self, index: int) -> Location:
+        body = self.lesson.body
         line = body.count("\n", 0, index)
         column = index - (body.rfind("\n", 0, index) + 1) + 1
         return Location(self.lesson.path, self.lesson.body_line + line, column)
@@ -352,11 +385,28 @@ class _Draft:
             previous = level
 
     def namespace_ids(self) -> None:
-        """Every id gets the lesson's prefix, so ids never collide across lessons."""
+        """Every id gets the lesson's prefix, so ids never collide across lessons. Within a
+        lesson, an id written twice (``{#same}``) is an error: links to it would be ambiguous
+        and the EPUB invalid. (Ids made from headings are already made unique by Markdown.)"""
         for element in self.tree.iter():
             if isinstance(element.tag, str) and (value := element.get("id")):
+                if value in self.ids:
+                    self.diagnostics.error(
+                        self._second_use_of_id(value),
+                        f"the id '{value}' is used twice in this lesson",
+                        "duplicate-id",
+                    )
+                    del element.attrib["id"]
+                    continue
                 element.set("id", f"{self.prefix}-{value}")
                 self.ids.add(value)
+
+    def _second_use_of_id(self, value: str) -> Location:
+        pattern = re.compile(rf"#{re.escape(value)}\b|\bid\s*=\s*[\"']?{re.escape(value)}\b")
+        uses = list(pattern.finditer(self.lesson.body))
+        if len(uses) < 2:
+            return self.location_of(value)
+        return self._location_at(uses[1].start())
 
     def align_to_class(self) -> None:
         """Table cells' ``align`` (obsolete in HTML5) becomes a class the stylesheets set."""
@@ -367,9 +417,11 @@ class _Draft:
 
     def report_removals(self, removed: list[sanitize.Removal]) -> None:
         for removal in removed:
-            report = self.diagnostics.error if removal.confinement else self.diagnostics.warning
-            code = "path-outside" if removal.confinement else "sanitized"
-            report(self.location_of(removal.needle), removal.what, code)
+            location = self.location_of(removal.needle)
+            if removal.confinement:
+                self.diagnostics.error(location, removal.what, "path-outside")
+            else:
+                self.diagnostics.warning(location, removal.what, "sanitized")
 
     def check_tables(self, max_rows: int) -> None:
         """A table without header cells can't be read aloud sensibly (WCAG 1.3.1); a table
@@ -406,7 +458,7 @@ class _Draft:
     def resolve_images(self, paths: BookPaths, limits: Limits, remote: RemoteImages | None) -> None:
         for img in list(self.tree.iter("img")):
             src = img.get("src", "")
-            location = self.location_of(src)
+            location = self.location_of_reference("img", src)
             path = self._image_path(src, paths, location, remote)
             if path is not None and not self._image_within_limits(path, src, location, limits):
                 path = None
@@ -482,7 +534,7 @@ class _Draft:
             href = anchor.get("href")
             if href is None:
                 continue
-            location = self.location_of(href)
+            location = self.location_of_reference("a", href)
             scheme = urlsplit(href).scheme.lower()
             if scheme in sanitize.LINK_SCHEMES:
                 continue  # a link out of the book
@@ -539,9 +591,13 @@ def _resolve_links(
             link.element.attrib.pop("href")
             continue
         if target is None:
+            href = link.element.get("href")
+            exists = link.target is not None and link.target.exists()
             diagnostics.error(
                 link.location,
-                f"link to '{link.element.get('href')}', which is not a lesson of this book",
+                f"link to '{href}', which is not a lesson of this book"
+                if exists
+                else f"link to '{href}': no such file",
                 "bad-link",
             )
             link.element.attrib.pop("href")

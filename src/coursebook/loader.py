@@ -7,6 +7,7 @@ writes anything and reads nothing outside the book folder.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ def load(
     returned when it could be read at all, so later stages can report their problems too.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
+    first = len(diagnostics)
     limits = limits or Limits()
     root = Path(folder).resolve()
     manifest = _find_manifest(root, diagnostics)
@@ -56,7 +58,7 @@ def load(
     book = _BookReader(root, manifest, values, diagnostics, limits).read(node.location, settings)
     if check:
         diagnostics.check()
-    return book
+    return replace(book, problems=tuple(diagnostics.items[first:]))
 
 
 def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:
@@ -298,6 +300,7 @@ def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> L
     lines = text.splitlines(keepends=True)
     front: dict[str, Any] = {}
     body_start = 0
+    front_broken = False  # then a missing title is part of that error, not one more
     if lines and _FENCE.match(lines[0].rstrip("\r\n")):
         end = next(
             (i for i in range(1, len(lines)) if _FENCE_END.match(lines[i].rstrip("\r\n"))), None
@@ -307,9 +310,14 @@ def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> L
                 Location(path, 1), "front matter opened with --- is never closed", "front-matter"
             )
             return None
+        errors = len(diagnostics.errors)
         node = load_yaml("".join(lines[1:end]), path, diagnostics, first_line=2)
         if node is not None:
             front = schema.FRONT_MATTER.validate(node, diagnostics) or {}
+        # Unreadable YAML, or a title of the wrong type, was reported already.
+        front_broken = (node is None and len(diagnostics.errors) > errors) or (
+            node is not None and isinstance(node.value, dict) and "title" in node.value
+        )
         body_start = end + 1
     title = front.get("title")
     first = _first_content_line(lines, body_start)
@@ -317,6 +325,8 @@ def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> L
         if title is None:
             title = match.group(1)
         body_start = first + 1  # the heading is the title: don't repeat it in the body
+    if title is None and front_broken:
+        return None
     if title is None:
         diagnostics.error(
             Location(path, 1),

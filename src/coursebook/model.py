@@ -11,10 +11,13 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from .diagnostics import Location
+from .diagnostics import Diagnostic, Diagnostics, Location
 from .printing import PrintOptions
+
+if TYPE_CHECKING:
+    from .build import BuildOptions
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,18 @@ class Book:
     """For a pack of some lessons ("Lessons 15–16"), what it holds; None for the whole book."""
     left_out: frozenset[Path] = frozenset()
     """Lesson files of the course left out of this pack (links to them become plain text)."""
+    problems: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    """What loading found wrong (warnings; errors too when loaded with ``check=False``)."""
+
+    def check(self, options: BuildOptions | None = None, layout: bool = True) -> Diagnostics:
+        """Every problem of the book, as a build would find it, without writing anything.
+
+        With ``layout=False`` the print edition is not laid out: faster, but notes too long
+        for the foot of a page are not found.
+        """
+        from .checking import check_book  # the later stages import this module
+
+        return check_book(self, options, layout)
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

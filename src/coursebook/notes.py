@@ -28,6 +28,7 @@ from .csl import Cite, CslEngine
 from .diagnostics import Diagnostics, did_you_mean
 from .lessons import CALL, ParsedLesson
 from .model import Book, Citation, CitationItem, Lesson, Note, Source
+from .progress import Progress, Silent
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,18 @@ class BookNotes:
     )
     """Each chapter's own sources, by chapter number (when the book lists them per chapter)."""
 
+    @property
+    def count(self) -> int:
+        """Notes in the book: citations (in a note style) and authored footnotes."""
+        return sum(len(lesson.notes) for lesson in self.lessons.values())
+
 
 def resolve_notes(
-    book: Book, parsed: Mapping[str, ParsedLesson], engine: CslEngine, diagnostics: Diagnostics
+    book: Book,
+    parsed: Mapping[str, ParsedLesson],
+    engine: CslEngine,
+    diagnostics: Diagnostics,
+    progress: Progress | None = None,
 ) -> BookNotes:
     """Number every note, format every citation, and list where each source is cited."""
     uses: dict[str, list[SourceUse]] = {}
@@ -91,7 +101,7 @@ def resolve_notes(
     groups += [(appendix,) for appendix in book.appendices]  # each numbered on its own
     for documents in groups:
         engine.start_chapter()
-        numbering = _ChapterNotes(book, engine, diagnostics, uses)
+        numbering = _ChapterNotes(book, engine, diagnostics, uses, progress or Silent())
         for lesson in documents:
             lessons[lesson.id] = numbering.lesson(parsed[lesson.id])
     if book.pack is None:  # a pack's other sources are cited by the lessons it leaves out
@@ -128,6 +138,7 @@ class _ChapterNotes:
     engine: CslEngine
     diagnostics: Diagnostics
     uses: dict[str, list[SourceUse]]
+    progress: Progress
     number: int = 0
     in_text: int = 0
     """Citations set in the text so far (in-text styles), per lesson."""
@@ -230,6 +241,7 @@ class _ChapterNotes:
 
     def _cites(self, citation: Citation) -> Iterator[Cite]:
         """The citation's items with their sources; unknown keys are errors."""
+        self.progress.advance()
         for item in citation.items:
             source = self.book.sources.get(item.key)
             if source is None:

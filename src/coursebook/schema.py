@@ -111,6 +111,8 @@ def name_or_number(node: Node, diagnostics: Diagnostics | None = None) -> str:
     """An id such as a course id or lesson number: text or a whole number."""
     if isinstance(node.value, int) and not isinstance(node.value, bool):
         return str(node.value)
+    if not isinstance(node.value, str):
+        raise Invalid(f"expected a number or text, found {describe(node)}")
     return text(node)
 
 

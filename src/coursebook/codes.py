@@ -1,0 +1,255 @@
+"""Every kind of problem coursebook reports, with an example and how to fix it.
+
+Each problem printed ends with its code (``[unknown-source]``). The codes are stable: editors
+and CI scripts may match on them. The README's table of codes is checked against this list
+(tests/test_docs.py), and a test checks that every code the sources use is here.
+"""
+
+# ruff: noqa: E501  (messages and fixes are kept whole, as they are printed)
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    name: str
+    severity: str
+    """``error`` (nothing is written) or ``warning`` (the book builds; ``check --strict``
+    fails)."""
+    example: str
+    """A message as printed, without the file and line."""
+    fix: str
+
+
+CODES = {
+    code.name: code
+    for code in (
+        # --- the book folder and its files
+        Code(
+            "no-book",
+            "error",
+            "the book folder has no book.yaml",
+            "Give the folder that holds book.yaml.",
+        ),
+        Code(
+            "not-found",
+            "error",
+            "lesson 'lessons/03.md' not found",
+            "Correct the path; paths are relative to the file that names them.",
+        ),
+        Code(
+            "path-outside",
+            "error",
+            "image '../../etc/passwd' is outside the book folder",
+            "Copy the file into the book folder and refer to it there; symbolic links may not leave the folder either.",
+        ),
+        Code("encoding", "error", "not UTF-8 text (invalid start byte)", "Save the file as UTF-8."),
+        Code("unreadable", "error", "cannot read: Permission denied", "Make the file readable."),
+        Code(
+            "limit",
+            "error",
+            "a table of 10,000 rows, more than the limit of 5,000 (raise it with --limit table_rows=…)",
+            "Split the content, or raise the limit with --limit NAME=VALUE if the book really needs it.",
+        ),
+        Code(
+            "output",
+            "error",
+            "the output folder book/dist is inside the book folder; choose another",
+            "Build into a folder outside the book (-o dist).",
+        ),
+        # --- YAML: book.yaml, front matter, sources.yaml
+        Code(
+            "yaml",
+            "error",
+            "invalid YAML: expected ',' or ']', but got '<stream end>'",
+            "Fix the YAML syntax at that line (quote text containing ': ', '[' or '#').",
+        ),
+        Code(
+            "schema-missing",
+            "error",
+            "book.yaml needs 'language' (BCP 47 tag, e.g. en, es, pt-BR)",
+            "Add the key.",
+        ),
+        Code(
+            "schema-type",
+            "error",
+            "'published': expected a date written YYYY-MM-DD, found 'last week'",
+            "Write the value as the message asks.",
+        ),
+        Code(
+            "unknown-key",
+            "warning",
+            "unknown key 'subjets' in book.yaml (did you mean 'subjects'?)",
+            "Correct the key's spelling; unknown keys are ignored.",
+        ),
+        Code(
+            "language-labels",
+            "warning",
+            'coursebook has no words for language \'eo\' yet ("Contents", "Notes"…); English ones are used',
+            "Nothing to fix; the generated headings are in English.",
+        ),
+        Code(
+            "print-option",
+            "error",
+            "print: unknown paper 'b5'; choose one of a4, letter, a5, half-letter, 6x9in",
+            "Use one of the values the message lists.",
+        ),
+        Code(
+            "cover",
+            "error",
+            "the cover must be a PNG or JPEG image",
+            "Convert the cover to PNG or JPEG.",
+        ),
+        Code(
+            "citation-style",
+            "error",
+            "unknown citation style 'chicago-notes-bibliograhy' (did you mean 'chicago-notes-bibliography'?)",
+            "Use a style name of the CSL repository or a .csl file inside the book.",
+        ),
+        # --- lessons
+        Code(
+            "duplicate-lesson",
+            "error",
+            "'lessons/01.md' is already in the book (line 14)",
+            "Name each lesson once in chapters:.",
+        ),
+        Code(
+            "front-matter",
+            "error",
+            "front matter opened with --- is never closed",
+            "End the front matter with a line of ---.",
+        ),
+        Code(
+            "no-title",
+            "error",
+            "a lesson needs a title: 'title:' in its front matter or a '# Title' first line",
+            "Give the lesson a title.",
+        ),
+        Code(
+            "duplicate-id",
+            "error",
+            "the id 'same' is used twice in this lesson",
+            "Give each {#id} a different name.",
+        ),
+        Code(
+            "bad-link",
+            "error",
+            "link to '04-nowhere.md': no such file",
+            "Link to a lesson of the book by its file name, or to a web page with https://.",
+        ),
+        Code(
+            "bad-anchor",
+            "error",
+            "link to '#no-such-section', which is not a heading or anchor in 02.md",
+            "Use the id of a heading (its title, lower-cased, words joined by -) or of an {#id}.",
+        ),
+        Code(
+            "sanitized",
+            "warning",
+            "removed <script> (scripts don't run in a book)",
+            "Remove the HTML; readers would not see it.",
+        ),
+        Code(
+            "unused-footnote",
+            "warning",
+            "footnote [^lonely] is never referred to",
+            "Call the footnote with [^lonely] in the text, or remove it.",
+        ),
+        Code(
+            "table-headers",
+            "warning",
+            "a table without header cells (<th>): readers that speak it can't say what the columns are",
+            "Give the table a header row.",
+        ),
+        # --- images
+        Code(
+            "missing-alt",
+            "warning",
+            "image 'chart.png' has no alt text (describe it for readers who can't see it)",
+            "Describe the image: ![A chart of grain output, 1926-1934](chart.png).",
+        ),
+        Code(
+            "image",
+            "error",
+            "image 'chart.png': the file is JPEG, not what its name says",
+            "Save the image again as PNG or JPEG; an SVG may not contain scripts.",
+        ),
+        Code(
+            "image-type",
+            "error",
+            "image 'chart.tiff': use PNG, JPEG, GIF, SVG or WebP",
+            "Convert the image to one of those types.",
+        ),
+        Code(
+            "remote-image",
+            "error",
+            "image 'https://example.org/a.png' is on the network; save it in the book folder (or allow its host with --allow-remote HOST, for https)",
+            "Save the image in the book folder, or build with --allow-remote HOST.",
+        ),
+        # --- sources and citations
+        Code(
+            "sources-format",
+            "error",
+            "malformed BibTeX entry (unbalanced braces or quotes?)",
+            "Fix the entry, or export the sources again.",
+        ),
+        Code(
+            "json",
+            "error",
+            "invalid JSON: Expecting ',' delimiter",
+            "Fix the JSON syntax at that line.",
+        ),
+        Code("source-id", "error", "a source needs an 'id'", "Give every source an id."),
+        Code(
+            "duplicate-source",
+            "error",
+            "duplicate source id 'trotsky1936' (first at line 1)",
+            "Give each source its own id.",
+        ),
+        Code(
+            "source-type",
+            "error",
+            "source 'deutscher1949': unknown type 'novel-ish'",
+            "Use a CSL type (book, chapter, article-journal…); the message suggests the nearest.",
+        ),
+        Code(
+            "source-field",
+            "error",
+            "source 'a': 'issued': expected a date (1936, 1936-05 or 1936-05-01), found 'soon'",
+            "Write the field as CSL expects it.",
+        ),
+        Code(
+            "source-unknown-field",
+            "warning",
+            "unknown CSL field 'colour'; it is ignored",
+            "Correct the field's name or remove it.",
+        ),
+        Code(
+            "unknown-source",
+            "error",
+            "unknown source 'trotsky1935' (did you mean 'trotsky1936'?)",
+            "Cite a source of the sources file by its id, or add the source.",
+        ),
+        Code(
+            "unused-source",
+            "warning",
+            "source 'neverused' is never cited",
+            "Cite it or remove it from the sources file.",
+        ),
+        # --- the print layout
+        Code(
+            "long-note",
+            "warning",
+            "note 3 is too long for the foot of its page; it is printed at the end of its lesson",
+            "Nothing must be done; shorten the note to keep it at the foot of the page.",
+        ),
+        Code(
+            "pdf-layout",
+            "warning",
+            "PDF layout: Ignored `float: top` at 1:1, invalid value.",
+            "Usually the stylesheet; report it if it isn't yours.",
+        ),
+    )
+}

@@ -1,0 +1,642 @@
+"""``coursebook preview``: the book as one HTML page on 127.0.0.1, rebuilt as its files change.
+
+The design, and why:
+
+- **The shared rendering, not a third one.** Each build loads the book and runs
+  :func:`coursebook.build.prepare`, the stages both formats share, and puts every
+  :class:`~coursebook.render.RenderedDocument` one after another in one HTML5 page. The
+  fragments already carry unique ids, links between lessons are ``#id`` fragments, note calls
+  link to the notes at the end of each lesson and back, and the sources appendix links to each
+  citing note, so in one page every link works as it is. The only change made for the screen is
+  dropping the ``epub:type`` attributes (EPUB vocabulary, not HTML5; ``role`` says the same).
+- **Rebuilds run in the main thread**, waiting on :func:`watchfiles.watch` between them; the
+  HTTP server runs in a daemon thread. The book's time limits (``markdown_seconds``) use the
+  process's interval timer, which only the main thread can set, so a hostile lesson is stopped
+  in the preview as in a build; and Ctrl-C (a ``KeyboardInterrupt`` in the main thread, which
+  watchfiles passes on while it waits) ends the loop, after which the server is shut down.
+- **A bad book never stops the server.** Problems are collected as in a build and shown at the
+  top of the page and on stderr; when the book cannot be rendered at all, the page keeps the
+  last version that could be, under the problems. Anything else that goes wrong in a rebuild
+  is a bug, reported in one line (``internal error: …``), and the preview goes on.
+- **Live reload by Server-Sent Events.** Every build gets a new version (an id of this server
+  plus a counter); the page names its version, and ``/events`` tells it to reload as soon as
+  the version is another one (also after the server was restarted). The page's script keeps
+  the reading place across the reload and reconnects when the event stream fails.
+- **Nothing is served from the URL.** The book may be hostile (see the security notes): the
+  server answers only ``/`` (the page), its own stylesheets and script, ``/events``, and the
+  images the rendering uses (looked up by their ``href``; the URL never becomes a path on disk).
+  It listens on 127.0.0.1 only, answers only requests addressed to that host or ``localhost``
+  (so a web page cannot reach it through DNS rebinding), and the page forbids scripts other
+  than its own by a Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import secrets
+import signal
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import webbrowser
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import jinja2
+import watchfiles
+from lxml import etree
+from markupsafe import Markup
+
+from .build import BuildOptions, prepare
+from .cache import CACHE_FOLDER, Cache
+from .diagnostics import BookError, Diagnostics, Severity
+from .labels import direction
+from .lessons import Image
+from .loader import load
+from .packs import SelectionError, select_lessons
+from .render import RenderedBook
+from .resources import stylesheet
+from .xhtml import OPS, html_of_children, parse_fragment
+
+HOST = "127.0.0.1"
+EXIT_OK, EXIT_USAGE = 0, 2
+KEEP_ALIVE_SECONDS = 10.0
+"""How often an idle event stream gets a comment: it keeps proxies and the browser from
+dropping the connection, and lets the server notice a page that has gone away."""
+FIRST_BUILD_SECONDS = 120.0
+"""How long a request for the page waits for the first build before answering 503."""
+ASSET_PREFIX = "/_preview/"
+"""Where the preview's own files are served. Images are found by their ``href``, which always
+ends with an image suffix, so no image can take one of these names."""
+
+
+def serve(
+    book_dir: Path,
+    options: BuildOptions,
+    port: int = 8000,
+    open_browser: bool = False,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Serve the book in ``book_dir`` on http://127.0.0.1:``port``/ (``0``: any free port),
+    rebuilding it and reloading open pages whenever one of its files changes.
+
+    Runs until Ctrl-C (``KeyboardInterrupt``) and then returns 0; returns 2 at once when the
+    port cannot be had. Status lines go to ``out``, the book's problems to ``err``.
+    """
+    if not book_dir.is_dir():
+        print(f"coursebook: {book_dir} is not a folder", file=err, flush=True)
+        return EXIT_USAGE
+    state = PreviewState()
+    server = _listen(port, state, err)
+    if server is None:
+        return EXIT_USAGE
+    url = f"http://{HOST}:{server.server_address[1]}/"
+    scratch = tempfile.TemporaryDirectory(prefix="coursebook-preview-")  # remote images
+    with scratch, _terminate_as_interrupt():
+        builder = Builder(book_dir, options, Cache(Path(scratch.name)), state)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="preview-http"
+        )
+        thread.daemon = True
+        thread.start()
+        try:
+            print(f"serving the preview at {url} (Ctrl-C to stop)", file=out, flush=True)
+            if open_browser:
+                webbrowser.open(url)
+            _rebuild_on_change(builder, book_dir, out, err)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            state.close()  # event streams end, pages waiting for a first build give up
+            server.shutdown()
+            server.server_close()
+    return EXIT_OK
+
+
+def _rebuild_on_change(builder: Builder, book_dir: Path, out: TextIO, err: TextIO) -> None:
+    """Build now, and again after every change to the book's files, until Ctrl-C."""
+    _report(builder.rebuild(), "built", out, err)
+    for _changes in watch_book(book_dir):
+        _report(builder.rebuild(), "rebuilt", out, err)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """``kill`` (SIGTERM) stops the preview as Ctrl-C does, so that it cleans up after itself.
+    (Only the main thread may set a signal handler; elsewhere, nothing changes.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one build of the preview came to."""
+
+    rendered: RenderedBook | None
+    """The book as rendered; None when it could not be rendered at all."""
+    diagnostics: Diagnostics
+    failure: str | None = None
+    """What stopped the build, when that is not among the book's diagnostics."""
+    seconds: float = 0.0
+
+
+def render_preview(book_dir: Path, options: BuildOptions, cache: Cache) -> Outcome:
+    """Load and render the book as a build would, going on past errors so that every problem is
+    reported; never raises (except ``KeyboardInterrupt``)."""
+    start = time.perf_counter()
+    diagnostics = Diagnostics()
+    rendered: RenderedBook | None = None
+    failure: str | None = None
+    try:
+        book = load(book_dir, diagnostics, check=False, limits=options.limits)
+        if options.lessons:
+            book = select_lessons(book, options.lessons)
+        rendered = prepare(book, diagnostics, options, cache)
+    except BookError as error:  # its problems are in the diagnostics already
+        if error.diagnostics is not diagnostics:
+            diagnostics.extend(error.diagnostics)
+        if not diagnostics.errors:
+            failure = str(error)
+    except SelectionError as problem:  # book.yaml may have changed under --lessons
+        failure = str(problem)
+    except MemoryError:
+        failure = (
+            f"out of memory (the limit is {options.limits.memory_mb:,} MB; "
+            "raise it with --limit memory_mb=…)"
+        )
+    except Exception as bug:  # the preview must outlive a bug in coursebook
+        failure = internal_error(bug)
+    return Outcome(rendered, diagnostics, failure, time.perf_counter() - start)
+
+
+def internal_error(bug: BaseException) -> str:
+    """A bug in one line, with the place it was raised (enough to find it, no traceback)."""
+    frames = traceback.extract_tb(bug.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    message = " ".join(str(bug).split())[:300]
+    return f"internal error: {type(bug).__name__}: {message}{where}"
+
+
+class Builder:
+    """Rebuilds the book and publishes the page; keeps the last rendering that worked, to show
+    under the problems when the book cannot be rendered."""
+
+    def __init__(
+        self, book_dir: Path, options: BuildOptions, cache: Cache, state: PreviewState
+    ) -> None:
+        self.book_dir, self.options, self.cache, self.state = book_dir, options, cache, state
+        self.last_good: RenderedBook | None = None
+
+    def rebuild(self) -> Outcome:
+        outcome = render_preview(self.book_dir, self.options, self.cache)
+        if outcome.rendered is not None:
+            self.last_good = outcome.rendered
+        shown = self.last_good
+        version = self.state.next_version()
+        try:
+            page = page_html(outcome, shown, version)
+        except Exception as bug:  # a fragment lxml can't read would be a renderer bug
+            outcome = Outcome(None, outcome.diagnostics, internal_error(bug), outcome.seconds)
+            shown = None
+            page = page_html(outcome, None, version)
+        images = {image.href: image for image in shown.images} if shown else {}
+        self.state.publish(Snapshot(version, page.encode("utf-8"), images))
+        return outcome
+
+
+def _report(outcome: Outcome, verb: str, out: TextIO, err: TextIO) -> None:
+    """The problems on ``err``, one per line as the build command prints them, then one status
+    line on ``out``."""
+    for diagnostic in outcome.diagnostics.by_place():
+        print(diagnostic, file=err)
+    if outcome.failure:
+        print(f"coursebook: {outcome.failure}", file=err)
+    err.flush()
+    print(status_line(outcome, verb), file=out, flush=True)
+
+
+def status_line(outcome: Outcome, verb: str) -> str:
+    """``rebuilt in 0.21 s``, ``built in 0.3 s, 2 warnings`` or ``3 errors; the page shows
+    them``."""
+    errors, warnings = len(outcome.diagnostics.errors), len(outcome.diagnostics.warnings)
+    also = f", {_plural(warnings, 'warning')}" if warnings else ""
+    if errors:
+        return f"{_plural(errors, 'error')}{also}; the page shows them"
+    if outcome.failure:
+        return "the book could not be built; the page shows why"
+    return f"{verb} in {outcome.seconds:.2f} s{also}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+_PAGE = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined).from_string(
+    """\
+<!DOCTYPE html>
+<html lang="{{ language }}"{% if direction == "rtl" %} dir="rtl"{% endif %}>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="coursebook-preview-version" content="{{ version }}">
+<title>{{ title }}</title>
+<link rel="stylesheet" href="{{ assets }}base.css">
+<link rel="stylesheet" href="{{ assets }}preview.css">
+<script src="{{ assets }}preview.js" defer></script>
+</head>
+<body>
+{%- if errors or failure %}
+<section id="problems" class="problems" role="alert" lang="en" dir="ltr"
+ aria-labelledby="problems-title">
+<h2 id="problems-title">{{ errors_title }}</h2>
+<ul>
+{%- for problem in errors %}
+<li>{{ problem }}</li>
+{%- endfor %}
+{%- if failure %}
+<li>{{ failure }}</li>
+{%- endif %}
+</ul>
+{%- if stale %}
+<p>Below is the last version of the book that could be built.</p>
+{%- endif %}
+</section>
+{%- endif %}
+{%- if warnings %}
+<section id="warnings" class="problems" lang="en" dir="ltr" aria-labelledby="warnings-title">
+<h2 id="warnings-title">{{ warnings_title }}</h2>
+<ul>
+{%- for problem in warnings %}
+<li>{{ problem }}</li>
+{%- endfor %}
+</ul>
+</section>
+{%- endif %}
+<main>
+{%- for part in parts %}
+{{ part }}
+{%- endfor %}
+</main>
+</body>
+</html>
+"""
+)
+
+
+def page_html(outcome: Outcome, shown: RenderedBook | None, version: str) -> str:
+    """The preview page: the problems of this build, then the book as last rendered."""
+    problems = outcome.diagnostics.by_place()  # as the terminal lists them
+    errors = [d for d in problems if d.severity is Severity.ERROR]
+    warnings = [d for d in problems if d.severity is Severity.WARNING]
+    meta = shown.book.meta if shown else None
+    count = len(errors) + (1 if outcome.failure else 0)
+    return _PAGE.render(
+        language=meta.language if meta else "en",
+        direction=direction(meta.language) if meta else "ltr",
+        version=version,
+        title=f"{meta.title} (preview)" if meta else "coursebook preview",
+        assets=ASSET_PREFIX,
+        errors=[str(d) for d in errors],
+        failure=outcome.failure,
+        errors_title=_plural(count, "error"),
+        stale=shown is not None and outcome.rendered is None,
+        warnings=[str(d) for d in warnings],
+        warnings_title=_plural(len(warnings), "warning"),
+        parts=[Markup(screen_html(d.html)) for d in shown.documents] if shown else [],
+    )
+
+
+def screen_html(fragment: str) -> str:
+    """One rendered XHTML fragment as HTML5, without the EPUB-only ``epub:type`` attributes.
+
+    Parsed as XML (an HTML parser would read ``<a id="x"/>`` as an unclosed link) and written
+    as HTML, as the PDF backend does for WeasyPrint.
+    """
+    wrapper = parse_fragment(fragment)
+    for element in wrapper.iter():
+        for name in [name for name in element.attrib if str(name).startswith(f"{{{OPS}}}")]:
+            del element.attrib[name]
+    etree.cleanup_namespaces(wrapper)
+    return html_of_children(wrapper)
+
+
+# --- what the server shares with the builder --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One build's page and the images it may show, swapped in whole."""
+
+    version: str
+    page: bytes
+    images: Mapping[str, Image] = field(default_factory=dict)
+    """The rendering's images by ``href`` (their path relative to the book folder, as the
+    page refers to them): the only files the server ever reads from the book."""
+
+
+class PreviewState:
+    """The current snapshot, shared by the builder (one writer) and the request threads."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._snapshot: Snapshot | None = None
+        self._closing = False
+        self._boot = secrets.token_hex(4)  # a restarted server's pages reload too
+        self._count = 0
+
+    def next_version(self) -> str:
+        self._count += 1
+        return f"{self._boot}-{self._count}"
+
+    def publish(self, snapshot: Snapshot) -> None:
+        with self._changed:
+            self._snapshot = snapshot
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+
+    def current(self, timeout: float) -> Snapshot | None:
+        """The latest snapshot, waiting up to ``timeout`` seconds for the first one."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._snapshot is not None or self._closing, timeout)
+            return self._snapshot
+
+    def wait_for_change(self, seen: str, timeout: float) -> str | None:
+        """The current version once it is not ``seen`` (or after ``timeout`` seconds, whatever
+        it is); None when the server is closing."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._closing or self._version() != seen, timeout)
+            return None if self._closing else self._version()
+
+    def _version(self) -> str:
+        return self._snapshot.version if self._snapshot else ""
+
+
+# --- watching ---------------------------------------------------------------------------------
+
+
+class BookFilter(watchfiles.DefaultFilter):
+    """Changes that can change the book: not version control, editors' swap and backup files
+    (``*.swp``, ``*~``, ``.#*``, which the default filter already ignores), nor a build's cache
+    when an output folder sits inside the book folder."""
+
+    ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, CACHE_FOLDER)
+
+
+def watch_book(book_dir: Path) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """Each batch of changes in the book folder, once it has been quiet for 100 ms (an editor's
+    save is often several writes). Raises ``KeyboardInterrupt`` on Ctrl-C."""
+    try:
+        yield from watchfiles.watch(
+            book_dir, watch_filter=BookFilter(), step=100, raise_interrupt=True
+        )
+    except OSError:  # no inotify watches left on this machine ("OS file watch limit reached")
+        yield from watchfiles.watch(
+            book_dir, watch_filter=BookFilter(), step=100, raise_interrupt=True, force_polling=True
+        )
+
+
+# --- the HTTP server --------------------------------------------------------------------------
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """Loopback only; every request in its own daemon thread, so that open event streams never
+    hold up the shutdown."""
+
+    daemon_threads = True
+
+    def __init__(self, port: int, state: PreviewState, err: TextIO) -> None:
+        super().__init__((HOST, port), PreviewHandler)
+        self.state, self.err = state, err
+        real = self.server_address[1]
+        self.hosts = frozenset({f"{HOST}:{real}", f"localhost:{real}"})
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A page closed mid-answer is normal; anything else is a bug, said in one line."""
+        problem = sys.exc_info()[1]
+        if problem is None or isinstance(problem, ConnectionError):
+            return
+        print(f"coursebook: {internal_error(problem)} (serving a request)", file=self.err)
+
+
+def _listen(port: int, state: PreviewState, err: TextIO) -> PreviewServer | None:
+    try:
+        return PreviewServer(port, state, err)
+    except OSError as problem:
+        if problem.errno == errno.EADDRINUSE:
+            message = f"port {port} is in use (try --port 0 for any free one)"
+        else:
+            message = f"cannot listen on {HOST} port {port}: {problem.strerror or problem}"
+        print(f"coursebook: {message}", file=err, flush=True)
+        return None
+
+
+PAGE_POLICY = (
+    "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+"""The page runs only the preview's own script, whatever the book holds (its HTML is
+sanitized already; this is a second line)."""
+
+
+class PreviewHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "coursebook-preview"
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the terminal is for the book's problems."""
+
+    def _answer(self, send_body: bool) -> None:
+        if self.headers.get("Host", "").lower() not in self.server.hosts:
+            self._send(HTTPStatus.FORBIDDEN, "text/plain", b"unknown host\n", send_body)
+            return
+        url = urlsplit(self.path)
+        if url.path in ("/", "/index.html"):
+            self._page(send_body)
+        elif url.path == "/events":
+            self._events(parse_qs(url.query).get("version", [""])[0])
+        elif url.path == "/favicon.ico":  # browsers ask; an empty answer keeps them quiet
+            self._send(HTTPStatus.NO_CONTENT, "image/x-icon", b"", send_body)
+        elif url.path.startswith(ASSET_PREFIX):
+            self._asset(url.path.removeprefix(ASSET_PREFIX), send_body)
+        else:
+            self._image(unquote(url.path.removeprefix("/")), send_body)
+
+    def _page(self, send_body: bool) -> None:
+        snapshot = self.server.state.current(FIRST_BUILD_SECONDS)
+        if snapshot is None:
+            body = b"the book is still being built; reload in a moment\n"
+            self._send(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain", body, send_body)
+            return
+        self._send(
+            HTTPStatus.OK,
+            "text/html; charset=utf-8",
+            snapshot.page,
+            send_body,
+            {"Content-Security-Policy": PAGE_POLICY},
+        )
+
+    def _asset(self, name: str, send_body: bool) -> None:
+        if name == "preview.js":
+            self._send(HTTPStatus.OK, "text/javascript", SCRIPT.encode(), send_body)
+        elif name in ("base.css", "preview.css"):
+            # Read at each request, so an edited stylesheet shows at the next reload.
+            body = stylesheet(name).read_bytes()
+            self._send(HTTPStatus.OK, "text/css; charset=utf-8", body, send_body)
+        else:
+            self._not_found(send_body)
+
+    def _image(self, href: str, send_body: bool) -> None:
+        snapshot = self.server.state.current(0)
+        image = snapshot.images.get(href) if snapshot else None
+        if image is None:
+            self._not_found(send_body)
+            return
+        try:
+            body = image.path.read_bytes()
+        except OSError:  # deleted since the build; the next one will say so
+            self._not_found(send_body)
+            return
+        self._send(HTTPStatus.OK, image.media_type, body, send_body)
+
+    def _events(self, seen: str) -> None:
+        """A Server-Sent Events stream: ``reload`` once the page's version is not the latest,
+        a comment every few seconds until then."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        try:
+            self._write(b"retry: 1000\n\n")  # how soon the browser reconnects after a drop
+            while True:
+                version = self.server.state.wait_for_change(seen, KEEP_ALIVE_SECONDS)
+                if version is None:
+                    return
+                if version != seen:
+                    self._write(f"event: reload\ndata: {version}\n\n".encode())
+                    return
+                self._write(b": keep-alive\n\n")
+        except ConnectionError:  # the page was closed or reloaded
+            return
+
+    def _write(self, data: bytes) -> None:
+        self.wfile.write(data)
+        self.wfile.flush()
+
+    def _not_found(self, send_body: bool) -> None:
+        self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found\n", send_body)
+
+    def _send(
+        self,
+        status: HTTPStatus,
+        media_type: str,
+        body: bytes,
+        send_body: bool,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")  # every reload shows the latest build
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+
+SCRIPT = """\
+// coursebook preview: reload when the book is rebuilt, keeping the reading place.
+(function () {
+  "use strict";
+  var KEY = "coursebook-preview-place";
+  var version = document.querySelector('meta[name="coursebook-preview-version"]').content;
+
+  // The reading place: the last element with an id that starts above the window's top, and
+  // how far above. Text added or taken away before it (the problems box, an edited
+  // paragraph) doesn't move the reader, as restoring scrollY alone would.
+  function place() {
+    var found = null;
+    var marks = document.querySelectorAll("main [id]");
+    for (var i = 0; i < marks.length; i++) {
+      var box = marks[i].getBoundingClientRect();
+      if (box.top <= 1 && (box.width || box.height)) found = { id: marks[i].id, top: box.top };
+    }
+    return { y: window.scrollY, id: found && found.id, top: found ? found.top : 0 };
+  }
+
+  function restore(saved) {
+    var mark = saved.id && document.getElementById(saved.id);
+    if (mark) window.scrollBy(0, mark.getBoundingClientRect().top - saved.top);
+    else window.scrollTo(0, saved.y);
+  }
+
+  // The place saved before the reload that made this page: restored now, and again once the
+  // images are in (they can push the text down).
+  var saved = JSON.parse(sessionStorage.getItem(KEY) || "null");
+  sessionStorage.removeItem(KEY);
+  if (saved) {
+    restore(saved);
+    window.addEventListener("load", function () {
+      restore(saved);
+      history.scrollRestoration = "auto";
+    });
+  }
+
+  function reload() {
+    sessionStorage.setItem(KEY, JSON.stringify(place()));
+    history.scrollRestoration = "manual";  // ours, not the browser's nor the #fragment's
+    location.reload();
+  }
+
+  function connect() {
+    var events = new EventSource("/events?version=" + encodeURIComponent(version));
+    events.addEventListener("reload", function () {
+      events.close();
+      reload();
+    });
+    events.onerror = function () {
+      // The browser retries a dropped stream by itself; once it has given up (the server
+      // answered with an error), start again after a pause.
+      if (events.readyState === EventSource.CLOSED) setTimeout(connect, 2000);
+    };
+  }
+  connect();
+})();
+"""

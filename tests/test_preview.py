@@ -1,0 +1,403 @@
+"""``coursebook preview`` as an author uses it: the real command in a subprocess, the page in
+headless Chromium (Debian's, driven by Playwright), files edited while it is open."""
+
+from __future__ import annotations
+
+import http.client
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import SAMPLE_BOOK
+from .test_reading_system import CHROMIUM_FLAGS
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+LESSON = """\
+---
+title: Commodities
+number: 1
+---
+
+The wealth of societies appears as an immense collection of commodities [@marx1867, 125].
+
+A second paragraph stays as it is.
+"""
+
+URL_LINE = re.compile(r"^serving the preview at (http://127\.0\.0\.1:(\d+)/) \(Ctrl-C to stop\)$")
+
+
+@dataclass
+class Preview:
+    """A running ``coursebook preview``, its output going to files the test can read at any
+    time (pipes nobody reads could fill up and stall it)."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    port: int
+    stdout: Path
+    stderr: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text(encoding="utf-8")
+
+    def errors(self) -> str:
+        return self.stderr.read_text(encoding="utf-8")
+
+
+def start_preview(book: Path, logs: Path, port: int = 0) -> subprocess.Popen[bytes]:
+    logs.mkdir(parents=True, exist_ok=True)
+    with (logs / "out.txt").open("wb") as out, (logs / "err.txt").open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "coursebook", "preview", str(book), "--port", str(port)],
+            cwd=book.parent,  # so the problems name book/lessons/…
+            stdout=out,
+            stderr=err,
+        )
+
+
+def first_line(process: subprocess.Popen[bytes], logs: Path, timeout: float = 20) -> str:
+    """The first line the command prints, once it is there."""
+    stop = time.monotonic() + timeout
+    while time.monotonic() < stop:
+        text = (logs / "out.txt").read_text(encoding="utf-8")
+        if "\n" in text:
+            return text.split("\n", 1)[0]
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    errors = (logs / "err.txt").read_text(encoding="utf-8")
+    pytest.fail(f"the preview did not start (exit {process.poll()}): {errors}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C, as an author stops it (so it removes its scratch folder); killed if that fails."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def preview(tmp_path: Path) -> Iterator[Callable[[Path], Preview]]:
+    """Starts ``coursebook preview BOOK --port 0``; every one started is killed at the end."""
+    started: list[subprocess.Popen[bytes]] = []
+
+    def run(book: Path) -> Preview:
+        logs = tmp_path / f"logs-{len(started)}"
+        process = start_preview(book, logs)
+        started.append(process)
+        match = URL_LINE.match(first_line(process, logs))
+        assert match, (logs / "out.txt").read_text(encoding="utf-8")
+        url, port = match.group(1), int(match.group(2))
+        return Preview(process, url, port, logs / "out.txt", logs / "err.txt")
+
+    yield run
+    for process in started:
+        stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    expect.set_options(timeout=15_000)  # a rebuild and a reload take well under a second
+
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is needed (make test installs Debian's chromium)"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+    expect.set_options(timeout=5_000)  # Playwright's default, for other modules
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    # The page's Content-Security-Policy stays in force: the live reload must work under it.
+    # (So the test waits with expect(), which needs no eval() in the page.)
+    context = browser.new_context(viewport={"width": 900, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """The sample book, copied: the tests edit it."""
+    return Path(shutil.copytree(SAMPLE_BOOK, tmp_path / "book"))
+
+
+def in_view(page: Page, selector: str) -> bool:
+    """Whether the top of what ``selector`` finds is inside the window."""
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"] if page.viewport_size else 0
+    return box is not None and 0 <= box["y"] < height
+
+
+def test_the_page_shows_the_book_with_notes_and_sources_linked(
+    preview: Callable[[Path], Preview], sample_copy: Path, page: Page
+) -> None:
+    served = preview(sample_copy)
+    page.goto(served.url)
+    titles = page.locator("h2.lesson-title").all_inner_texts()
+    assert titles == ["The zigzags of the bureaucracy", "The nature of the Stalinist state"]
+    assert "policies of the Soviet bureaucracy" in page.locator("main").inner_text()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.title() == "The rise of Stalinism (preview)"
+    assert page.locator("#problems").count() == 0
+    # The shared rendering, made into HTML5 for the screen: unique ids, no EPUB vocabulary.
+    assert page.evaluate(
+        "(() => { const ids = [...document.querySelectorAll('[id]')].map(e => e.id);"
+        " return ids.length === new Set(ids).size; })()"
+    )
+    assert page.locator("[epub\\:type]").count() == 0
+    # Styled for the screen: a reading column, the printed addresses hidden.
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).maxWidth)") < 900
+    assert page.locator(".url-address").first.is_hidden()
+
+    # A note call leads to its note...
+    call = page.locator("#l16-the-nature-of-the-stalinist-state a.noteref").first
+    note = call.get_attribute("href") or ""
+    assert not in_view(page, note)
+    call.click()
+    expect(page).to_have_url(served.url + note)
+    assert in_view(page, note)
+    assert "Trotsky" in page.locator(note).inner_text()
+    # ...and the note back to its call.
+    page.locator(f"{note} a.note-backlink").click()
+    expect(page).to_have_url(re.compile(r"#l16-[\w-]+--ref-\d+$"))
+
+    # The sources appendix links back to each citing note.
+    backrefs = page.locator("#sources a.backref")
+    assert backrefs.count() >= 10
+    back = backrefs.nth(3)
+    target = back.get_attribute("href") or ""
+    back.click()
+    expect(page).to_have_url(served.url + target)
+    assert in_view(page, target)
+
+
+def test_an_edited_lesson_reloads_the_open_page_in_place(
+    preview: Callable[[Path], Preview], sample_copy: Path, page: Page
+) -> None:
+    served = preview(sample_copy)
+    page.goto(served.url)
+    heading = page.locator("#l16-the-nature-of-the-stalinist-state--title")
+    heading.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 300); window.beforeTheEdit = true")
+    place = top_of(heading)
+
+    lesson = sample_copy / "lessons/16-the-nature-of-the-stalinist-state.md"
+    text = lesson.read_text(encoding="utf-8")
+    old = "a parasitic caste, not a capitalist class"  # near the end, below the reader
+    assert old in text
+    text = text.replace(old, "a parasitic caste, edited in the preview")
+    lesson.write_text(text, encoding="utf-8")
+    expect(page.locator("main")).to_contain_text("a parasitic caste, edited in the preview")
+    assert page.evaluate("window.beforeTheEdit") is None  # a real reload, not a patch
+    page.wait_for_load_state("load")
+    assert abs(top_of(heading) - place) < 40  # the reader is where they were
+    assert "rebuilt in" in served.output()
+
+    # The problems box appears above the book: the reader still stays at the same text.
+    lesson.write_text(text.replace("[@trotsky1936revbet, chap. 9]", "[@nosuchkey]"), "utf-8")
+    expect(page.locator("#problems")).to_contain_text("nosuchkey")
+    page.wait_for_load_state("load")
+    assert abs(top_of(heading) - place) < 40
+
+
+def top_of(element: Locator) -> float:
+    box = element.bounding_box()
+    assert box is not None
+    return box["y"]
+
+
+def test_a_broken_book_shows_its_problems_and_the_preview_goes_on(
+    preview: Callable[[Path], Preview], make_book: Callable[..., Path], page: Page
+) -> None:
+    book = make_book({"lessons/one.md": LESSON})
+    served = preview(book)
+    page.goto(served.url)
+    assert "immense collection of commodities" in page.locator("main").inner_text()
+    lesson = book / "lessons/one.md"
+
+    # An unknown source: an error at its line, the lesson still shown under it.
+    lesson.write_text(LESSON.replace("[@marx1867, 125]", "[@nosuchkey]"), encoding="utf-8")
+    problems = page.locator("#problems")
+    expect(problems).to_contain_text(
+        re.compile(r"book/lessons/one\.md:6:\d+: error: unknown source 'nosuchkey'")
+    )
+    expect(page.locator("#warnings")).to_contain_text("marx1867")  # nothing cites it now
+    assert "immense collection of commodities" in page.locator("main").inner_text()
+    assert served.process.poll() is None
+    assert "book/lessons/one.md:6:" in served.errors()
+    assert "1 error, 1 warning; the page shows them" in served.output()
+
+    # A book.yaml that can't be read: the problem, and the last book that could be built.
+    manifest = book / "book.yaml"
+    good = manifest.read_text(encoding="utf-8")
+    manifest.write_text(good + "chapters: [unclosed\n", encoding="utf-8")
+    expect(problems).to_contain_text("book/book.yaml:")
+    assert "last version of the book" in problems.inner_text()
+    assert "immense collection of commodities" in page.locator("main").inner_text()
+    assert served.process.poll() is None
+
+    # Fixed: the page is the book again.
+    manifest.write_text(good, encoding="utf-8")
+    lesson.write_text(LESSON, encoding="utf-8")
+    expect(problems).to_have_count(0)
+    assert "immense collection of commodities" in page.locator("main").inner_text()
+    assert served.process.poll() is None
+
+
+def get(port: int, path: str, host: str | None = None) -> tuple[int, str, bytes]:
+    """``path`` sent exactly as written (http.client doesn't normalize ``..``)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        headers = {"Host": host} if host else {}
+        connection.request("GET", path, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type") or "", response.read()
+    finally:
+        connection.close()
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e3b8e2f30000000049454e44ae426082"
+)
+
+
+def test_only_the_page_its_assets_and_the_images_it_shows_are_served(
+    preview: Callable[[Path], Preview], make_book: Callable[..., Path]
+) -> None:
+    book = make_book(
+        {
+            "lessons/one.md": LESSON + "\n![A dot](../images/dot.png)\n",
+            "secret.txt": "not for the web",
+        }
+    )
+    (book / "images").mkdir()
+    (book / "images/dot.png").write_bytes(PNG)
+    (book / "images/unused.png").write_bytes(PNG)
+    served = preview(book)
+
+    status, media_type, body = get(served.port, "/")
+    assert (status, media_type) == (200, "text/html; charset=utf-8")
+    assert b'src="images/dot.png"' in body
+    assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
+    assert get(served.port, "/_preview/base.css")[:2] == (200, "text/css; charset=utf-8")
+    for path in (
+        "/../../etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/images/%2e%2e/book.yaml",
+        "//etc/passwd",
+        "/book.yaml",
+        "/sources.yaml",
+        "/lessons/one.md",
+        "/secret.txt",
+        "/images/unused.png",  # in the folder, but no lesson shows it
+        "/_preview/../book.yaml",
+        "/_preview/print.css",
+    ):
+        status, _, body = get(served.port, path)
+        assert status == 404, path
+        assert b"wealth" not in body and b"not for the web" not in body
+    # Only requests addressed to this machine (a page elsewhere can't rebind its name to us).
+    assert get(served.port, "/", host="attacker.example")[0] == 403
+
+
+def test_ctrl_c_stops_it_at_once_and_a_taken_port_is_refused(
+    preview: Callable[[Path], Preview], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    book = make_book({"lessons/one.md": LESSON})
+    served = preview(book)
+
+    # A second preview on the same port says so and stops.
+    logs = tmp_path / "second"
+    second = start_preview(book, logs, port=served.port)
+    assert second.wait(timeout=20) == 2
+    assert (logs / "err.txt").read_text(encoding="utf-8") == (
+        f"coursebook: port {served.port} is in use (try --port 0 for any free one)\n"
+    )
+
+    # An open event stream doesn't hold up the shutdown.
+    events = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    events.request("GET", "/events?version=old")
+    response = events.getresponse()
+    assert response.getheader("Content-Type") == "text/event-stream"
+    lines = [response.readline() for _ in range(4)]  # retry:, blank, event:, data:
+    assert b"event: reload\n" in lines
+    listening = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    listening.request("GET", "/events?version=" + _version(served.port))
+    assert listening.getresponse().status == 200
+
+    started = time.monotonic()
+    served.process.send_signal(signal.SIGINT)
+    assert served.process.wait(timeout=10) == 0
+    assert time.monotonic() - started < 3
+    events.close()
+    listening.close()
+
+
+def _version(port: int) -> str:
+    page = get(port, "/")[2].decode()
+    match = re.search(r'name="coursebook-preview-version" content="([^"]+)"', page)
+    assert match
+    return match.group(1)
+
+
+def test_the_watcher_ignores_caches_version_control_and_editor_files(tmp_path: Path) -> None:
+    from watchfiles import Change
+
+    from coursebook.preview import BookFilter
+
+    changed = BookFilter()
+    book = tmp_path / "book"
+    assert changed(Change.modified, str(book / "lessons/one.md"))
+    assert changed(Change.added, str(book / "images/dot.png"))
+    for ignored in (
+        "dist/.coursebook-cache/pages-0123",
+        ".git/index",
+        "lessons/.one.md.swp",
+        "lessons/one.md~",
+        "lessons/.#one.md",
+    ):
+        assert not changed(Change.modified, str(book / ignored)), ignored
+
+
+def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
+    make_book: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from coursebook import preview
+    from coursebook.build import BuildOptions
+    from coursebook.cache import Cache
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("<b>no</b>\nsecond line")
+
+    monkeypatch.setattr(preview, "prepare", broken)
+    book = make_book({"lessons/one.md": LESSON})
+    outcome = preview.render_preview(book, BuildOptions(), Cache(tmp_path / "cache"))
+    assert outcome.rendered is None
+    assert outcome.failure is not None
+    assert outcome.failure.startswith("internal error: ZeroDivisionError: <b>no</b> second line")
+    assert preview.status_line(outcome, "rebuilt") == (
+        "the book could not be built; the page shows why"
+    )
+    page = preview.page_html(outcome, None, "v1")
+    assert "<li>internal error: ZeroDivisionError: &lt;b&gt;no&lt;/b&gt; second line" in page
