@@ -103,10 +103,25 @@ def pandoc_output(style: str, csl_json: Path, work: Path) -> tuple[list[str], di
     document = work / "corpus.md"
     document.write_text(lesson_markdown(citation_lines()), encoding="utf-8")
     result = subprocess.run(
-        [pypandoc.get_pandoc_path(), str(document), "--citeproc", "--csl", str(find_style(style)),
-         "--bibliography", str(csl_json), "-t", "html5", "--wrap=none",
-         "-M", "lang=en-US", "-M", "link-citations=false"],
-        capture_output=True, text=True, check=True,
+        [
+            pypandoc.get_pandoc_path(),
+            str(document),
+            "--citeproc",
+            "--csl",
+            str(find_style(style)),
+            "--bibliography",
+            str(csl_json),
+            "-t",
+            "html5",
+            "--wrap=none",
+            "-M",
+            "lang=en-US",
+            "-M",
+            "link-citations=false",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     tree = lxml_html.fromstring(result.stdout)
     notes = [
@@ -154,8 +169,9 @@ def compare(style: str = DEFAULT_STYLE) -> Report:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--style", default=DEFAULT_STYLE)
-    parser.add_argument("--differences", type=int, default=-1,
-                        help="how many differences to list (default: all)")
+    parser.add_argument(
+        "--differences", type=int, default=-1, help="how many differences to list (default: all)"
+    )
     args = parser.parse_args()
     report = compare(args.style)
     shown = report.differences if args.differences < 0 else report.differences[: args.differences]

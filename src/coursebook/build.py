@@ -7,27 +7,26 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-from .booklet import booklet_path, impose
+from . import uptodate
 from .builddate import BuildDates, build_dates
-from .cache import Cache
-from .csl import CslEngine, StyleError, find_style
+from .cache import Cache, cache_key
 from .diagnostics import BookError, Diagnostics, Location
-from .epub import write_epub
-from .lessons import parse_book
+from .gcpause import fewer_collections
 from .limits import Limits, TimeLimitExceeded, deadline
 from .loader import load
 from .model import Book
-from .notes import resolve_notes
 from .output import OutputError, check_output_folder, output_lock, write_atomically
 from .packs import pack_slug, select_lessons
-from .pagemap import PageList
 from .printing import PAPERS, PrintOptions
 from .progress import Progress, Silent
-from .remote import RemoteImages
-from .render import RenderedBook, render_book
 
+# The stages' modules (Markdown, citeproc-py, ebooklib, WeasyPrint…) are imported when a
+# stage runs, so that a build with nothing to do, --help and check --quick start fast.
 if TYPE_CHECKING:
+    from .csl import CslEngine
+    from .pagemap import PageList
     from .pdf import PrintLayout
+    from .render import RenderedBook
 
 FORMATS = ("epub", "pdf")
 T = TypeVar("T")
@@ -54,6 +53,8 @@ class BuildOptions:
     """What the book may ask of the machine."""
     allow_remote: tuple[str, ...] = ()
     """Hosts whose images lessons may show (over https); nothing else is fetched."""
+    force: bool = False
+    """Build even when the sources and options are those of the outputs already there."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class BuildResult:
     diagnostics: Diagnostics
     notes: int = 0
     """Notes in the book (citations and authored footnotes)."""
+    up_to_date: bool = False
+    """Nothing was written: the outputs there came from these sources and options."""
 
 
 def build(
@@ -88,11 +91,16 @@ def build(
     book = _the_book(book, options, diagnostics, progress)
     _check_output(out, book, diagnostics)
     cache = Cache.for_output(out)
+    slug = pack_slug(book)
+    print_options = replace(book.print_options, **options.print_overrides)
+    key = uptodate.fingerprint(book.root, formats, options)
+    if not (options.force or options.allow_remote):
+        last = uptodate.recorded(cache, slug, key, out)
+        if last is not None:
+            return _as_recorded(book, last, out, diagnostics)
     rendered = prepare(book, diagnostics, options, cache, progress)
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
-    slug = pack_slug(book)
-    print_options = replace(book.print_options, **options.print_overrides)
     print_edition = PrintEdition(
         rendered, dates, diagnostics, cache, print_options, options.limits, progress
     )
@@ -106,19 +114,39 @@ def build(
             progress.finish()
             outputs.append(Output("pdf", target, layout.pages))
             if print_options.booklet:
+                from .booklet import booklet_path
+
                 booklet = booklet_path(target)
                 sides = _write(
                     booklet, diagnostics, lambda: write_booklet(target, booklet, print_options)
                 )
                 outputs.append(Output("booklet", booklet, sides))
         if "epub" in formats:
+            from .epub import write_epub
+
             target = out / f"{slug}.epub"
             pages = print_edition.page_list()
             progress.stage("writing the EPUB")
             _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
             progress.finish()
             outputs.append(Output("epub", target))
+        uptodate.record(
+            cache,
+            slug,
+            key,
+            ((o.format, o.path, o.pages) for o in outputs),
+            rendered.notes.count,
+            diagnostics.warnings,
+        )
     return BuildResult(book, tuple(outputs), diagnostics, rendered.notes.count)
+
+
+def _as_recorded(
+    book: Book, last: uptodate.Recorded, out: Path, diagnostics: Diagnostics
+) -> BuildResult:
+    diagnostics.extend(p for p in last.problems if p not in diagnostics.items)
+    outputs = tuple(Output(fmt, out / name, pages) for fmt, name, pages in last.outputs)
+    return BuildResult(book, outputs, diagnostics, last.notes, up_to_date=True)
 
 
 def _the_book(
@@ -145,6 +173,11 @@ def prepare(
     progress: Progress | None = None,
 ) -> RenderedBook:
     """The stages both formats share: lessons parsed, notes resolved, the book rendered."""
+    from .lessons import parse_book
+    from .notes import resolve_notes
+    from .remote import RemoteImages
+    from .render import render_book
+
     progress = progress or Silent()
     remote = (
         RemoteImages(
@@ -160,7 +193,10 @@ def prepare(
     progress.finish()
     citations = sum(len(p.citations) for p in parsed.values())
     progress.stage("formatting citations", citations)
-    notes = resolve_notes(book, parsed, citation_engine(book, diagnostics), diagnostics, progress)
+    engine = citation_engine(book, diagnostics, cache)
+    with fewer_collections():  # citeproc-py allocates much too
+        notes = resolve_notes(book, parsed, engine, diagnostics, progress)
+    engine.save_memo()
     progress.finish()
     return render_book(book, parsed, notes, diagnostics)
 
@@ -205,6 +241,8 @@ class PrintEdition:
                 self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
                 raise BookError(self.diagnostics) from None
             self.progress.finish(f"{self._layout.pages} pages")
+            from .pagemap import PageList
+
             pages = PageList(self._layout.paper, self._layout.starts)
             self.cache.put("pages", self._key(), pages.dumps())
         assert isinstance(self._layout, PrintLayout)
@@ -221,6 +259,8 @@ class PrintEdition:
         return layout_key(self.rendered, self.dates, self.options)
 
     def page_list(self) -> PageList:
+        from .pagemap import PageList
+
         if self._layout is None:
             cached = self.cache.get("pages", self._key())
             if cached is not None:
@@ -229,10 +269,15 @@ class PrintEdition:
         return PageList(layout.paper, layout.starts)
 
 
-def citation_engine(book: Book, diagnostics: Diagnostics) -> CslEngine:
-    """The book's CSL style, ready to format; an unusable style is an error at its line."""
+def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = None) -> CslEngine:
+    """The book's CSL style, ready to format; an unusable style is an error at its line.
+    With a cache, citations formatted by earlier builds are taken from it."""
+    from .csl import CitationMemo, CslEngine, StyleError, find_style
+
     try:
-        return CslEngine(find_style(book.citation_style), book.meta.language, book.sources)
+        memo = CitationMemo(cache, cache_key(str(book.root), book.meta.language))
+        path = find_style(book.citation_style)
+        return CslEngine(path, book.meta.language, book.sources, memo)
     except StyleError as problem:
         location = book.settings.get("citation_style", book.location)
         diagnostics.error(location, str(problem), "citation-style")
@@ -241,6 +286,8 @@ def citation_engine(book: Book, diagnostics: Diagnostics) -> CslEngine:
 
 def write_booklet(pdf: Path, target: Path, options: PrintOptions) -> int:
     """The PDF's pages imposed for saddle-stitch printing; returns the sheet sides."""
+    from .booklet import impose
+
     source = pdf.read_bytes()
     sides = 0
 

@@ -91,6 +91,11 @@ def _build_command(commands: Any) -> None:
     build.add_argument(
         "--open", action="store_true", help="open the result (the PDF, else the EPUB) when built"
     )
+    build.add_argument(
+        "--force",
+        action="store_true",
+        help="build even when the outputs there come from these same sources and options",
+    )
     _verbosity_options(build)
     _book_options(build)
     _print_options(build)
@@ -285,11 +290,12 @@ def _build(args: argparse.Namespace) -> int:
         )
         return EXIT_BOOK_ERRORS
     terminal.problems(diagnostics.by_place())
+    verb = "up to date:" if result.up_to_date else "wrote"
     for output in result.outputs:
         unit = "sheet sides" if output.format == "booklet" else "pages"
         pages = f", {output.pages} {unit}" if output.pages else ""
         size = file_size(output.path.stat().st_size)
-        terminal.say(Text(f"wrote {display_path(output.path)} ({size}{pages})"))
+        terminal.say(Text(f"{verb} {display_path(output.path)} ({size}{pages})"))
     terminal.say(Text(_build_summary(result, time.perf_counter() - started), style="dim"))
     if args.open and result.outputs:
         _open(result.outputs[0].path, terminal)
@@ -301,7 +307,11 @@ def _build_summary(result: BuildResult, seconds: float) -> str:
     return (
         f"{plural(len(book.lessons), 'lesson')}, {plural(result.notes, 'note')}, "
         f"{plural(len(book.sources), 'source')}, {plural(warnings, 'warning')}; "
-        f"built in {seconds:.1f} s"
+        + (
+            "nothing changed since the last build (--force to build anyway)"
+            if result.up_to_date
+            else f"built in {seconds:.1f} s"
+        )
     )
 
 
@@ -472,6 +482,7 @@ def _options(args: argparse.Namespace, terminal: Terminal) -> BuildOptions | Non
         lessons=args.lessons,
         limits=limits,
         allow_remote=tuple(args.allow_remote),
+        force=getattr(args, "force", False),
     )
 
 

@@ -242,7 +242,7 @@ CODES = {
         Code(
             "long-note",
             "warning",
-            "note 3 is too long for the foot of its page; it is printed at the end of its lesson",
+            "note 3 is too long for the foot of a page; it is printed at the end of its lesson",
             "Nothing must be done; shorten the note to keep it at the foot of the page.",
         ),
         Code(

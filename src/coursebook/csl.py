@@ -11,6 +11,7 @@ in reading order; positions (first, subsequent, ibid) come from that order.
 
 from __future__ import annotations
 
+import json
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,8 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
+from . import __version__
+from .cache import Cache, cache_key
 from .citation_syntax import locator_terms
 from .csl_fixes import FixedStyle, SameLocator, clean_output, smart_quotes, typographic_data
 from .model import CitationItem, Locator, Source
@@ -98,8 +101,20 @@ class _History:
 class CslEngine:
     """Formats notes, in-text citations and bibliography entries with one CSL style."""
 
-    def __init__(self, style_path: Path, language: str, sources: Mapping[str, Source]) -> None:
-        self.style = FixedStyle(style_path, locale=_csl_locale(language))
+    def __init__(
+        self,
+        style_path: Path,
+        language: str,
+        sources: Mapping[str, Source],
+        memo: CitationMemo | None = None,
+    ) -> None:
+        locale = _csl_locale(language)
+        self.style = FixedStyle(style_path, locale=locale)
+        # Formatted citations are remembered between builds, when what decides a
+        # citation's text is only its sources, its items and where the sources were cited
+        # before in the chapter (see _memo_key).
+        self._memo = memo if memo is not None and _memo_safe(style_path) else None
+        self._style_key = cache_key(__version__, style_path.read_bytes(), locale)
         # citeproc-py lower-cases keys; ours are case-sensitive, so it gets neutral ones.
         self._internal = {key: f"s{index}" for index, key in enumerate(sources)}
         self._sources = dict(sources)
@@ -111,6 +126,11 @@ class CslEngine:
                 self.style, CiteProcJSON(data), formatter.html
             )
         self._history = _History()
+
+    def save_memo(self) -> None:
+        """Keep the citations formatted in this build for the next (with a memo)."""
+        if self._memo is not None:
+            self._memo.save()
 
     @property
     def is_note_style(self) -> bool:
@@ -162,11 +182,23 @@ class CslEngine:
 
     def bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
         """The entries for ``sources``, sorted as the style sorts them."""
+        if self._memo is None:
+            return self._bibliography_entries(sources)
+        key = cache_key("bibliography", self._style_key, *(_source_key(s) for s in sources))
+        remembered = self._memo.get(key)
+        if remembered is not None:
+            by_id = {source.id: source for source in sources}
+            return [(by_id[source_id], text) for source_id, text in json.loads(remembered)]
+        entries = self._bibliography_entries(sources)
+        self._memo.put(key, json.dumps([(source.id, text) for source, text in entries]))
+        return entries
+
+    def _bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
         bibliography = CitationStylesBibliography(
             self.style, self.bibliography.source, formatter.html
         )
         for source in sources:
-            bibliography.register(CiteprocCitation([CiteprocItem(self._internal[source.id])]))
+            bibliography.register(CiteprocCitation([_Item(self._internal[source.id])]))
         bibliography.sort()
         by_internal = {self._internal[s.id]: s for s in sources}
         entries = []
@@ -195,11 +227,32 @@ class CslEngine:
         history = list(self._history.items)
         if not allow_ibid:
             history.append(_sentinel())
-        citation.bibliography = bibliography
-        text = self.style.render_citation(citation, history, lambda item: None)
+        key = self._memo_key(cites, history, allow_ibid) if self._memo is not None else None
+        text = self._memo.get(key) if self._memo is not None and key else None
+        if text is None:
+            citation.bibliography = bibliography
+            text = clean_output(str(self.style.render_citation(citation, history, lambda i: None)))
+            if self._memo is not None and key:
+                self._memo.put(key, text)
         if record:
             self._history.items.extend(items)
-        return clean_output(str(text))
+        return text
+
+    def _memo_key(self, cites: Sequence[Cite], history: Sequence[Any], allow_ibid: bool) -> str:
+        """Everything the text of a citation depends on, for a style whose positions are
+        first, subsequent and ibid: the style, each item (its source's data, locator,
+        affixes) and whether its source was cited before in the chapter, and the citation
+        before it (for "Ibid.")."""
+        seen = {item.key for item in history}
+        last = history[-1].citation.cites if history else []
+        parts: list[object] = [self._style_key, allow_ibid]
+        parts += [(i.key, _locator_text(i)) for i in last] if self.uses_ibid else []
+        for cite in cites:
+            item = cite.item  # its text, not its place in the lesson
+            written = (item.locator, item.prefix, item.suffix, item.suppress_author)
+            seen_before = self._internal[cite.source.id] in seen
+            parts.append((_source_key(cite.source), repr(written), seen_before))
+        return cache_key(repr(parts))
 
     def _item(self, cite: Cite) -> Any:
         options: dict[str, Any] = {}
@@ -211,7 +264,7 @@ class CslEngine:
             options["prefix"] = item.prefix + " "
         if suffix:
             options["suffix"] = suffix if suffix[:1] in ",;." else " " + suffix
-        result = CiteprocItem(self._internal[item.key], **options)
+        result = _Item(self._internal[item.key], **options)
         if item.suppress_author:
             result.suppress_author = True
         return result
@@ -233,6 +286,69 @@ def _locator_or_suffix(locator: Locator | None, suffix: str) -> tuple[Locator | 
 def _term_name(label: str) -> str:
     """The CSL term for a locator label: CSL 1.0.2 spells "sub verbo" as "sub-verbo"."""
     return label.replace(" ", "-")
+
+
+class _Item(CiteprocItem):  # type: ignore[misc]
+    """A cite whose reference is looked up once: citeproc-py's lookup goes through three
+    dict-backed attribute accesses and ran 800,000 times for a 40-lesson course."""
+
+    @property
+    def reference(self) -> Any:
+        found = self.__dict__.get("_reference")
+        if found is None:
+            found = self.__dict__["_reference"] = self.bibliography.source[self.key]
+        return found
+
+
+def _memo_safe(style_path: Path) -> bool:
+    """Whether a citation's text depends on nothing but what :meth:`CslEngine._memo_key`
+    names: not on numbers given in order of citation or on note distances. (citeproc-py
+    never disambiguates, so a year suffix is only ever one written in a source's data.)"""
+    text = style_path.read_text(encoding="utf-8", errors="replace")
+    return not any(
+        word in text for word in ("citation-number", "near-note", "first-reference-note-number")
+    )
+
+
+def _locator_text(item: Any) -> tuple[str, str] | None:
+    locator = dict.get(item, "locator")
+    return (locator.label, str(locator.identifier)) if locator is not None else None
+
+
+def _source_key(source: Source) -> str:
+    return cache_key(json.dumps(_csl_json(source), sort_keys=True, default=str))
+
+
+class CitationMemo:
+    """Formatted citations kept between builds in the cache folder, by :meth:`_memo_key`.
+    What a build used is kept; what it no longer uses goes (beyond a few thousand)."""
+
+    KEEP = 20_000
+
+    def __init__(self, cache: Cache | None, name: str) -> None:
+        self.cache, self.name = cache, name
+        stored = cache.get("citations", name) if cache is not None else None
+        try:
+            self.known: dict[str, str] = json.loads(stored) if stored else {}
+        except ValueError:
+            self.known = {}
+        self.used: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        text = self.used.get(key) or self.known.get(key)
+        if text is not None:
+            self.used[key] = text
+        return text
+
+    def put(self, key: str, text: str) -> None:
+        self.used[key] = text
+
+    def save(self) -> None:
+        if self.cache is None or not self.used:
+            return
+        others = [k for k in self.known if k not in self.used][: max(0, self.KEEP - len(self.used))]
+        kept = {**{k: self.known[k] for k in others}, **self.used}
+        self.cache.put("citations", self.name, json.dumps(kept, ensure_ascii=False))
 
 
 def _sentinel() -> Any:

@@ -29,7 +29,9 @@ from . import __version__
 from .builddate import BuildDates
 from .cache import cache_key, file_bytes
 from .diagnostics import Diagnostics, Location
+from .gcpause import fewer_collections
 from .labels import direction
+from .model import Note
 from .notes import BibliographyEntry
 from .output import OutputError, write_atomically
 from .pagemap import PageStart, mark_sources, page_starts
@@ -95,6 +97,10 @@ class PrintLayout:
         return len(self.document.pages)
 
 
+LAYOUTS_FOR_NOTES = 4
+"""At most this many layouts to bring every note to the foot of its call's page."""
+
+
 def lay_out(
     rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics, options: PrintOptions
 ) -> PrintLayout:
@@ -105,20 +111,26 @@ def lay_out(
     # lesson (WeasyPrint can't split a note across pages, #1833, and may set one on the page
     # before its call, #1564). Rarely needed; at most a few more layouts.
     endnotes: frozenset[str] = frozenset()
-    for _ in range(3):
-        misplaced = notes_out_of_place(document)
+    notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
+    for attempt in range(LAYOUTS_FOR_NOTES):
+        too_tall, deferred = notes_out_of_place(document)
+        misplaced = too_tall or deferred  # the tall ones first: they push the others away
         if not misplaced:
             break
+        if attempt == LAYOUTS_FOR_NOTES - 1:  # enough: say where they are
+            for note_id in sorted(misplaced):
+                diagnostics.warning(
+                    notes[note_id].location,
+                    f"note {notes[note_id].number} is printed at the foot of the next page",
+                    "long-note",
+                )
+            break
         endnotes |= misplaced
-        notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
-        for note_id in sorted(misplaced):
-            note = notes[note_id]
-            diagnostics.warning(
-                note.location,
-                f"note {note.number} is too long for the foot of its page; it "
-                "is printed at the end of its lesson",
-                "long-note",
-            )
+        # Only a note too tall for any page is the author's to fix; one that didn't fit
+        # under its call's line is the layout's business (the footnote says where it went).
+        for note_id in sorted(too_tall, key=lambda n: (notes[n].location.line, n)):
+            _warn_endnote(notes[note_id], diagnostics)
+        document = None  # free the last layout before the next: memory, and GC time
         document = layout.render(
             print_html(rendered, dates, note_pages=options.note_pages, endnotes=endnotes)
         )
@@ -138,7 +150,7 @@ def lay_out(
 
 def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> None:
     """Write a laid-out book to ``target`` (atomically)."""
-    with _WeasyPrintLog(layout.manifest, diagnostics):
+    with _WeasyPrintLog(layout.manifest, diagnostics), fewer_collections():
         write_atomically(
             target,
             lambda stream: layout.document.write_pdf(
@@ -147,10 +159,10 @@ def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> No
         )
 
 
-def notes_out_of_place(document: Any) -> frozenset[str]:
-    """Notes taller than half a page; when there are none, notes not at the foot of their
-    call's page. (A note too tall pushes the notes after it away too: moving it first keeps
-    those at the foot of their pages.)"""
+def notes_out_of_place(document: Any) -> tuple[frozenset[str], frozenset[str]]:
+    """Notes taller than half a page, and notes not at the foot of their call's page
+    (WeasyPrint defers a note that doesn't fit under its call's line to the next page, even
+    with ``footnote-policy: line``, and may set one on the page before, #1564)."""
     from weasyprint.formatting_structure import boxes
 
     pages_of = {
@@ -171,7 +183,16 @@ def notes_out_of_place(document: Any) -> frozenset[str]:
                     too_tall.add(str(note))
                 elif pages_of.get(element.get("data-call")) != index:
                     misplaced.add(str(note))
-    return frozenset(too_tall or misplaced)
+    return frozenset(too_tall), frozenset(misplaced)
+
+
+def _warn_endnote(note: Note, diagnostics: Diagnostics) -> None:
+    diagnostics.warning(
+        note.location,
+        f"note {note.number} is too long for the foot of a page; it is printed at the end "
+        "of its lesson",
+        "long-note",
+    )
 
 
 def _page_labels(folios: Folios | None) -> Callable[[Any, Any], None]:
@@ -287,7 +308,7 @@ class _Layout:
         styles = list(self.styles)
         if extra_css:
             styles.append(self.weasyprint.CSS(string=extra_css, font_config=self.fonts))
-        with self.logging():
+        with self.logging(), fewer_collections():
             try:
                 return self.weasyprint.HTML(
                     string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
