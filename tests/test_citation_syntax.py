@@ -116,3 +116,15 @@ def test_citation_spanning_lines() -> None:
     _, (citation,) = parse("[see @a,\np. 3; @hadden1999]")
     assert [i.key for i in citation.items] == ["a", "hadden1999"]
     assert citation.items[1].location.line == 11
+
+
+def test_a_citation_before_a_colon_is_a_citation() -> None:
+    text, (citation,) = parse("Compare the liberty he defends [@trotsky1936, chap. 2]: both hold")
+    assert PLACEHOLDER.sub("<>", text) == "Compare the liberty he defends <>: both hold"
+    assert citation.raw == "[@trotsky1936, chap. 2]"
+    assert citation.items[0].locator == Locator("chapter", "2")
+
+
+def test_a_reference_definition_starting_a_line_is_not() -> None:
+    text, citations = parse("A [link][@ref].\n\n   [see @nowhere]: https://example.org\n")
+    assert citations == () and "[see @nowhere]: https" in text

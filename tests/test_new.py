@@ -49,6 +49,10 @@ def test_new_then_check_and_build_run_clean(tmp_path: Path) -> None:
     with zipfile.ZipFile(epub) as archive:
         opf = etree.fromstring(archive.read("EPUB/content.opf"))
         lesson = archive.read("EPUB/text/l01-liberty.xhtml").decode()
+        second = archive.read("EPUB/text/l02-education.xhtml").decode()
+    # Every citation of the skeleton became a note: none is left as text.
+    assert "@" not in lesson + second and "[" not in lesson + second
+    assert (lesson.count('epub:type="noteref"'), second.count('epub:type="noteref"')) == (3, 2)
     dc = {"dc": "http://purl.org/dc/elements/1.1/"}
     assert opf.findtext(".//dc:title", namespaces=dc) == title
     assert opf.findtext(".//dc:creator", namespaces=dc) == "Ana Souza"

@@ -105,7 +105,7 @@ def build(
         rendered, dates, diagnostics, cache, print_options, options.limits, progress
     )
     outputs = []
-    with output_lock(out):
+    with output_lock(out, slug):
         if "pdf" in formats:
             target = out / f"{slug}.pdf"
             layout = print_edition.layout()

@@ -32,7 +32,9 @@ PLACEHOLDER = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}")
 # or anything in braces.
 _KEY = r"(?:\{(?P<bkey>[^{}]+)\}|(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?))"
 _ITEM = re.compile(rf"^(?P<prefix>.*?)(?<![\w.@])(?P<minus>-?)@{_KEY}(?P<rest>.*)$", re.DOTALL)
-_BRACKETED = re.compile(r"(?<![\\!\]])\[(?P<body>[^\[\]^][^\[\]]*)\](?![(\[:])")
+# Not a link's text ("](" or "]["); a reference definition is skipped by _is_definition.
+_BRACKETED = re.compile(r"(?<![\\!\]])\[(?P<body>[^\[\]^][^\[\]]*)\](?![(\[])")
+_DEFINITION_START = re.compile(r"(?:^|\n) {0,3}$")
 _IN_TEXT = re.compile(rf"(?<![\w@\\.])@{_KEY}(?:[ \t]*\[(?P<locator>[^\[\]]*)\](?![(\[]))?")
 
 # Locator terms as authors write them (pandoc's English list), to CSL locator labels.
@@ -109,6 +111,8 @@ def extract_citations(
     positions = _Positions(text, path, first_line)
     found: list[tuple[int, int, Citation]] = []
     for match in _BRACKETED.finditer(text):
+        if _is_definition(text, match):
+            continue
         if citation := _parse_bracketed(match, positions):
             found.append((match.start(), match.end(), citation))
     taken = [(start, end) for start, end, _ in found]
@@ -127,6 +131,14 @@ def extract_citations(
         cursor = end
     pieces.append(text[cursor:])
     return "".join(pieces), tuple(citation for _, _, citation in found)
+
+
+def _is_definition(text: str, match: re.Match[str]) -> bool:
+    """``[label]: url`` starting a line (up to three spaces in) defines a reference link, as
+    in Markdown and pandoc; ``[@key]: text`` within a sentence is a citation before a colon."""
+    if not text.startswith(":", match.end()):
+        return False
+    return _DEFINITION_START.search(text, 0, match.start()) is not None
 
 
 def _parse_bracketed(match: re.Match[str], positions: _Positions) -> Citation | None:

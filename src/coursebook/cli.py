@@ -29,6 +29,7 @@ from .terminal import NORMAL, QUIET, VERBOSE, Terminal, file_size, plural
 
 if TYPE_CHECKING:
     from .build import BuildOptions, BuildResult
+    from .catalog import BookOutcome
     from .model import Book
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -71,9 +72,25 @@ def _build_command(commands: Any) -> None:
         description="Build BOOK_DIR into OUT_DIR/<slug>.epub and OUT_DIR/<slug>.pdf, where "
         "<slug> comes from the book's title. Every problem in the book is reported as "
         "path:line:col: error: message; nothing is written when there is an error, and earlier "
-        "outputs are only ever replaced whole.",
+        "outputs are only ever replaced whole. Several BOOK_DIRs, or a folder of book "
+        "folders, build a catalog: each book on its own core, each reported, a failure "
+        "stopping none of the others.",
     )
-    _book_dir(build)
+    build.add_argument(
+        "book_dirs",
+        nargs="*",
+        default=["book"],
+        metavar="BOOK_DIR",
+        help="the book folder, holding book.yaml (default: ./book); several, or a folder of "
+        "book folders, for a catalog",
+    )
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="a catalog: build N books at a time (default: one per core)",
+    )
     build.add_argument(
         "-o",
         "--output",
@@ -256,12 +273,17 @@ def _print_options(parser: argparse.ArgumentParser) -> None:
 
 def _build(args: argparse.Namespace) -> int:
     from .build import FORMATS, build  # imported here so --help and --version stay fast
+    from .catalog import books_in
 
     terminal = Terminal(_verbosity(args))
     options = _options(args, terminal)
     if options is None:
         return EXIT_USAGE
     formats = FORMATS if args.format == "all" else (args.format,)
+    books = books_in([Path(folder) for folder in args.book_dirs])
+    if len(books) > 1:
+        return _build_catalog(books, formats, args, options, terminal)
+    args.book_dir = str(books[0])
     diagnostics = Diagnostics()
     started = time.perf_counter()
     try:
@@ -300,6 +322,58 @@ def _build(args: argparse.Namespace) -> int:
     if args.open and result.outputs:
         _open(result.outputs[0].path, terminal)
     return EXIT_OK
+
+
+def _build_catalog(
+    books: list[Path],
+    formats: Sequence[str],
+    args: argparse.Namespace,
+    options: BuildOptions,
+    terminal: Terminal,
+) -> int:
+    from .catalog import build_catalog
+
+    if options.lessons or args.open:
+        terminal.fail("--lessons and --open build or open one book; name one BOOK_DIR")
+        return EXIT_USAGE
+    if args.jobs is not None and args.jobs < 1:
+        terminal.fail("--jobs takes a number of books at a time, 1 or more")
+        return EXIT_USAGE
+    started = time.perf_counter()
+    with terminal.progress() as progress:
+        progress.stage(f"building {plural(len(books), 'book')}", len(books))
+
+        def done(outcome: BookOutcome) -> None:
+            progress.advance()
+            _report_book(outcome, terminal)
+
+        outcomes = build_catalog(books, formats, Path(args.output), options, args.jobs, done)
+        progress.finish()
+    failed = sum(1 for o in outcomes if o.failed)
+    skipped = sum(1 for o in outcomes if o.up_to_date and not o.failed)
+    built = len(outcomes) - failed - skipped
+    summary = (
+        f"{plural(len(outcomes), 'book')}: {built} built, {skipped} up to date, "
+        f"{failed} failed; {time.perf_counter() - started:.1f} s"
+    )
+    terminal.say(Text(summary, style="bold red" if failed else "dim"))
+    return EXIT_BOOK_ERRORS if failed else EXIT_OK
+
+
+def _report_book(outcome: BookOutcome, terminal: Terminal) -> None:
+    """One book of a catalog: its problems, then one line saying how it went."""
+    terminal.problems(outcome.problems)
+    name = display_path(outcome.folder)
+    if outcome.failure:
+        terminal.fail(f"{name}: {outcome.failure}")
+    elif outcome.failed:
+        errors = sum(1 for p in outcome.problems if p.severity is Severity.ERROR)
+        terminal.fail(f"{name}: {plural(errors, 'error')}; nothing written")
+    else:
+        verb = "up to date:" if outcome.up_to_date else "wrote"
+        files = ", ".join(display_path(o.path) for o in outcome.outputs)
+        took = "" if outcome.up_to_date else f" in {outcome.seconds:.1f} s"
+        terminal.say(Text(f"{name}: {verb} {files}{took}"))
 
 
 def _build_summary(result: BuildResult, seconds: float) -> str:

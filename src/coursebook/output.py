@@ -70,16 +70,17 @@ def _sync_folder(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def output_lock(out_dir: Path) -> Iterator[None]:
-    """Builds into one folder take turns: the EPUB and the PDF found there afterwards come
-    from the same build. (A lock file held with ``flock``; released when the build ends,
-    even by a crash.)"""
+def output_lock(out_dir: Path, name: str) -> Iterator[None]:
+    """Builds of one output (``name``, the slug) into one folder take turns: the EPUB and the
+    PDF found there afterwards come from the same build. Builds of other books into the same
+    folder go on side by side. (A lock file held with ``flock``; released when the build
+    ends, even by a crash.)"""
     try:
         import fcntl
     except ImportError:  # Windows: no advisory locks; each file is still replaced whole
         yield
         return
-    lock_path = out_dir / LOCK_NAME
+    lock_path = out_dir / LOCK_FOLDER / f"build-{name}.lock"
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+b") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
@@ -89,4 +90,4 @@ def output_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
-LOCK_NAME = ".coursebook-cache/build.lock"  # beside the cache: one hidden folder in all
+LOCK_FOLDER = ".coursebook-cache"  # beside the cache: one hidden folder in all

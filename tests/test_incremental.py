@@ -1,0 +1,108 @@
+"""Work never done twice, and never wrongly skipped: a build with nothing changed writes
+nothing, and a build that reuses what earlier builds kept (formatted citations, the print
+edition's page starts) writes the very bytes a clean build writes."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from pathlib import Path
+
+from coursebook.build import BuildOptions, BuildResult, build
+
+from .conftest import output
+
+LESSON_ONE = """\
+# One
+
+Capital first [@marx1867, p. 3], then again [@marx1867, p. 9], then [@engels1845].
+
+A sentence without a citation.
+"""
+
+SOURCES = """\
+- id: marx1867
+  type: book
+  author: Karl Marx
+  title: "Capital: A Critique of Political Economy"
+  publisher: Penguin
+  issued: 1976
+- id: engels1845
+  type: book
+  author: Friedrich Engels
+  title: The Condition of the Working Class in England
+  issued: 1845
+"""
+
+
+def digests(result: BuildResult) -> dict[str, str]:
+    return {o.format: hashlib.sha256(o.path.read_bytes()).hexdigest() for o in result.outputs}
+
+
+def stamps(result: BuildResult) -> dict[str, int]:
+    return {o.format: o.path.stat().st_mtime_ns for o in result.outputs}
+
+
+def test_nothing_changed_nothing_written(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    out = tmp_path / "out"
+    first = build(folder, out_dir=out)
+    assert not first.up_to_date
+    again = build(folder, out_dir=out)
+    assert again.up_to_date and stamps(again) == stamps(first)
+    assert [(o.format, o.path, o.pages) for o in again.outputs] == [
+        (o.format, o.path, o.pages) for o in first.outputs
+    ]
+    assert again.notes == first.notes == 3
+
+    # Each of these makes the next build run.
+    lesson = folder / "lessons" / "one.md"
+    lesson.write_text(LESSON_ONE + "\nOne more sentence.\n", encoding="utf-8")
+    assert not build(folder, out_dir=out).up_to_date
+    assert build(folder, out_dir=out).up_to_date
+    paper = BuildOptions(print_overrides={"paper": "letter"})
+    assert not build(folder, out_dir=out, options=paper).up_to_date
+    assert build(folder, out_dir=out, options=paper).up_to_date
+    assert not build(folder, out_dir=out).up_to_date  # back to A4: a change too
+    output(first, "epub").unlink()
+    assert not build(folder, out_dir=out).up_to_date
+    assert not build(folder, out_dir=out, options=BuildOptions(force=True)).up_to_date
+    assert not build(folder, ("epub",), out).up_to_date  # other formats, another build
+    (folder / "images").mkdir()
+    (folder / "images" / "new.png").write_bytes(b"any file of the book counts")
+    assert not build(folder, ("epub",), out).up_to_date
+
+
+def test_an_up_to_date_build_still_shows_its_warnings(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": "# One\n\nNothing cited.\n", "sources.yaml": SOURCES})
+    first = build(folder, out_dir=tmp_path / "out")
+    again = build(folder, out_dir=tmp_path / "out")
+    assert again.up_to_date
+    assert [str(d) for d in again.diagnostics.warnings] == [
+        str(d) for d in first.diagnostics.warnings
+    ]
+    assert {d.code for d in again.diagnostics.warnings} == {"unused-source"}
+
+
+def test_what_was_kept_gives_the_bytes_of_a_clean_build(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    kept = tmp_path / "kept"
+    build(folder, out_dir=kept)
+    # The first citation of Capital goes: the second, formatted short before, is now the
+    # first in the chapter and must be in full. Remembered citations must not say otherwise.
+    lesson = folder / "lessons" / "one.md"
+    lesson.write_text(LESSON_ONE.replace("[@marx1867, p. 3]", ""), encoding="utf-8")
+    warm = build(folder, out_dir=kept)
+    cold = build(folder, out_dir=tmp_path / "clean")
+    assert digests(warm) == digests(cold)
+    assert "Karl Marx, <i>Capital" in _notes(warm)
+
+    # An EPUB built alone takes its page list from the last PDF of the same sources.
+    epub_alone = build(folder, ("epub",), kept, BuildOptions(force=True))
+    assert digests(epub_alone)["epub"] == digests(cold)["epub"]
+
+
+def _notes(result: BuildResult) -> str:
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        (lesson,) = [n for n in archive.namelist() if n.endswith("one.xhtml")]
+        return archive.read(lesson).decode("utf-8")
