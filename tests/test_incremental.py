@@ -5,6 +5,7 @@ edition's page starts) writes the very bytes a clean build writes."""
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -106,3 +107,17 @@ def _notes(result: BuildResult) -> str:
     with zipfile.ZipFile(output(result, "epub")) as archive:
         (lesson,) = [n for n in archive.namelist() if n.endswith("one.xhtml")]
         return archive.read(lesson).decode("utf-8")
+
+
+def test_the_fingerprint_reads_only_the_books_own_files(make_book, tmp_path: Path) -> None:
+    """Files no lesson names are in the fingerprint, but a device, a pipe or a link out of
+    the folder is never read: it would hang the build or read the machine's files."""
+    folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    (folder / "zero").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe")
+    (folder / "secret").symlink_to(tmp_path / "outside.txt")
+    (tmp_path / "outside.txt").write_text("one", encoding="utf-8")
+    first = build(folder, ("epub",), tmp_path / "out")
+    (tmp_path / "outside.txt").write_text("two", encoding="utf-8")
+    assert build(folder, ("epub",), tmp_path / "out").up_to_date
+    assert digests(first)

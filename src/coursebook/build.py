@@ -196,7 +196,8 @@ def prepare(
     engine = citation_engine(book, diagnostics, cache)
     with fewer_collections():  # citeproc-py allocates much too
         notes = resolve_notes(book, parsed, engine, diagnostics, progress)
-    engine.save_memo()
+    if not diagnostics.errors:  # a failed build writes nothing, not even its cache
+        engine.save_memo()
     progress.finish()
     return render_book(book, parsed, notes, diagnostics)
 

@@ -16,6 +16,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -48,10 +49,21 @@ def fingerprint(book_root: Path, formats: Sequence[str], options: Any) -> str:
     for part in (__version__, _own_files(), os.environ.get("SOURCE_DATE_EPOCH", "")):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(repr((sorted(formats), _options_text(options))).encode("utf-8"))
+    root = book_root.resolve()
     for path in _book_files(book_root):
         digest.update(str(path.relative_to(book_root)).encode("utf-8") + b"\0")
-        digest.update(_file_hash(path))
+        digest.update(_file_hash(path) if _readable_inside(path, root) else b"\0elsewhere")
     return digest.hexdigest()
+
+
+def _readable_inside(path: Path, root: Path) -> bool:
+    """Only regular files inside the book are read: a symbolic link to /dev/zero or out of
+    the folder is the build's to refuse (with a message), never the fingerprint's to read."""
+    try:
+        target = path.resolve(strict=True)
+        return target.is_relative_to(root) and stat.S_ISREG(target.stat().st_mode)
+    except (OSError, RuntimeError):
+        return False
 
 
 def recorded(cache: Cache, slug: str, key: str, out_dir: Path) -> Recorded | None:
