@@ -121,3 +121,52 @@ def test_the_fingerprint_reads_only_the_books_own_files(make_book, tmp_path: Pat
     (tmp_path / "outside.txt").write_text("two", encoding="utf-8")
     assert build(folder, ("epub",), tmp_path / "out").up_to_date
     assert digests(first)
+
+
+class _Stages:
+    """A progress watcher that keeps what each stage said when it finished."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, str] = {}
+        self.current = ""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.current = name
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self, summary: str = "") -> None:
+        self.said[self.current] = summary
+
+
+def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path: Path) -> None:
+    """The EPUB's page list needs the print layout; built alone after an edit, it lays out
+    the edited lesson's chapter, takes the other parts from the cache of the last build (the
+    contents and the sources too: their page numbers didn't change), and is the EPUB a
+    clean build makes."""
+    chapters = "".join(f"  - lessons/{n}.md\n" for n in ("one", "two", "three"))
+    lesson = LESSON_ONE + "\n" + "\n\n".join(["A paragraph of the lesson's text."] * 40) + "\n"
+    folder = make_book(
+        {
+            "book.yaml": "title: Three\nlanguage: en\npublished: 2026-01-01\nchapters:\n"
+            + chapters,
+            "lessons/one.md": lesson,
+            "lessons/two.md": lesson.replace("# One", "# Two"),
+            "lessons/three.md": lesson.replace("# One", "# Three"),
+            "sources.yaml": SOURCES,
+        }
+    )
+    out = tmp_path / "out"
+    build(folder, out_dir=out)
+    stages = _Stages()
+    build(folder, ("epub",), out, BuildOptions(force=True), progress=stages)
+    assert stages.said["laying out pages"].endswith(", 0 of 5 parts laid out")
+
+    two = folder / "lessons" / "two.md"
+    two.write_text(two.read_text(encoding="utf-8").replace("text.", "text, edited."), "utf-8")
+    stages = _Stages()
+    edited = build(folder, ("epub",), out, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
+    clean = build(folder, out_dir=tmp_path / "clean")
+    assert digests(edited)["epub"] == digests(clean)["epub"]

@@ -12,7 +12,6 @@ import pytest
 from lxml import etree
 
 from coursebook.build import BuildResult, build
-from coursebook.cache import CACHE_FOLDER
 
 from .conftest import ROOT, output
 
@@ -130,24 +129,6 @@ def test_each_marker_is_where_its_page_begins(long_book: BuildResult) -> None:
         assert probe not in previous, (number, probe)
         checked += 1
     assert checked >= 5
-
-
-def test_an_epub_alone_reuses_the_last_print_layout(long_book: BuildResult, tmp_path: Path) -> None:
-    out = output(long_book, "epub").parent
-    (entry,) = (out / CACHE_FOLDER).glob("pages-*")
-    # What the EPUB-only build reads comes from the cache: alter it, and the EPUB says so.
-    entry.write_text(entry.read_text().replace('"label": "3"', '"label": "three"'))
-    book = long_book.book.root
-    again = build(book, ("epub",), out)
-    with zipfile.ZipFile(output(again, "epub")) as archive:
-        nav = archive.read("EPUB/nav.xhtml").decode()
-    assert ">three</a>" in nav
-    # Without the cache, the EPUB lays the print edition out again and gets the real figures.
-    entry.unlink()
-    fresh = build(book, ("epub",), tmp_path / "fresh")
-    with zipfile.ZipFile(output(fresh, "epub")) as archive:
-        nav = archive.read("EPUB/nav.xhtml").decode()
-    assert ">3</a>" in nav and ">three</a>" not in nav
 
 
 def test_pages_begin_inside_paragraphs_too(long_book: BuildResult) -> None:

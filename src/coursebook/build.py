@@ -203,9 +203,9 @@ def prepare(
 
 
 class PrintEdition:
-    """The print layout, made once per build, and its page starts kept for the next build:
-    the EPUB's page list needs them, and an EPUB-only build of unchanged sources reuses
-    them instead of laying the book out again."""
+    """The print layout, made at most once per build. The PDF is made of its pages; the
+    EPUB's page list only needs where they begin, which the cache keeps part by part, so an
+    EPUB built alone lays out only the parts that changed (see :mod:`coursebook.paging`)."""
 
     def __init__(
         self,
@@ -217,36 +217,21 @@ class PrintEdition:
         limits: Limits,
         progress: Progress,
     ) -> None:
-        self.rendered, self.dates, self.diagnostics, self.cache = (
-            rendered,
-            dates,
-            diagnostics,
-            cache,
-        )
-        self.options = options
+        self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
+        self.cache, self.options, self.limits, self.progress = cache, options, limits, progress
         self._layout: PrintLayout | None = None
-        self.limits = limits
-        self.progress = progress
 
     def layout(self) -> PrintLayout:
-        from .pdf import PrintLayout, lay_out  # WeasyPrint is slow to import
-
         if self._layout is None:
-            self.progress.stage("laying out pages")
-            try:
-                with deadline(self.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
-                    self._layout = lay_out(
-                        self.rendered, self.dates, self.diagnostics, self.options
-                    )
-            except TimeLimitExceeded as problem:
-                self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
-                raise BookError(self.diagnostics) from None
-            self.progress.finish(f"{self._layout.pages} pages")
-            from .pagemap import PageList
+            from .pdf import lay_out  # WeasyPrint is slow to import
 
-            pages = PageList(self._layout.paper, self._layout.starts)
-            self.cache.put("pages", self._key(), pages.dumps())
-        assert isinstance(self._layout, PrintLayout)
+            layout = self._timed(
+                lambda: lay_out(
+                    self.rendered, self.dates, self.diagnostics, self.options, self.cache
+                )
+            )
+            self.progress.finish(f"{layout.pages} pages")
+            self._layout = layout
         return self._layout
 
     def write(self, layout: PrintLayout, target: Path) -> None:
@@ -254,20 +239,30 @@ class PrintEdition:
 
         write_pdf(layout, target, self.diagnostics)
 
-    def _key(self) -> str:
-        from .pdf import layout_key
-
-        return layout_key(self.rendered, self.dates, self.options)
-
     def page_list(self) -> PageList:
         from .pagemap import PageList
 
-        if self._layout is None:
-            cached = self.cache.get("pages", self._key())
-            if cached is not None:
-                return PageList.loads(cached)
-        layout = self.layout()
-        return PageList(layout.paper, layout.starts)
+        if self._layout is not None:
+            return PageList(self._layout.paper, self._layout.starts)
+        from .paging import PartLayout
+
+        layout = PartLayout(self.rendered, self.dates, self.diagnostics, self.options, self.cache)
+        pages = self._timed(lambda: layout.lay_out(keep_pages=False))
+        parts = layout.laid_out + layout.reused
+        self.progress.finish(
+            f"{len(pages.labels)} pages, {layout.laid_out} of {parts} parts laid out"
+        )
+        return PageList(self.options.paper_name, pages.starts())
+
+    def _timed(self, lay_out: Callable[[], T]) -> T:
+        """A layout within the time the limits allow."""
+        self.progress.stage("laying out pages")
+        try:
+            with deadline(self.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
+                return lay_out()
+        except TimeLimitExceeded as problem:
+            self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
+            raise BookError(self.diagnostics) from None
 
 
 def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = None) -> CslEngine:

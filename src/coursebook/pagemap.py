@@ -52,18 +52,33 @@ def visible_length(text: str) -> int:
 # --- reading the layout ---------------------------------------------------------------------
 
 
+Place = tuple[str, int, int]
+"""Where a page begins: the part, the element's position in it, the characters before."""
+
+
 def page_starts(pages: Sequence[Any], labels: Sequence[str]) -> tuple[PageStart, ...]:
-    """The start of every page of a laid-out WeasyPrint document. A page with nothing of the
-    book's text (a blank verso) begins where the next page does."""
+    """The start of every page of a laid-out WeasyPrint document."""
+    return numbered_starts(page_places(pages), labels)
+
+
+def page_places(pages: Sequence[Any]) -> tuple[Place | None, ...]:
+    """Where each page of laid-out WeasyPrint pages begins; None for a page with nothing
+    of the book's text."""
     walker = _Walker()
-    found: list[tuple[str, int, int] | None] = []
+    found: list[Place | None] = []
     for page in pages:
         walker.first = None
         walker.walk(page._page_box, None)  # WeasyPrint keeps the box tree of each page here
         found.append(walker.first)
+    return tuple(found)
+
+
+def numbered_starts(found: Sequence[Place | None], labels: Sequence[str]) -> tuple[PageStart, ...]:
+    """The places of the pages with the numbers printed on them. A page with nothing of the
+    book's text (a blank verso) begins where the next page does."""
     starts: list[PageStart] = []
-    following: tuple[str, int, int] | None = None
-    for index in reversed(range(len(pages))):
+    following: Place | None = None
+    for index in reversed(range(len(found))):
         place = found[index] or following
         following = place
         if place is not None:

@@ -1,13 +1,15 @@
-"""The PDF backend: the shared rendering, as one printed book laid out by WeasyPrint.
+"""The PDF backend: the shared rendering, as a printed book laid out by WeasyPrint.
 
 Print-specific steps, each named for what it does:
 
-* the parts of the book are put in one HTML document, a ``chapter`` division around each
-  chapter (page-foot note numbers restart there);
+* the book is cut into parts (the front matter, each chapter, each appendix, the sources
+  appendix), each one HTML document: :mod:`coursebook.paging` lays them out one by one and
+  joins their pages;
 * notes move from the end of the lesson to the place of their call, as inline elements that
   the print stylesheet floats to the foot of the page (``float: footnote``), because
   WeasyPrint places a footnote where its element is;
-* WeasyPrint lays the book out with a fetcher that loads only the book's own files and our
+* links within the book print the page they lead to, as text;
+* WeasyPrint lays the parts out with a fetcher that loads only the book's own files and our
   stylesheets, and the PDF is written atomically.
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -27,16 +29,15 @@ from markupsafe import Markup
 
 from . import __version__
 from .builddate import BuildDates
-from .cache import cache_key, file_bytes
+from .cache import Cache
 from .diagnostics import Diagnostics, Location
 from .gcpause import fewer_collections
 from .labels import direction
-from .model import Note
 from .notes import BibliographyEntry
 from .output import OutputError, write_atomically
-from .pagemap import PageStart, mark_sources, page_starts
+from .pagemap import PageStart, mark_sources
 from .printing import PrintOptions, page_css
-from .render import RenderedBook, RenderedDocument, sources_appendix, template_environment
+from .render import RenderedBook, RenderedDocument, template_environment
 from .resources import styles_dir, stylesheet
 from .xhtml import html_of_children, parse_fragment
 
@@ -72,9 +73,15 @@ _BLOCKS = {
 
 
 @dataclass(frozen=True)
-class _Part:
+class PartSpec:
+    """A part of the printed book: the documents of the shared rendering it holds."""
+
     classes: str
-    documents: tuple[Markup, ...]
+    documents: tuple[RenderedDocument, ...]
+    note_pages: int = 0
+    """Ruled pages after each lesson (--note-pages)."""
+    qr: bool = False
+    """QR codes beside the sources (--qr)."""
 
 
 @dataclass(frozen=True)
@@ -90,61 +97,33 @@ class PrintLayout:
     """The paper the pages are set on, as the page list's source names it."""
     variant: str | None = None
     """The PDF standard to write to (``pdf/a-3b``, ``pdf/ua-1``)."""
-    folios: Folios | None = None
+    first_body: int = 0
+    """The index of the first page numbered in arabic (the front matter is in roman)."""
 
     @property
     def pages(self) -> int:
         return len(self.document.pages)
 
 
-LAYOUTS_FOR_NOTES = 4
-"""At most this many layouts to bring every note to the foot of its call's page."""
-
-
 def lay_out(
-    rendered: RenderedBook, dates: BuildDates, diagnostics: Diagnostics, options: PrintOptions
+    rendered: RenderedBook,
+    dates: BuildDates,
+    diagnostics: Diagnostics,
+    options: PrintOptions,
+    cache: Cache | None = None,
 ) -> PrintLayout:
     """Lay the printed book out, without writing it."""
-    layout = _Layout(rendered, diagnostics, options)
-    document = layout.render(print_html(rendered, dates, note_pages=options.note_pages))
-    # Notes the pages can't hold at the foot of their call's page go to the end of their
-    # lesson (WeasyPrint can't split a note across pages, #1833, and may set one on the page
-    # before its call, #1564). Rarely needed; at most a few more layouts.
-    endnotes: frozenset[str] = frozenset()
-    notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
-    for attempt in range(LAYOUTS_FOR_NOTES):
-        too_tall, deferred = notes_out_of_place(document)
-        misplaced = too_tall or deferred  # the tall ones first: they push the others away
-        if not misplaced:
-            break
-        if attempt == LAYOUTS_FOR_NOTES - 1:  # enough: say where they are
-            for note_id in sorted(misplaced):
-                diagnostics.warning(
-                    notes[note_id].location,
-                    f"note {notes[note_id].number} is printed at the foot of the next page",
-                    "long-note",
-                )
-            break
-        endnotes |= misplaced
-        # Only a note too tall for any page is the author's to fix; one that didn't fit
-        # under its call's line is the layout's business (the footnote says where it went).
-        for note_id in sorted(too_tall, key=lambda n: (notes[n].location.line, n)):
-            _warn_endnote(notes[note_id], diagnostics)
-        document = None  # free the last layout before the next: memory, and GC time
-        document = layout.render(
-            print_html(rendered, dates, note_pages=options.note_pages, endnotes=endnotes)
-        )
-    folios = Folios.of(document, rendered)
-    if rendered.notes.bibliography:
-        document = _with_sources_by_page(document, rendered, dates, layout, folios)
-    labels = [folios.label(index) for index in range(len(document.pages))]
+    from .paging import PartLayout
+
+    layout = PartLayout(rendered, dates, diagnostics, options, cache)
+    pages = layout.lay_out(keep_pages=True)
     return PrintLayout(
-        document,
+        layout.document(pages),
         rendered.book.manifest,
-        page_starts(document.pages, labels),
+        pages.starts(),
         options.paper_name,
         options.variant,
-        folios,
+        pages.first_body,
     )
 
 
@@ -154,7 +133,7 @@ def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> No
         write_atomically(
             target,
             lambda stream: layout.document.write_pdf(
-                stream, pdf_variant=layout.variant, finisher=_page_labels(layout.folios)
+                stream, pdf_variant=layout.variant, finisher=_page_labels(layout.first_body)
             ),
         )
 
@@ -186,64 +165,36 @@ def notes_out_of_place(document: Any) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(too_tall), frozenset(misplaced)
 
 
-def _warn_endnote(note: Note, diagnostics: Diagnostics) -> None:
-    diagnostics.warning(
-        note.location,
-        f"note {note.number} is too long for the foot of a page; it is printed at the end "
-        "of its lesson",
-        "long-note",
-    )
+def warn_notes(
+    rendered: RenderedBook, note_ids: frozenset[str], why: str, diagnostics: Diagnostics
+) -> None:
+    """Say where notes went that couldn't be set at the foot of their call's page. Only a
+    note too tall for any page is the author's to fix; one that didn't fit under its call's
+    line is the layout's business, and its footnote says where it went."""
+    notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
+    for note_id in sorted(note_ids, key=lambda n: (notes[n].location.line, n)):
+        note = notes[note_id]
+        message = (
+            f"note {note.number} is too long for the foot of a page; it is printed at the "
+            "end of its lesson"
+            if why == "too tall"
+            else f"note {note.number} is printed at the foot of the next page"
+        )
+        diagnostics.warning(note.location, message, "long-note")
 
 
-def _page_labels(folios: Folios | None) -> Callable[[Any, Any], None]:
+def _page_labels(first_body: int) -> Callable[[Any, Any], None]:
     """A PDF viewer shows the numbers printed on the pages (roman, then arabic from 1), not
     the page's position: the PDF's /PageLabels say how they run."""
 
     def finish(document: Any, pdf: Any) -> None:
         import pydyf
 
-        if folios is None:
-            return
-        ranges = [0, pydyf.Dictionary({"S": "/r"})] if folios.first_body else []
-        ranges += [folios.first_body, pydyf.Dictionary({"S": "/D"})]
+        ranges = [0, pydyf.Dictionary({"S": "/r"})] if first_body else []
+        ranges += [first_body, pydyf.Dictionary({"S": "/D"})]
         pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(ranges)})
 
     return finish
-
-
-def layout_key(rendered: RenderedBook, dates: BuildDates, options: PrintOptions) -> str:
-    """What the page layout depends on: the print HTML, the stylesheets, the options, the
-    versions."""
-    import weasyprint
-
-    styles = file_bytes(stylesheet(name) for name in ("base.css", "print.css"))
-    return cache_key(
-        print_html(rendered, dates), styles, page_css(options), weasyprint.__version__, __version__
-    )
-
-
-@dataclass(frozen=True)
-class Folios:
-    """The numbers printed on the pages, as print.css numbers them: the front matter in
-    roman, the body in arabic from its first page."""
-
-    first_body: int
-    """Index of the body's first page."""
-
-    @classmethod
-    def of(cls, document: Any, rendered: RenderedBook) -> Folios:
-        first = next(d.id for d in rendered.documents if d.kind in ("chapter", "lesson"))
-        for index, page in enumerate(document.pages):
-            if first in page.anchors:
-                return cls(index)
-        return cls(0)  # pragma: no cover - every book has a first lesson
-
-    def number(self, index: int) -> int:
-        return index - self.first_body + 1 if index >= self.first_body else index + 1
-
-    def label(self, index: int) -> str:
-        number = self.number(index)
-        return str(number) if index >= self.first_body else roman(number)
 
 
 def roman(number: int) -> str:
@@ -270,8 +221,8 @@ def roman(number: int) -> str:
     return text
 
 
-class _Layout:
-    """WeasyPrint with our stylesheets, fonts and fetcher, shared by every pass."""
+class Layout:
+    """WeasyPrint with our stylesheets, fonts and fetcher, shared by every part."""
 
     def __init__(
         self, rendered: RenderedBook, diagnostics: Diagnostics, options: PrintOptions
@@ -292,6 +243,7 @@ class _Layout:
         self.fetcher = BookFetcher([self.root, styles_dir(), *remote])
         self.fonts = FontConfiguration()
         self.options = options
+        self._blank: Any = None
         self.styles = [
             weasyprint.CSS(
                 filename=str(stylesheet(name)), url_fetcher=self.fetcher, font_config=self.fonts
@@ -301,6 +253,19 @@ class _Layout:
 
     def logging(self) -> _WeasyPrintLog:
         return _WeasyPrintLog(self.manifest, self.diagnostics)
+
+    def blank_page(self) -> Any:
+        """An empty page, for the left-hand page before a part that opens on the right: no
+        running head, no number, the options' marks and bleed."""
+        if self._blank is None:
+            html = '<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body></body></html>'
+            nothing = (
+                "{ @top-left { content: none } @top-right { content: none } "
+                "@bottom-left { content: none } @bottom-right { content: none } }"
+            )
+            quiet = f"@page :left {nothing} @page :right {nothing}"
+            self._blank = self.render(html, quiet).pages[0]
+        return self._blank
 
     def render(self, html: str, extra_css: str = "") -> Any:
         from .fetcher import RefusedResource
@@ -315,40 +280,6 @@ class _Layout:
                 ).render(stylesheets=styles, font_config=self.fonts)
             except RefusedResource as refused:
                 raise OutputError(str(refused)) from None
-
-
-def _with_sources_by_page(
-    document: Any, rendered: RenderedBook, dates: BuildDates, layout: _Layout, folios: Folios
-) -> Any:
-    """The sources appendix again, now that the pages of the notes are known.
-
-    The first layout's appendix can only say, note by note, on which page each is
-    (``target-counter``); the one a reader wants lists each page once: "Cited on pp. 6, 9."
-    Only the appendix is laid out again (it is the book's last part, so nothing before it
-    moves), and its pages replace the first ones, which WeasyPrint's ``Document.copy`` joins
-    with links, outline and fonts intact.
-    """
-    pages = {anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors}
-    start = pages["sources"]
-
-    def cited_on(entry: BibliographyEntry) -> str:
-        return _cited_on(entry, pages, rendered.labels, folios)
-
-    appendix = sources_appendix(rendered.notes, rendered.labels, cited_on)
-    tree = parse_fragment(appendix)
-    mark_sources(tree, "sources")
-    if layout.options.qr:
-        add_qr_codes(tree, rendered)
-    html = print_html(
-        rendered,
-        dates,
-        parts=[_Part("backmatter", (Markup(html_of_children(tree)),))],
-        running_strings=True,
-    )
-    back = layout.render(
-        html, extra_css=f"@page :first {{ counter-reset: page {folios.number(start)} }}"
-    )
-    return document.copy(document.pages[:start] + back.pages)
 
 
 def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
@@ -374,33 +305,82 @@ def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
         item.insert(0, image)
 
 
-def _cited_on(
-    entry: BibliographyEntry, pages: dict[str, int], labels: Mapping[str, str], folios: Folios
+def css_string(text: str) -> str:
+    """``text`` as a CSS string, quoted and escaped."""
+    escaped = "".join(
+        f"\\{ord(char):x} " if char in '"\\' or ord(char) < 32 else char for char in text
+    )
+    return f'"{escaped}"'
+
+
+def cited_on(
+    entry: BibliographyEntry,
+    order: Mapping[str, int],
+    numbers: Mapping[str, str],
+    labels: Mapping[str, str],
 ) -> str:
-    """``Cited on pp. 6, 9.``: each page once, linked to the first citation on it."""
+    """``Cited on pp. 6, 9.``: each page once, in order, linked to the first citation on it.
+    ``order`` gives each note call's page as a position in the book, ``numbers`` as printed."""
     first_on_page: dict[int, str] = {}
     for use in entry.uses:
-        page = pages.get(use.ref_id)
+        page = order.get(use.ref_id)
         if page is not None:
             first_on_page.setdefault(page, use.ref_id)
     pages_cited = sorted(first_on_page)
     word = labels["page_abbr"] if len(pages_cited) == 1 else labels["pages_abbr"]
     links = ", ".join(
-        f'<a class="pageref" href="#{first_on_page[page]}">{folios.label(page)}</a>'
+        f'<a class="pageref" href="#{first_on_page[page]}">'
+        f"{escape(numbers[first_on_page[page]])}</a>"
         for page in pages_cited
     )
     return f"{escape(labels['cited_on'])} {escape(word)} {links}."
 
 
-def print_html(
+FRONT_MATTER = ("titlepage", "imprint", "contents")
+
+
+def part_specs(
+    rendered: RenderedBook, options: PrintOptions
+) -> tuple[PartSpec, list[PartSpec], PartSpec | None]:
+    """The front matter, the body's parts (one per chapter, one per appendix) and the back
+    matter (the sources appendix; None when nothing is cited)."""
+    documents = rendered.documents
+
+    def spec(classes: str, documents: Iterable[RenderedDocument]) -> PartSpec:
+        return PartSpec(classes, tuple(documents), options.note_pages, options.qr)
+
+    front = spec("frontmatter", (d for d in documents if d.kind in FRONT_MATTER))
+    chapters: dict[int, list[RenderedDocument]] = {}
+    for document in documents:
+        if document.kind in ("chapter", "lesson", "chapter-sources") and document.chapter:
+            chapters.setdefault(document.chapter, []).append(document)
+    body = []
+    for position, number in enumerate(sorted(chapters)):
+        group = chapters[number]
+        single = "" if any(d.kind == "chapter" for d in group) else " single-lesson"
+        first = " first-chapter" if position == 0 else ""  # where arabic numbering starts
+        body.append(spec(f"chapter{single}{first}", group))
+    body += [spec("chapter appendix", (d,)) for d in documents if d.kind == "appendix"]
+    back = [d for d in documents if d.kind == "sources"]
+    return front, body, spec("backmatter", back) if back else None
+
+
+def part_html(
     rendered: RenderedBook,
     dates: BuildDates,
-    parts: list[_Part] | None = None,
-    running_strings: bool = False,
-    note_pages: int = 0,
+    spec: PartSpec,
+    page_of: Callable[[str], str],
     endnotes: frozenset[str] = frozenset(),
 ) -> str:
-    """The whole book (or the ``parts`` given) as one HTML document, notes at their calls."""
+    """A part of the book as an HTML document of its own, notes at their calls, every link
+    to another place in the book with the page ``page_of`` gives for its target."""
+    images = {image.href: image.path.as_uri() for image in rendered.images}
+    documents = []
+    for document in spec.documents:
+        html = printed(document, rendered, page_of, endnotes, images, spec.qr)
+        if document.kind == "lesson" and spec.note_pages:
+            html += Markup(_note_pages(spec.note_pages, rendered.labels))
+        documents.append(html)
     meta = rendered.book.meta
     return (
         template_environment()
@@ -411,43 +391,9 @@ def print_html(
             version=__version__,
             created=dates.created.date().isoformat(),
             modified=dates.modified.date().isoformat(),
-            parts=parts if parts is not None else list(_parts(rendered, note_pages, endnotes)),
-            running_strings=running_strings,
+            parts=[{"classes": spec.classes, "documents": documents}],
         )
     )
-
-
-def _parts(
-    rendered: RenderedBook, note_pages: int = 0, endnotes: frozenset[str] = frozenset()
-) -> Iterator[_Part]:
-    """Front matter, one part per chapter, one per appendix, and the back matter."""
-    documents = rendered.documents
-
-    images = {image.href: image.path.as_uri() for image in rendered.images}
-
-    def _printed(document: RenderedDocument) -> Markup:
-        html = printed(document, rendered.print_notes, rendered.labels, endnotes, images)
-        if document.kind == "lesson" and note_pages:
-            html += Markup(_note_pages(note_pages, rendered.labels))
-        return html
-
-    front = [d for d in documents if d.kind in ("titlepage", "imprint", "contents")]
-    yield _Part("frontmatter", tuple(_printed(d) for d in front))
-    chapters: dict[int, list[RenderedDocument]] = {}
-    for document in documents:
-        if document.kind in ("chapter", "lesson", "chapter-sources") and document.chapter:
-            chapters.setdefault(document.chapter, []).append(document)
-    for position, number in enumerate(sorted(chapters)):
-        group = chapters[number]
-        single = "" if any(d.kind == "chapter" for d in group) else " single-lesson"
-        first = " first-chapter" if position == 0 else ""  # where arabic numbering starts
-        yield _Part(f"chapter{single}{first}", tuple(_printed(d) for d in group))
-    for document in documents:
-        if document.kind == "appendix":
-            yield _Part("chapter appendix", (_printed(document),))
-    back = [d for d in documents if d.kind == "sources"]
-    if back:
-        yield _Part("backmatter", tuple(_printed(d) for d in back))
 
 
 def _note_pages(count: int, labels: Mapping[str, str]) -> str:
@@ -461,23 +407,30 @@ def _note_pages(count: int, labels: Mapping[str, str]) -> str:
 
 def printed(
     document: RenderedDocument,
-    print_notes: Mapping[str, str],
-    labels: Mapping[str, str],
+    rendered: RenderedBook,
+    page_of: Callable[[str], str],
     endnotes: frozenset[str] = frozenset(),
     images: Mapping[str, str] | None = None,
+    qr: bool = False,
 ) -> Markup:
-    """A part of the book in its print form: notes as printed, moved to their calls, links
-    within the book ready to show their page ("see lesson 15 (p. 31)")."""
+    """A document of the book in its print form: notes as printed, moved to their calls,
+    links within the book with the page they lead to ("see lesson 15 (p. 31)")."""
+    labels = rendered.labels
     tree = parse_fragment(document.html)
     mark_sources(tree, document.id)  # before anything moves: the EPUB counts the same way
-    use_print_notes(tree, print_notes)
+    use_print_notes(tree, rendered.print_notes)
     notes_to_calls(tree, endnotes, labels)
-    for link in tree.iterfind(".//a[@class]"):
-        if "xref" in (link.get("class") or "").split():
+    for link in tree.iter("a"):
+        classes = (link.get("class") or "").split()
+        href = link.get("href") or ""
+        if "xref" in classes or (document.kind == "contents" and href.startswith("#")):
             link.set("data-page-label", labels["page_abbr"])
+            link.set("data-page", page_of(href.removeprefix("#")))
     for image in tree.iter("img"):  # each image by the file it was resolved to
         if images and image.get("src") in images:
             image.set("src", images[image.get("src", "")])
+    if qr and document.kind == "sources":
+        add_qr_codes(tree, rendered)
     return Markup(html_of_children(tree))
 
 

@@ -1,0 +1,132 @@
+"""The print edition is laid out part by part and joined: the joined PDF must be as correct as
+one laid out in a single pass. Read back: page numbers continuous and printed right, links
+and the outline across parts, one copy of each font, the language, metadata and (PDF/UA) the
+structure tree."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from coursebook.build import BuildOptions, BuildResult, build
+
+from .conftest import write_files
+
+PARAGRAPH = (
+    "The bureaucracy reacted in panic, attempting to stamp out the danger by administrative "
+    "decree and, where that failed, by force; the kulaks resisted, and the bureaucracy "
+    "responded with an all-out attack on the villages."
+)
+
+
+def lesson(title: str, extra: str = "") -> str:
+    body = "\n\n".join(f"{PARAGRAPH} [@marx1867, p. {n}]." for n in range(1, 13))
+    return f"# {title}\n\n{extra}\n\n{body}\n"
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    """Three chapters; the first lesson links forward to the last, the last back to the first."""
+    folder = tmp_path_factory.mktemp("joined")
+    write_files(
+        folder / "book",
+        {
+            "book.yaml": "title: Parts\nlanguage: en\npublished: 2026-01-01\nchapters:\n"
+            "  - title: First part\n    lessons: [lessons/a.md, lessons/b.md]\n"
+            "  - lessons/c.md\n  - lessons/d.md\n",
+            "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
+            "  title: Capital\n  issued: 1867\n",
+            "lessons/a.md": lesson("Alpha", "Read on in [the last lesson](d.md)."),
+            "lessons/b.md": lesson("Beta"),
+            "lessons/c.md": lesson("Gamma"),
+            "lessons/d.md": lesson("Delta", "Back to [the first lesson](a.md)."),
+        },
+    )
+    options = BuildOptions(print_overrides={"variant": "pdf/ua-1"})
+    return build(folder / "book", ("pdf",), folder / "out", options)
+
+
+@pytest.fixture(scope="module")
+def pdf(joined: BuildResult) -> pypdf.PdfReader:
+    return pypdf.PdfReader(joined.outputs[0].path)
+
+
+def texts(pdf: pypdf.PdfReader) -> list[str]:
+    return [re.sub(r"\s+", " ", page.extract_text()) for page in pdf.pages]
+
+
+def first_page_of(pdf: pypdf.PdfReader, heading: str) -> int:
+    return next(i for i, text in enumerate(texts(pdf)) if re.search(rf"\b{heading}\b", text[:80]))
+
+
+def test_page_numbers_run_on_and_parts_open_on_the_right(pdf: pypdf.PdfReader) -> None:
+    labels = pdf.page_labels
+    first_body = labels.index("1")
+    assert labels[:first_body] == ["i", "ii", "iii", "iv"][:first_body]
+    assert labels[first_body:] == [str(n) for n in range(1, len(labels) - first_body + 1)]
+    for heading in ("Chapter 1", "Gamma", "Delta", "Sources"):
+        assert int(labels[first_page_of(pdf, heading)]) % 2 == 1, heading
+    # The number printed at the foot of each body page is its label.
+    for index in range(first_body, len(labels)):
+        text = texts(pdf)[index].strip()
+        assert text == "" or text.endswith(f" {labels[index]}"), (index, text[-40:])
+
+
+def test_contents_and_links_across_parts_print_the_right_pages(pdf: pypdf.PdfReader) -> None:
+    pages = texts(pdf)
+    labels = pdf.page_labels
+    contents = next(t for t in pages if t.startswith("Contents"))
+    for heading in ("Alpha", "Beta", "Gamma", "Delta", "Sources"):
+        printed = re.search(rf"{heading} [ .]*(\d+)", contents)
+        assert printed and printed.group(1) == labels[first_page_of(pdf, heading)], heading
+    # Forward (to a later part) and back, as text and as links.
+    assert f"the last lesson (p. {labels[first_page_of(pdf, 'Delta')]})" in " ".join(pages)
+    assert f"the first lesson (p. {labels[first_page_of(pdf, 'Alpha')]})" in " ".join(pages)
+    assert "?" not in contents and "(p. ?)" not in " ".join(pages)
+    destinations = pdf.named_destinations
+    targets = {
+        pdf.get_destination_page_number(destinations[str(link["/Dest"])])
+        for page in pdf.pages
+        for link in (a.get_object() for a in page.get("/Annots") or [])
+        if link.get("/Subtype") == "/Link" and str(link.get("/Dest")) in destinations
+    }
+    assert {first_page_of(pdf, "Delta"), first_page_of(pdf, "Alpha")} <= targets
+
+
+def test_sources_give_the_pages_of_the_citations(pdf: pypdf.PdfReader) -> None:
+    pages = texts(pdf)
+    labels = pdf.page_labels
+    cited = re.search(r"Cited on pp\. ([\d, ]+)\.", pages[first_page_of(pdf, "Sources")])
+    assert cited is not None
+    with_notes = [labels[i] for i, text in enumerate(pages) if "Marx, Capital" in text]
+    assert cited.group(1).split(", ") == [label for label in with_notes if label.isdigit()]
+
+
+def test_outline_fonts_language_metadata_and_structure(pdf: pypdf.PdfReader) -> None:
+    titles = [item.title for item in pdf.outline if not isinstance(item, list)]
+    assert titles == ["Contents", "First part", "Gamma", "Delta", "Sources"]
+    root = pdf.trailer["/Root"]
+    assert root["/Lang"] == "en" and pdf.metadata.title == "Parts"
+    # Each face once: a part laid out apart must not bring its own copy of a font.
+    fonts: dict[str, set[int]] = {}
+    for page in pdf.pages:
+        for reference in (page.get("/Resources", {}).get("/Font") or {}).values():
+            font = reference.get_object()
+            fonts.setdefault(str(font["/BaseFont"]).split("+", 1)[-1], set()).add(reference.idnum)
+    assert fonts and all(len(objects) == 1 for objects in fonts.values()), fonts
+    # PDF/UA: one structure tree over every page with content.
+    tree = root["/StructTreeRoot"].get_object()
+    parents = tree["/ParentTree"].get_object()["/Nums"]
+    assert len(parents) // 2 >= sum(1 for text in texts(pdf) if text.strip())
+
+
+def test_the_same_pages_as_a_build_from_scratch(joined: BuildResult, tmp_path: Path) -> None:
+    """A build that starts from what the last one kept (the page numbers of links to later
+    parts) makes the PDF that a build from nothing makes."""
+    options = BuildOptions(print_overrides={"variant": "pdf/ua-1"}, force=True)
+    cold = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
+    warm = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
+    assert cold == warm
