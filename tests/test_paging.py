@@ -130,3 +130,31 @@ def test_the_same_pages_as_a_build_from_scratch(joined: BuildResult, tmp_path: P
     cold = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
     warm = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
     assert cold == warm
+
+
+def test_an_epub_alone_laid_out_on_all_cores_is_the_epub_of_a_full_build(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """An EPUB built alone, from nothing, lays its parts out side by side in worker
+    processes (links to later parts first with unknown page numbers, then again): its page
+    list is the one of a build that lays out the PDF in one process."""
+    book = joined.book.root
+    full = build(book, out_dir=tmp_path / "full")
+    stages: dict[str, str] = {}
+
+    class Watch:
+        name = ""
+
+        def stage(self, name: str, total: int | None = None) -> None:
+            self.name = name
+
+        def advance(self, steps: int = 1) -> None:
+            pass
+
+        def finish(self, summary: str = "") -> None:
+            stages[self.name] = summary
+
+    alone = build(book, ("epub",), tmp_path / "alone", BuildOptions(jobs=2), progress=Watch())
+    assert stages["laying out pages"].endswith(", 5 of 5 parts laid out")
+    epub = {o.format: o.path.read_bytes() for o in full.outputs}["epub"]
+    assert alone.outputs[0].path.read_bytes() == epub

@@ -55,6 +55,11 @@ class BuildOptions:
     """Hosts whose images lessons may show (over https); nothing else is fetched."""
     force: bool = False
     """Build even when the sources and options are those of the outputs already there."""
+    jobs: int = 1
+    """Processes that may lay out parts of the print edition side by side, when its pages
+    aren't kept (an EPUB built alone, a check). More than one needs the caller's main
+    module to be importable without side effects (multiprocessing's spawn); the command
+    line uses one per core."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def build(
     diagnostics.check()  # nothing is written from a book with errors
     dates = build_dates(book.meta)
     print_edition = PrintEdition(
-        rendered, dates, diagnostics, cache, print_options, options.limits, progress
+        rendered, dates, diagnostics, cache, print_options, options.limits, progress, options.jobs
     )
     outputs = []
     with output_lock(out, slug):
@@ -216,9 +221,11 @@ class PrintEdition:
         options: PrintOptions,
         limits: Limits,
         progress: Progress,
+        jobs: int = 1,
     ) -> None:
         self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
         self.cache, self.options, self.limits, self.progress = cache, options, limits, progress
+        self.jobs = jobs
         self._layout: PrintLayout | None = None
 
     def layout(self) -> PrintLayout:
@@ -246,11 +253,12 @@ class PrintEdition:
             return PageList(self._layout.paper, self._layout.starts)
         from .paging import PartLayout
 
-        layout = PartLayout(self.rendered, self.dates, self.diagnostics, self.options, self.cache)
+        layout = PartLayout(
+            self.rendered, self.dates, self.diagnostics, self.options, self.cache, self.jobs
+        )
         pages = self._timed(lambda: layout.lay_out(keep_pages=False))
-        parts = layout.laid_out + layout.reused
         self.progress.finish(
-            f"{len(pages.labels)} pages, {layout.laid_out} of {parts} parts laid out"
+            f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out"
         )
         return PageList(self.options.paper_name, pages.starts())
 

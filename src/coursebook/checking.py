@@ -48,7 +48,8 @@ def check_book(
                     print_options,
                     options.limits,
                     progress,
-                ).layout()
+                    options.jobs,
+                ).page_list()  # the layout, without keeping pages: on all cores
         except BookError:
             pass  # a stage that could not go on; what it found is in diagnostics
     return diagnostics

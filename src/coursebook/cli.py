@@ -89,7 +89,9 @@ def _build_command(commands: Any) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="a catalog: build N books at a time (default: one per core)",
+        help="processes to use (default: one per core): books at a time for a catalog; "
+        "for one book, parts of the print edition laid out at a time when only the EPUB is "
+        "built",
     )
     build.add_argument(
         "-o",
@@ -279,6 +281,9 @@ def _build(args: argparse.Namespace) -> int:
     options = _options(args, terminal)
     if options is None:
         return EXIT_USAGE
+    if args.jobs is not None and args.jobs < 1:
+        terminal.fail("--jobs takes a number of processes, 1 or more")
+        return EXIT_USAGE
     formats = FORMATS if args.format == "all" else (args.format,)
     books = books_in([Path(folder) for folder in args.book_dirs])
     if len(books) > 1:
@@ -336,9 +341,6 @@ def _build_catalog(
     if options.lessons or args.open:
         terminal.fail("--lessons and --open build or open one book; name one BOOK_DIR")
         return EXIT_USAGE
-    if args.jobs is not None and args.jobs < 1:
-        terminal.fail("--jobs takes a number of books at a time, 1 or more")
-        return EXIT_USAGE
     started = time.perf_counter()
     with terminal.progress() as progress:
         progress.stage(f"building {plural(len(books), 'book')}", len(books))
@@ -347,7 +349,9 @@ def _build_catalog(
             progress.advance()
             _report_book(outcome, terminal)
 
-        outcomes = build_catalog(books, formats, Path(args.output), options, args.jobs, done)
+        # Books side by side, each in one process.
+        one_each = dataclasses.replace(options, jobs=1)
+        outcomes = build_catalog(books, formats, Path(args.output), one_each, args.jobs, done)
         progress.finish()
     failed = sum(1 for o in outcomes if o.failed)
     skipped = sum(1 for o in outcomes if o.up_to_date and not o.failed)
@@ -557,6 +561,7 @@ def _options(args: argparse.Namespace, terminal: Terminal) -> BuildOptions | Non
         limits=limits,
         allow_remote=tuple(args.allow_remote),
         force=getattr(args, "force", False),
+        jobs=getattr(args, "jobs", None) or os.cpu_count() or 1,
     )
 
 

@@ -25,7 +25,9 @@ incremental and its repairs local:
 from __future__ import annotations
 
 import json
+import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
@@ -33,7 +35,7 @@ from typing import Any
 from . import __version__, pdf
 from .builddate import BuildDates
 from .cache import Cache, cache_key, file_bytes
-from .diagnostics import Diagnostics
+from .diagnostics import Diagnostic, Diagnostics
 from .notes import BibliographyEntry
 from .pagemap import PageStart, Place, numbered_starts, page_places
 from .printing import PrintOptions, page_css
@@ -122,9 +124,10 @@ class PartLayout:
         diagnostics: Diagnostics,
         options: PrintOptions,
         cache: Cache | None,
+        jobs: int = 1,
     ) -> None:
         self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
-        self.options, self.cache = options, cache
+        self.options, self.cache, self.jobs = options, cache, jobs
         self._weasyprint: pdf.Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._styles = cache_key(
@@ -133,10 +136,11 @@ class PartLayout:
             version("weasyprint"),
             __version__,
         )
-        self.laid_out = 0
-        """Parts WeasyPrint laid out in this build."""
-        self.reused = 0
-        """Parts whose pages came from the cache."""
+        self.parts = 0
+        """The parts of the book."""
+        self.fresh: set[int] = set()
+        """The parts (by their place in the book) that WeasyPrint laid out in this build:
+        the others came from the cache."""
 
     @property
     def weasyprint(self) -> pdf.Layout:
@@ -149,7 +153,10 @@ class PartLayout:
         this build (the PDF is made of its pages); without, parts come from the cache when
         their HTML, stylesheets and options are those of an earlier layout."""
         front, body, back = pdf.part_specs(self.rendered, self.options)
+        self.parts = 1 + len(body) + (back is not None)
         guess = self._last_numbers()
+        if not keep_pages:
+            self._lay_out_ahead(body, guess)
         known: dict[str, str] = {}
         placed: list[tuple[LaidPart, int]] = []
         for _ in range(PASSES):
@@ -180,6 +187,52 @@ class PartLayout:
         if back_part is not None:
             placed.append((back_part, back_number))
         return self._pages(front_part, placed)
+
+    def _lay_out_ahead(self, body: Sequence[pdf.PartSpec], guess: Mapping[str, str]) -> None:
+        """The parts the cache doesn't know, laid out side by side on all cores before the
+        passes place them (which then find them ready). Only when no pages are kept: pages
+        can't leave the process that laid them out. A part whose links turn out to need
+        other page numbers than the last build's is laid out again, in the passes."""
+        wanted: list[tuple[pdf.PartSpec, dict[str, str], str]] = []
+        for spec in body:
+            links: dict[str, str] = {}
+
+            def page_of(target: str, links: dict[str, str] = links) -> str:
+                links[target] = guess.get(target, UNKNOWN)
+                return links[target]
+
+            html = pdf.part_html(self.rendered, self.dates, spec, page_of, frozenset())
+            key = cache_key(html, self._styles, "arabic")
+            if self.cache is None or self.cache.get("part", key) is None:
+                wanted.append((spec, links, key))
+        workers = min(len(wanted), self.jobs)
+        if workers < 2:
+            return
+        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        try:
+            futures = {
+                pool.submit(lay_out_alone, self.rendered, self.dates, self.options, spec, links): (
+                    key,
+                    spec,
+                )
+                for spec, links, key in wanted
+            }
+            for future in as_completed(futures):
+                part, problems = future.result()
+                key, spec = futures[future]
+                self.diagnostics.extend(problems)
+                self._laid[(key, None)] = part
+                self.fresh.add(id(spec))
+                if self.cache is not None:
+                    self.cache.put("part", key, part.dumps())
+        except BaseException:
+            # A time limit, or Ctrl-C: the workers must not go on laying out.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+        finally:
+            pool.shutdown(cancel_futures=True)
 
     def _blank_before(self, number: int) -> int:
         """1 when a part starting on page ``number`` needs a blank page before it: printed on
@@ -236,10 +289,9 @@ class PartLayout:
         kept = self.cache.get("part", key) if self.cache is not None and not keep_pages else None
         if kept is not None:
             part = LaidPart.loads(kept)
-            self.reused += 1
         else:
             part = self._lay_out_part(spec, number, printed_page, links, roman, html)
-            self.laid_out += 1
+            self.fresh.add(id(spec))
             if self.cache is not None:
                 self.cache.put("part", key, part.dumps())
         self._laid[memo] = part
@@ -328,3 +380,23 @@ class PartLayout:
     def _book_key(self) -> str:
         book = self.rendered.book
         return cache_key(str(book.root), book.pack or "", self._styles)
+
+
+def lay_out_alone(
+    rendered: RenderedBook,
+    dates: BuildDates,
+    options: PrintOptions,
+    spec: pdf.PartSpec,
+    links: dict[str, str],
+) -> tuple[LaidPart, list[Diagnostic]]:
+    """One part, laid out in a worker process: what the book needs to know of its pages,
+    and the problems found (its pages stay here)."""
+    diagnostics = Diagnostics()
+    layout = PartLayout(rendered, dates, diagnostics, options, None)
+
+    def page_of(target: str) -> str:
+        return links.get(target, UNKNOWN)
+
+    html = pdf.part_html(rendered, dates, spec, page_of, frozenset())
+    part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
+    return replace(part, pages=None, document=None), list(diagnostics)
