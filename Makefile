@@ -15,8 +15,8 @@ book: $(STAMP)
 	$(BIN)/coursebook build book -o dist
 
 test: $(STAMP) tests/epubjs/node_modules/.installed
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
@@ -25,8 +25,8 @@ golden: $(STAMP)
 	$(BIN)/python -m pytest tests/test_golden.py --update-golden -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

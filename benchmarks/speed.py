@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -80,8 +81,17 @@ class Tools:
     def pandoc_pdf(self, course: Path, out: Path) -> Run:
         html = out / "pandoc.html"
         to_html = measure(
-            [self.pandoc, "pandoc.md", "-s", "--toc", "-t", "html5", "-o", str(html)]
-            + self._citeproc(),
+            [
+                self.pandoc,
+                "pandoc.md",
+                "-s",
+                "--toc",
+                "-t",
+                "html5",
+                "-o",
+                str(html),
+                *self._citeproc(),
+            ],
             course,
         )
         weasyprint = [self.python, "-m", "weasyprint", "-q", str(html), str(out / "pandoc.pdf")]
@@ -143,16 +153,18 @@ def report(results: dict[int, dict[str, Run]]) -> str:
         "|---:|---|---:|---:|---:|---:|",
     ]
     for size, runs in results.items():
+        pandoc_epub, pandoc_pdf = runs["pandoc EPUB"], runs["pandoc HTML + WeasyPrint PDF"]
         for name, run in runs.items():
-            base = runs["pandoc EPUB"] if "EPUB" in name else runs["pandoc HTML + WeasyPrint PDF"]
+            base = pandoc_epub if "EPUB" in name else pandoc_pdf
+            if "EPUB + PDF" in name:
+                base = pandoc_epub + pandoc_pdf
             ratio = (
                 ""
                 if name.startswith("pandoc") or "nothing" in name
                 else f"{run.wall / base.wall:.2f}×"
             )
-            lines.append(
-                f"| {size} | {name} | {run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB | {ratio} |"
-            )
+            figures = f"{run.wall:.2f} s | {run.cpu:.2f} s | {run.peak_mb:.0f} MB"
+            lines.append(f"| {size} | {name} | {figures} | {ratio} |")
     return "\n".join(lines)
 
 
@@ -212,18 +224,43 @@ def machine() -> str:
     )
 
 
+_STEP = re.compile(
+    r"^  (?P<name>.+?)\s+(?P<wall>[\d.]+) s wall\s+(?P<cpu>[\d.]+) s CPU\s+(?P<mb>\d+) MB$"
+)
+
+
+def results_from_log(log: Path) -> dict[int, dict[str, Run]]:
+    """The figures a run printed, read back (to make its table again)."""
+    results: dict[int, dict[str, Run]] = {}
+    size = 0
+    for line in log.read_text(encoding="utf-8").splitlines():
+        if match := re.match(r"^(\d+) lessons: ", line):
+            size = int(match.group(1))
+            results[size] = {}
+        elif (step := _STEP.match(line)) and size:
+            run = Run(float(step["wall"]), float(step["cpu"]), float(step["mb"]))
+            results[size][step["name"]] = run
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="4,40,160", help="course sizes in lessons")
     parser.add_argument("--write", type=Path, help="also write the results to this Markdown file")
     parser.add_argument("--work", type=Path, help="keep the courses and outputs here")
+    parser.add_argument(
+        "--from-log", type=Path, help="no runs: the table of figures an earlier run printed"
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     tools = Tools()
-    with tempfile.TemporaryDirectory(prefix="coursebook-bench-") as scratch:
-        work = args.work or Path(scratch)
-        work.mkdir(parents=True, exist_ok=True)
-        results = {size: bench(size, tools, work) for size in sizes}
+    if args.from_log:
+        results = results_from_log(args.from_log)
+    else:
+        with tempfile.TemporaryDirectory(prefix="coursebook-bench-") as scratch:
+            work = args.work or Path(scratch)
+            work.mkdir(parents=True, exist_ok=True)
+            results = {size: bench(size, tools, work) for size in sizes}
     table = report(results)
     checks = targets(results)
     verdicts = "\n".join(
@@ -232,9 +269,12 @@ def main() -> None:
     text = f"Machine: {machine()}\n\n{table}\n\nTargets:\n\n{verdicts}\n"
     print("\n" + text)
     if args.write:
+        # A table remade from a log keeps the date the figures were measured on.
+        when = args.from_log.stat().st_mtime if args.from_log else time.time()
+        day = time.strftime("%Y-%m-%d", time.localtime(when))
+        how = f"`benchmarks/speed.py --sizes {args.sizes}` on {day}"
         args.write.write_text(
-            f"# Speed against pandoc\n\nMeasured with `benchmarks/speed.py --sizes {args.sizes}` on {time.strftime('%Y-%m-%d')}.\n\n{text}",
-            encoding="utf-8",
+            f"# Speed against pandoc\n\nMeasured with {how}.\n\n{text}", encoding="utf-8"
         )
 
 
