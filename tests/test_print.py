@@ -271,8 +271,10 @@ def test_booklet_reads_back(tmp_path: Path) -> None:
             if index is None:
                 assert seen == ""
             else:
-                words = source[index].split()[:3]
-                assert " ".join(words) in seen, (number, index, seen[:80])
+                # List numbers ("1.") are text in one extraction and not in the other.
+                words = [w for w in source[index].split() if not re.fullmatch(r"\d+\.", w)]
+                shown = " ".join(w for w in seen.split() if not re.fullmatch(r"\d+\.", w))
+                assert " ".join(words[:3]) in shown, (number, index, seen[:80])
 
 
 def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:

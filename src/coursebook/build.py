@@ -98,7 +98,7 @@ def build(
     cache = Cache.for_output(out)
     slug = pack_slug(book)
     print_options = replace(book.print_options, **options.print_overrides)
-    key = uptodate.fingerprint(book.root, formats, options)
+    key = uptodate.fingerprint(book.roots, formats, options)
     if not (options.force or options.allow_remote):
         last = uptodate.recorded(cache, slug, key, out)
         if last is not None:

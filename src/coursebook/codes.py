@@ -238,6 +238,43 @@ CODES = {
             "source 'neverused' is never cited",
             "Cite it or remove it from the sources file.",
         ),
+        # --- readers, glossary and index
+        Code(
+            "include",
+            "error",
+            "include: '../other' is not a course folder (no book.yaml)",
+            "Name a sibling course folder (relative to book.yaml) that holds its own book.yaml.",
+        ),
+        Code(
+            "include-unused",
+            "warning",
+            "no lesson of the included course 'The rise of Stalinism' is in the book",
+            "Name some of its lessons in chapters, or remove it from include.",
+        ),
+        Code(
+            "source-conflict",
+            "error",
+            "source 'trotsky1936' is also in ../course-a/sources.yaml:12, with other data",
+            "Make the two entries the same, or give one of them another id (and cite that one).",
+        ),
+        Code(
+            "glossary",
+            "error",
+            "the glossary already has 'Bonapartism' (line 4)",
+            "Give each term (and alias) once in glossary.yaml, as a list of entries with term and definition.",
+        ),
+        Code(
+            "glossary-unused",
+            "warning",
+            "glossary term 'Thermidor' is not used in any lesson",
+            "Use it in a lesson (or add the form the lessons use to its aliases), or remove it.",
+        ),
+        Code(
+            "index-unused",
+            "warning",
+            "index term 'Kulaks' is not used in any lesson",
+            "Correct the term (or add the form the lessons use to its aliases), or remove it from index.",
+        ),
         # --- the print layout
         Code(
             "long-note",

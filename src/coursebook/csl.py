@@ -11,6 +11,7 @@ in reading order; positions (first, subsequent, ibid) come from that order.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import warnings
@@ -114,7 +115,8 @@ class CslEngine:
         # citation's text is only its sources, its items and where the sources were cited
         # before in the chapter (see _memo_key).
         self._memo = memo if memo is not None and _memo_safe(style_path) else None
-        self._style_key = cache_key(__version__, style_path.read_bytes(), locale)
+        # "escaped": texts formatted before sources were escaped are not taken from the memo.
+        self._style_key = cache_key(__version__, "escaped", style_path.read_bytes(), locale)
         # citeproc-py lower-cases keys; ours are case-sensitive, so it gets neutral ones.
         self._internal = {key: f"s{index}" for index, key in enumerate(sources)}
         self._sources = dict(sources)
@@ -162,8 +164,8 @@ class CslEngine:
 
     def author(self, source: Source) -> str:
         """The author as the style names them in running text (short form), with the
-        typographic apostrophes of the notes ("O’Brien")."""
-        return smart_quotes(self._author(source))
+        typographic apostrophes of the notes ("O’Brien"), as HTML."""
+        return html.escape(smart_quotes(self._author(source)), quote=False)
 
     def _author(self, source: Source) -> str:
         names = source.get("author") or source.get("editor") or []
@@ -260,9 +262,11 @@ class CslEngine:
         locator, suffix = _locator_or_suffix(item.locator, item.suffix)
         if locator is not None:
             options["locator"] = SameLocator(_term_name(locator.label), locator.value)
+        # Affixes are the lesson's text: escaped like the sources' (see _escaped).
         if item.prefix:
-            options["prefix"] = item.prefix + " "
+            options["prefix"] = html.escape(item.prefix, quote=False) + " "
         if suffix:
+            suffix = html.escape(suffix, quote=False)
             options["suffix"] = suffix if suffix[:1] in ",;." else " " + suffix
         result = _Item(self._internal[item.key], **options)
         if item.suppress_author:
@@ -368,12 +372,38 @@ def _sentence(html: str) -> str:
 
 def _csl_json(source: Source) -> dict[str, Any]:
     data = typographic_data({key: value for key, value in source.data.items() if key != "id"})
+    data = {key: _escaped(value) for key, value in data.items()}
     data["type"] = source.type
     # CSL 1.0.2 renamed "event" to "event-title"; styles use either.
     if "event-title" in data or "event" in data:
         data.setdefault("event", data.get("event-title"))
         data.setdefault("event-title", data.get("event"))
     return data
+
+
+# CSL-JSON's rich text (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html):
+# the only markup a source's text may hold; anything else is text.
+_RICH_TEXT = re.compile(r'&lt;(/?)(i|b|sup|sub)&gt;|&lt;span class="nocase"&gt;|&lt;/span&gt;')
+
+
+def _escaped(value: Any) -> Any:
+    """A source's text, escaped for HTML: citeproc-py's HTML formatter escapes the words of
+    the style, not the values of the variables it prints, so "Simon & Schuster" would reach
+    the XHTML as a bare "&" (fatal to an XML parser) and a title of "<script>" as a tag."""
+    if isinstance(value, str):
+        escaped = html.escape(value, quote=False)
+        return _RICH_TEXT.sub(_rich_tag, escaped)
+    if isinstance(value, list):
+        return [_escaped(part) for part in value]
+    if isinstance(value, dict):
+        return {key: _escaped(part) for key, part in value.items()}
+    return value
+
+
+def _rich_tag(match: re.Match[str]) -> str:
+    if match.group(2):
+        return f"<{match.group(1)}{match.group(2)}>"
+    return '<span class="nocase">' if "nocase" in match.group(0) else "</span>"
 
 
 _CSL_LOCALES = {

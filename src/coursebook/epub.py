@@ -51,6 +51,9 @@ _MATTER = {
     "appendix": "backmatter",
     "sources": "backmatter",
     "chapter-sources": "bodymatter",
+    "about": "frontmatter",
+    "glossary": "backmatter",
+    "index": "backmatter",
 }
 
 
@@ -297,9 +300,13 @@ class _Package:
         yield _Landmark("toc", "text/contents.xhtml", labels["contents"])
         first_body = next(d for d in self.documents if _MATTER[d.kind] == "bodymatter")
         yield _Landmark("bodymatter", _file_name(first_body), first_body.title)
-        sources = self.rendered.document("sources")
-        if sources is not None:
-            yield _Landmark("bibliography", _file_name(sources), sources.title)
+        for kind, landmark in (("glossary", "glossary"), ("sources", "bibliography")):
+            document = self.rendered.document(kind)
+            if document is not None:
+                yield _Landmark(landmark, _file_name(document), document.title)
+        index = self.rendered.document("index")
+        if index is not None:
+            yield _Landmark("index", _file_name(index), index.title)
         back = next((d for d in self.documents if _MATTER[d.kind] == "backmatter"), None)
         if back is not None:
             yield _Landmark("backmatter", _file_name(back), back.title)

@@ -39,6 +39,13 @@ _EN = {
     "landmarks": "Landmarks",
     "pages": "Pages",
     "note_continued": "See the end of this lesson",
+    "glossary": "Glossary",
+    "index": "Index",
+    "also": "Also:",
+    "used_in": "Used in",
+    "reading_time": "{minutes} min",
+    "reading_time_long": "Reading time: about {minutes} min",
+    "courses_included": "This reader includes lessons from",
 }
 
 LABELS: Mapping[str, Mapping[str, str]] = {
@@ -75,6 +82,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "landmarks": "Puntos de referencia",
         "pages": "Páginas",
         "note_continued": "Véase el final de esta lección",
+        "glossary": "Glosario",
+        "index": "Índice analítico",
+        "also": "También:",
+        "used_in": "Usado en",
+        "reading_time": "{minutes} min",
+        "reading_time_long": "Tiempo de lectura: unos {minutes} min",
+        "courses_included": "Este libro reúne lecciones de",
     },
     "pt": _EN
     | {
@@ -108,6 +122,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "landmarks": "Pontos de referência",
         "pages": "Páginas",
         "note_continued": "Veja o final desta lição",
+        "glossary": "Glossário",
+        "index": "Índice remissivo",
+        "also": "Também:",
+        "used_in": "Usado em",
+        "reading_time": "{minutes} min",
+        "reading_time_long": "Tempo de leitura: cerca de {minutes} min",
+        "courses_included": "Este livro reúne lições de",
     },
     "fr": _EN
     | {
@@ -141,6 +162,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "landmarks": "Repères",
         "pages": "Pages",
         "note_continued": "Voir la fin de cette leçon",
+        "glossary": "Glossaire",
+        "index": "Index",
+        "also": "Aussi :",
+        "used_in": "Employé dans",
+        "reading_time": "{minutes} min",
+        "reading_time_long": "Temps de lecture : environ {minutes} min",
+        "courses_included": "Ce recueil réunit des leçons de",
     },
     "de": _EN
     | {
@@ -174,6 +202,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "landmarks": "Orientierungspunkte",
         "pages": "Seiten",
         "note_continued": "Siehe das Ende dieser Lektion",
+        "glossary": "Glossar",
+        "index": "Register",
+        "also": "Auch:",
+        "used_in": "Verwendet in",
+        "reading_time": "{minutes} Min.",
+        "reading_time_long": "Lesezeit: etwa {minutes} Min.",
+        "courses_included": "Dieser Reader enthält Lektionen aus",
     },
     "it": _EN
     | {
@@ -207,6 +242,13 @@ LABELS: Mapping[str, Mapping[str, str]] = {
         "landmarks": "Punti di riferimento",
         "pages": "Pagine",
         "note_continued": "Vedi la fine di questa lezione",
+        "glossary": "Glossario",
+        "index": "Indice analitico",
+        "also": "Anche:",
+        "used_in": "Usato in",
+        "reading_time": "{minutes} min",
+        "reading_time_long": "Tempo di lettura: circa {minutes} min",
+        "courses_included": "Questa raccolta riunisce lezioni da",
     },
 }
 

@@ -23,7 +23,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from markdown.extensions.toc import slugify_unicode
 
-from . import sanitize
+from . import sanitize, terms
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, PLACEHOLDER, extract_citations
 from .diagnostics import Diagnostics, Location
 from .images import check_image
@@ -102,6 +102,12 @@ class ParsedLesson:
     """Discussion questions as inline XHTML."""
     summary: str | None = None
     """The summary as inline XHTML."""
+    index_marks: tuple[terms.IndexMark, ...] = ()
+    """The places the book's index points to in this lesson."""
+    glossary_uses: tuple[tuple[str, str], ...] = ()
+    """(term, id of the link) of each glossary term the lesson uses, at its first use."""
+    words: int = 0
+    """Words of the text (not the notes), for its reading time."""
 
 
 def parse_book(
@@ -122,10 +128,41 @@ def parse_book(
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
         _resolve_links(draft, targets, diagnostics, book.left_out)
+    if book.pack is None:  # a pack leaves out the lessons that use the other terms
+        _warn_unused_terms(book, drafts, diagnostics)
     return {draft.lesson.id: draft.finish() for draft in drafts}
 
 
+def glossary_definitions(book: Book, diagnostics: Diagnostics) -> dict[str, str]:
+    """Each glossary term's definition as inline XHTML (Markdown, like a lesson's)."""
+    if not book.glossary:
+        return {}
+    parser = _MarkdownParser(book, diagnostics, Limits(), None)
+    return {term.term: parser.inline(term.definition) for term in book.glossary}
+
+
+def _warn_unused_terms(book: Book, drafts: list[_Draft], diagnostics: Diagnostics) -> None:
+    used = {term for draft in drafts for term, _ in draft.glossary_uses}
+    for term in book.glossary:
+        if term.term not in used:
+            diagnostics.warning(
+                term.location,
+                f"glossary term '{term.term}' is not used in any lesson",
+                "glossary-unused",
+            )
+    indexed = {mark.term for draft in drafts for mark in draft.index_marks}
+    for listed in book.index_terms:
+        if listed.term not in indexed:
+            diagnostics.warning(
+                listed.location,
+                f"index term '{listed.term}' is not used in any lesson",
+                "index-unused",
+            )
+
+
 def _documents_with_levels(book: Book) -> Iterator[tuple[Lesson, int]]:
+    if book.about is not None:
+        yield book.about, 1
     for chapter in book.chapters:
         if chapter.intro:
             yield chapter.intro, 1
@@ -146,13 +183,14 @@ class _MarkdownParser:
         self.remote = remote
         self.diagnostics = diagnostics
         self.limits = limits
-        self.paths = BookPaths.for_folder(book.root)
+        self.paths = BookPaths(book.root, book.roots[1:])
         self.md = self._new_markdown()
 
     def _new_markdown(self) -> markdown.Markdown:
         # One Markdown instance, reset between lessons (or footnotes leak into the next one).
         md = markdown.Markdown(
             extensions=[
+                terms.IndexMarks(),
                 "footnotes",
                 "tables",
                 "attr_list",
@@ -231,6 +269,7 @@ class _MarkdownParser:
         draft.check_tables(self.limits.table_rows)
         draft.resolve_images(self.paths, self.limits, self.remote)
         draft.collect_links(self.paths)
+        draft.mark_terms(self.book)  # after the links are collected: its links aren't the author's
         draft.questions = tuple(self.inline(q) for q in lesson.questions)
         draft.summary = self.inline(lesson.summary) if lesson.summary else None
         return draft
@@ -297,6 +336,8 @@ class _Draft:
     links: list[_PendingLink] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     reference_cursor: dict[tuple[str, str], int] = field(default_factory=dict)
+    index_marks: list[terms.IndexMark] = field(default_factory=list)
+    glossary_uses: list[tuple[str, str]] = field(default_factory=list)
     questions: tuple[str, ...] = ()
     summary: str | None = None
 
@@ -400,6 +441,14 @@ class _Draft:
                     continue
                 element.set("id", f"{self.prefix}-{value}")
                 self.ids.add(value)
+
+    def mark_terms(self, book: Book) -> None:
+        """Index marks (written, and of the terms book.yaml lists) and glossary links; the
+        page on how to use the reader is not indexed."""
+        if self.lesson.kind != "about":
+            self.index_marks = terms.written_marks(self.tree, self.prefix)
+            self.index_marks += terms.mark_listed_terms(self.tree, book.index_terms, self.prefix)
+        self.glossary_uses = terms.mark_glossary_terms(self.tree, book.glossary, self.prefix)
 
     def _second_use_of_id(self, value: str) -> Location:
         pattern = re.compile(rf"#{re.escape(value)}\b|\bid\s*=\s*[\"']?{re.escape(value)}\b")
@@ -569,12 +618,18 @@ class _Draft:
             images=tuple(self.images),
             questions=self.questions,
             summary=self.summary,
+            index_marks=tuple(self.index_marks),
+            glossary_uses=tuple(self.glossary_uses),
+            words=len(_WORD.findall(CALL.sub(" ", "".join(str(t) for t in self.tree.itertext())))),
         )
 
     def _headings(self) -> Iterator[Heading]:
         for element in self.tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
             text = CALL.sub("", "".join(str(t) for t in element.itertext())).strip()
             yield Heading(element.get("id", ""), int(element.tag[1]), text)
+
+
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 
 def _resolve_links(

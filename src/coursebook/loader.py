@@ -15,7 +15,7 @@ from . import schema
 from .diagnostics import BookError, Diagnostics, Location
 from .labels import has_labels
 from .limits import Limits, raise_hint
-from .model import Book, Chapter, Lesson, Metadata, Source
+from .model import Book, Chapter, Course, GlossaryTerm, IndexTerm, Lesson, Metadata, Source
 from .naming import derived_identifier, slugify
 from .paths import BookPaths, RefusedPath
 from .printing import PrintOptionError, PrintOptions
@@ -109,6 +109,7 @@ class _BookReader:
         self.values = values
         self.diagnostics = diagnostics
         self.paths = BookPaths.for_folder(root)
+        self.includes: tuple[Course, ...] = ()
         self.seen: dict[Path, Location] = {}
         self.limits = limits
         self.total_bytes = 0
@@ -116,6 +117,10 @@ class _BookReader:
 
     def read(self, location: Location, settings: dict[str, Location]) -> Book:
         self.settings = settings
+        # The included folders first: lesson paths may point into them.
+        self.includes = self._includes()
+        self.paths = BookPaths(self.root, tuple(course.root for course in self.includes))
+        about = self._about()
         chapters = self._chapters()
         appendices = tuple(
             lesson
@@ -123,6 +128,8 @@ class _BookReader:
             if (lesson := self._lesson(node, "appendix")) is not None
         )
         sources_path, sources = self._sources()
+        sources = self._merged_sources(sources)
+        glossary_path, glossary = self._glossary()
         book = Book(
             root=self.root,
             manifest=self.manifest,
@@ -137,8 +144,15 @@ class _BookReader:
             sources_path=sources_path,
             sources_per_chapter=self._sources_spec().per_chapter,
             print_options=self._print_options(),
+            includes=self.includes,
+            glossary=glossary,
+            glossary_path=glossary_path,
+            index_terms=self._index_terms(),
+            about=about,
+            reading_speed=self.values.get("reading_speed", 200),
         )
         self._check_unique_ids(book)
+        self._check_includes_used(book)
         return book
 
     def _metadata(self) -> Metadata:
@@ -150,22 +164,170 @@ class _BookReader:
                 '"Notes"…); English ones are used',
                 "language-labels",
             )
-        title, course = v.get("title", ""), v.get("course_id")
-        return Metadata(
-            title=title,
-            language=v.get("language", "en"),
-            identifier=v.get("identifier") or derived_identifier(title, course),
-            subtitle=v.get("subtitle"),
-            authors=v.get("authors", ()),
-            course_id=course,
-            published=v.get("published"),
-            updated=v.get("updated"),
-            publisher=v.get("publisher"),
-            license=v.get("license"),
-            description=v.get("description"),
-            edition=v.get("edition"),
-            subjects=v.get("subjects", ()),
+        return metadata(v)
+
+    # --- a reader of several courses ------------------------------------------------------
+
+    def _includes(self) -> tuple[Course, ...]:
+        courses: list[Course] = []
+        for node in self.values.get("include", ()):
+            course = self._include(node)
+            if course is None:
+                continue
+            if any(other.root == course.root for other in courses):
+                self.diagnostics.error(
+                    node.location, f"'{node.value}' is included twice", "include"
+                )
+                continue
+            courses.append(course)
+        return tuple(courses)
+
+    def _include(self, node: Node) -> Course | None:
+        """A sibling course folder: relative, holding a book.yaml, neither the book's folder
+        nor around or inside it. Only its book.yaml, sources file and the lessons the reader
+        names are read."""
+        written = str(node.value)
+        if written.startswith(("/", "\\")) or re.match(
+            r"^[A-Za-z]:[\\/]|^[A-Za-z][\w+.-]*:", written
+        ):
+            self.diagnostics.error(
+                node.location,
+                f"include: '{written}' must be a folder relative to book.yaml, "
+                "such as ../other-course",
+                "include",
+            )
+            return None
+        folder = (self.manifest.parent / written).resolve()
+        if folder == self.root or folder in self.root.parents or self.root in folder.parents:
+            self.diagnostics.error(
+                node.location,
+                f"include: '{written}' is this book's own folder, inside it or around it; "
+                "include a sibling course folder",
+                "include",
+            )
+            return None
+        manifest = next((folder / n for n in MANIFEST_NAMES if (folder / n).is_file()), None)
+        if manifest is None:
+            self.diagnostics.error(
+                node.location,
+                f"include: '{written}' is not a course folder (no book.yaml)",
+                "include",
+            )
+            return None
+        scratch = Diagnostics()
+        text = _read_text(manifest, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
+        tree = load_yaml(text or "", manifest, scratch)
+        values = schema.BOOK.validate(tree, scratch) if tree is not None else None
+        # Its errors are the reader's too (its title and sources are used); its warnings
+        # (an unknown key…) are its own authors' business.
+        self.diagnostics.extend(scratch.errors)
+        if values is None:
+            return None
+        sources = values.get("sources")
+        spec = sources if isinstance(sources, schema.SourcesSpec) else schema.SourcesSpec()
+        sources_path = None
+        if spec.file is not None:
+            try:
+                sources_path = BookPaths(folder).resolve(spec.file.value, manifest.parent)
+            except RefusedPath as refused:
+                self.diagnostics.error(
+                    spec.file.location, f"sources file: {refused}", "path-outside"
+                )
+        else:
+            sources_path = find_sources_file(folder)
+        return Course(folder, metadata(values), node.location, sources_path)
+
+    def _merged_sources(self, own: dict[str, Source]) -> dict[str, Source]:
+        """The book's sources and those of the courses it includes: one source per id. An
+        id two files give different data is an error naming both."""
+        merged = dict(own)
+        for course in self.includes:
+            if course.sources_path is None or not course.sources_path.is_file():
+                continue
+            for key, source in read_sources(course.sources_path, self.diagnostics).items():
+                first = merged.get(key)
+                if first is None:
+                    merged[key] = source
+                elif (first.type, dict(first.data)) != (source.type, dict(source.data)):
+                    self.diagnostics.error(
+                        source.location,
+                        f"source '{key}' is also in {first.location}, with other data; "
+                        "make them the same, or give one of them another id",
+                        "source-conflict",
+                    )
+        return merged
+
+    def _check_includes_used(self, book: Book) -> None:
+        for course in book.includes:
+            if not any(
+                lesson.path.resolve().is_relative_to(course.root) for lesson in book.documents()
+            ):
+                self.diagnostics.warning(
+                    course.location,
+                    f"no lesson of the included course '{course.meta.title}' is in the book",
+                    "include-unused",
+                )
+
+    # --- glossary, index, about ----------------------------------------------------------
+
+    def _optional_file(self, key: str, default: str) -> tuple[Path | None, Node | None]:
+        node = self.values.get(key)
+        if node is not None:
+            return self._resolve(node, key), node
+        candidate = self.root / default
+        return (candidate if candidate.is_file() else None), None
+
+    def _glossary(self) -> tuple[Path | None, tuple[GlossaryTerm, ...]]:
+        path, _ = self._optional_file("glossary", "glossary.yaml")
+        if path is None:
+            return None, ()
+        text = _read_text(path, self.diagnostics, self.limits.sources_bytes, "sources_bytes")
+        tree = load_yaml(text or "", path, self.diagnostics)
+        if tree is None:
+            return path, ()
+        if not isinstance(tree.value, list):
+            self.diagnostics.error(
+                tree.location,
+                "the glossary must be a list of entries, each with 'term' and 'definition'",
+                "glossary",
+            )
+            return path, ()
+        terms: list[GlossaryTerm] = []
+        seen: dict[str, GlossaryTerm] = {}
+        for item in tree.value:
+            values = schema.GLOSSARY_ENTRY.validate(item, self.diagnostics)
+            if not values or "term" not in values or "definition" not in values:
+                continue
+            term = GlossaryTerm(
+                values["term"], values["definition"], item.location, values.get("aliases", ())
+            )
+            clash = next((seen[f.casefold()] for f in term.forms if f.casefold() in seen), None)
+            if clash is not None:
+                self.diagnostics.error(
+                    item.location,
+                    f"the glossary already has '{clash.term}' (line {clash.location.line})",
+                    "glossary",
+                )
+                continue
+            seen.update({form.casefold(): term for form in term.forms})
+            terms.append(term)
+        return path, tuple(terms)
+
+    def _index_terms(self) -> tuple[IndexTerm, ...]:
+        return tuple(
+            IndexTerm(spec.term, spec.location, spec.aliases)
+            for spec in self.values.get("index", ())
         )
+
+    def _about(self) -> Lesson | None:
+        path, node = self._optional_file("about", "about.md")
+        if path is None:
+            return None
+        text = _read_text(path, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
+        if text is None:
+            return None
+        self.seen[path] = node.location if node is not None else Location(path, 1)
+        return read_lesson(path, text, "about", self.diagnostics, id_prefix="")
 
     def _chapters(self) -> tuple[Chapter, ...]:
         chapters: list[Chapter] = []
@@ -223,7 +385,16 @@ class _BookReader:
                 "limit",
             )
             return None
-        return read_lesson(path, text, kind, self.diagnostics)
+        return read_lesson(path, text, kind, self.diagnostics, self._id_prefix(path))
+
+    def _id_prefix(self, path: Path) -> str:
+        """Lessons of an included course have ids of their own ("rise-of-stalinism-15-…"):
+        two courses may well both have a lesson file named 01-introduction.md."""
+        real = path.resolve()
+        for course in self.includes:
+            if real.is_relative_to(course.root):
+                return slugify(course.root.name, fallback="course") + "-"
+        return ""
 
     def _sources_spec(self) -> schema.SourcesSpec:
         spec = self.values.get("sources")
@@ -288,6 +459,26 @@ class _BookReader:
             seen[lesson.id] = lesson
 
 
+def metadata(values: dict[str, Any]) -> Metadata:
+    """A book's metadata from its validated book.yaml values."""
+    title, course = values.get("title", ""), values.get("course_id")
+    return Metadata(
+        title=title,
+        language=values.get("language", "en"),
+        identifier=values.get("identifier") or derived_identifier(title, course),
+        subtitle=values.get("subtitle"),
+        authors=values.get("authors", ()),
+        course_id=course,
+        published=values.get("published"),
+        updated=values.get("updated"),
+        publisher=values.get("publisher"),
+        license=values.get("license"),
+        description=values.get("description"),
+        edition=values.get("edition"),
+        subjects=values.get("subjects", ()),
+    )
+
+
 # --- a lesson file ----------------------------------------------------------------------------
 
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -295,7 +486,9 @@ _FENCE_END = re.compile(r"^(---|\.\.\.)[ \t]*$")
 _TITLE_LINE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$")
 
 
-def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> Lesson | None:
+def read_lesson(
+    path: Path, text: str, kind: str, diagnostics: Diagnostics, id_prefix: str = ""
+) -> Lesson | None:
     """A lesson (or introduction, or appendix) from its file's text."""
     lines = text.splitlines(keepends=True)
     front: dict[str, Any] = {}
@@ -336,7 +529,7 @@ def read_lesson(path: Path, text: str, kind: str, diagnostics: Diagnostics) -> L
         return None
     return Lesson(
         kind=kind,  # type: ignore[arg-type]
-        id=front.get("id") or slugify(path.stem, fallback="lesson"),
+        id=front.get("id") or id_prefix + slugify(path.stem, fallback="lesson"),
         path=path,
         title=title,
         body="".join(lines[body_start:]),

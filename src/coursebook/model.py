@@ -45,7 +45,7 @@ class Metadata:
 class Lesson:
     """A Markdown file of the book: a lesson, a chapter introduction or an appendix."""
 
-    kind: Literal["lesson", "intro", "appendix"]
+    kind: Literal["lesson", "intro", "appendix", "about"]
     id: str
     """Stable id for links and EPUB file names (front matter ``id``, or the file stem)."""
     path: Path
@@ -112,6 +112,51 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Course:
+    """A sibling course folder a reader takes lessons from (book.yaml's ``include:``)."""
+
+    root: Path
+    """The course folder (resolved); the reader may read inside it."""
+    meta: Metadata
+    """What the course's own book.yaml says of it: credited in the reader's imprint."""
+    location: Location
+    """Where the reader's book.yaml includes it."""
+    sources_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A term of ``glossary.yaml``: explained in the glossary, linked at its first use in
+    each lesson."""
+
+    term: str
+    definition: str
+    """Markdown (inline)."""
+    location: Location
+    aliases: tuple[str, ...] = ()
+    """Other forms that count as a use ("Bonapartist" for "Bonapartism")."""
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        return (self.term, *self.aliases)
+
+
+@dataclass(frozen=True)
+class IndexTerm:
+    """A term book.yaml's ``index:`` lists: every paragraph that uses it is indexed."""
+
+    term: str
+    """As the index prints it; ``Bureaucracy!privileges`` is a sub-entry."""
+    location: Location
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        main = self.term.rsplit("!", 1)[-1]
+        return (main, *self.aliases)
+
+
+@dataclass(frozen=True)
 class Book:
     """A whole book, loaded and checked against the schema."""
 
@@ -138,6 +183,16 @@ class Book:
     """For a pack of some lessons ("Lessons 15–16"), what it holds; None for the whole book."""
     left_out: frozenset[Path] = frozenset()
     """Lesson files of the course left out of this pack (links to them become plain text)."""
+    includes: tuple[Course, ...] = ()
+    """The sibling course folders whose lessons (and sources) the book uses."""
+    glossary: tuple[GlossaryTerm, ...] = ()
+    glossary_path: Path | None = None
+    index_terms: tuple[IndexTerm, ...] = ()
+    """Terms indexed wherever they are used (besides those marked in the lessons)."""
+    about: Lesson | None = None
+    """``about.md``: how to use this reader, in the front matter."""
+    reading_speed: int = 200
+    """Words a minute, for the reading time of each lesson."""
     problems: tuple[Diagnostic, ...] = field(default=(), compare=False)
     """What loading found wrong (warnings; errors too when loaded with ``check=False``)."""
 
@@ -155,8 +210,16 @@ class Book:
     def lessons(self) -> tuple[Lesson, ...]:
         return tuple(lesson for chapter in self.chapters for lesson in chapter.lessons)
 
+    @property
+    def roots(self) -> tuple[Path, ...]:
+        """The folders the book may read: its own, then those it includes."""
+        return (self.root, *(course.root for course in self.includes))
+
     def documents(self) -> Iterator[Lesson]:
-        """Every Markdown document in reading order (introductions, lessons, appendices)."""
+        """Every Markdown document in reading order (about, introductions, lessons,
+        appendices)."""
+        if self.about is not None:
+            yield self.about
         for chapter in self.chapters:
             yield from chapter.documents
         yield from self.appendices

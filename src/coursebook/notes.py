@@ -99,6 +99,8 @@ def resolve_notes(
     lessons: dict[str, LessonNotes] = {}
     groups = [chapter.documents for chapter in book.chapters]
     groups += [(appendix,) for appendix in book.appendices]  # each numbered on its own
+    if book.about is not None:
+        groups.insert(0, (book.about,))
     for documents in groups:
         engine.start_chapter()
         numbering = _ChapterNotes(book, engine, diagnostics, uses, progress or Silent())
@@ -271,7 +273,9 @@ def _ends_note(rest: str) -> bool:
 
 def _warn_unused(book: Book, uses: Mapping[str, list[SourceUse]], diagnostics: Diagnostics) -> None:
     for source in book.sources.values():
-        if source.id not in uses:
+        # An included course's sources are cited by its own lessons, not all in the reader.
+        own = book.sources_path is not None and source.location.path == book.sources_path
+        if source.id not in uses and own:
             diagnostics.warning(
                 source.location, f"source '{source.id}' is never cited", "unused-source"
             )

@@ -39,8 +39,9 @@ from .diagnostics import Diagnostic, Diagnostics
 from .notes import BibliographyEntry
 from .pagemap import PageStart, Place, numbered_starts, page_places
 from .printing import PrintOptions, page_css
-from .render import RenderedBook, sources_appendix
+from .render import RenderedBook, index_appendix, sources_appendix
 from .resources import stylesheet
+from .terms import IndexPlace
 
 LAYOUTS_FOR_NOTES = 4
 """At most this many layouts of a part to bring every note to the foot of its call's page."""
@@ -346,8 +347,9 @@ class PartLayout:
         placed: Sequence[tuple[LaidPart, int]],
         keep_pages: bool,
     ) -> LaidPart:
-        """The sources appendix, now that every note's page is known ("Cited on pp. 6, 9."),
-        instead of the note by note list of the shared rendering."""
+        """The sources appendix and the index, now that every page is known: "Cited on pp.
+        6, 9." instead of the note by note list of the shared rendering, and the index's
+        page numbers instead of its links by lesson."""
         order: dict[str, int] = {}
         for part, start in placed:
             order.update({anchor: start + page for anchor, page in part.anchors.items()})
@@ -355,10 +357,17 @@ class PartLayout:
         def cited_on(entry: BibliographyEntry) -> str:
             return pdf.cited_on(entry, order, known, self.rendered.labels)
 
-        appendix = sources_appendix(self.rendered.notes, self.rendered.labels, cited_on)
+        def pages_of(places: Sequence[IndexPlace]) -> str:
+            return pdf.index_pages(places, order, known)
+
+        printed = {
+            "sources": lambda: sources_appendix(
+                self.rendered.notes, self.rendered.labels, cited_on
+            ),
+            "index": lambda: index_appendix(self.rendered.index, self.rendered.labels, pages_of),
+        }
         documents = tuple(
-            replace(document, html=appendix) if document.kind == "sources" else document
-            for document in spec.documents
+            replace(document, html=printed[document.kind]()) for document in spec.documents
         )
         return self._part(
             replace(spec, documents=documents), number, lambda t: known.get(t, UNKNOWN), keep_pages

@@ -78,8 +78,12 @@ class BookPaths:
             raise RefusedPath(f"'{reference}' is outside the book folder")
 
     def relative(self, path: Path) -> PurePosixPath:
-        """``path`` relative to the root that holds it, with / separators (for archive names)."""
-        for root in self.roots:
+        """``path`` relative to the root that holds it, with / separators (for archive names).
+        A file of an included course is under ``courses/<its folder>/``, so that two
+        courses' ``images/map.png`` stay two files."""
+        if path == self.root or path.is_relative_to(self.root):
+            return PurePosixPath(path.relative_to(self.root).as_posix())
+        for root in self.extra_roots:
             if path == root or path.is_relative_to(root):
-                return PurePosixPath(path.relative_to(root).as_posix())
+                return PurePosixPath("courses", root.name, path.relative_to(root).as_posix())
         raise RefusedPath(f"'{path}' is outside the book folder")

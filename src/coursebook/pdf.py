@@ -18,7 +18,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -39,6 +39,7 @@ from .pagemap import PageStart, mark_sources
 from .printing import PrintOptions, page_css
 from .render import RenderedBook, RenderedDocument, template_environment
 from .resources import styles_dir, stylesheet
+from .terms import IndexPlace
 from .xhtml import html_of_children, parse_fragment
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
@@ -240,7 +241,7 @@ class Layout:
         remote = {
             image.path.parent for image in rendered.images if image.href.startswith("remote/")
         }
-        self.fetcher = BookFetcher([self.root, styles_dir(), *remote])
+        self.fetcher = BookFetcher([*rendered.book.roots, styles_dir(), *remote])
         self.fonts = FontConfiguration()
         self.options = options
         self._blank: Any = None
@@ -336,7 +337,39 @@ def cited_on(
     return f"{escape(labels['cited_on'])} {escape(word)} {links}."
 
 
-FRONT_MATTER = ("titlepage", "imprint", "contents")
+def index_pages(
+    places: Sequence[IndexPlace], order: Mapping[str, int], numbers: Mapping[str, str]
+) -> str:
+    """An index entry's pages, ``12, 15–17``: each page once, in order, linked to the first
+    place on it, consecutive pages as a range."""
+    first_on_page: dict[int, str] = {}
+    for place in places:
+        page = order.get(place.mark.id)
+        if page is not None:
+            first_on_page.setdefault(page, place.mark.id)
+    pages = sorted(first_on_page)
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1 and numbers[first_on_page[page]].isdigit():
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+
+    def link(page: int) -> str:
+        anchor = first_on_page[page]
+        return f'<a class="pageref" href="#{anchor}">{escape(numbers[anchor])}</a>'
+
+    return ", ".join(
+        link(run[0]) if len(run) == 1 else f"{link(run[0])}–{link(run[-1])}" for run in runs
+    )
+
+
+def _front_ids(rendered: RenderedBook) -> set[str]:
+    """The ids of the front matter's parts: laid out together, last (see coursebook.paging)."""
+    return {document.id for document in rendered.documents if document.kind in FRONT_MATTER}
+
+
+FRONT_MATTER = ("titlepage", "imprint", "contents", "about")
 
 
 def part_specs(
@@ -360,8 +393,11 @@ def part_specs(
         single = "" if any(d.kind == "chapter" for d in group) else " single-lesson"
         first = " first-chapter" if position == 0 else ""  # where arabic numbering starts
         body.append(spec(f"chapter{single}{first}", group))
-    body += [spec("chapter appendix", (d,)) for d in documents if d.kind == "appendix"]
-    back = [d for d in documents if d.kind == "sources"]
+    body += [
+        spec("chapter appendix", (d,)) for d in documents if d.kind in ("appendix", "glossary")
+    ]
+    # Laid out last, when every page is known: they print the pages of the places they list.
+    back = [d for d in documents if d.kind in ("sources", "index")]
     return front, body, spec("backmatter", back) if back else None
 
 
@@ -423,7 +459,9 @@ def printed(
     for link in tree.iter("a"):
         classes = (link.get("class") or "").split()
         href = link.get("href") or ""
-        if "xref" in classes or (document.kind == "contents" and href.startswith("#")):
+        if document.kind == "contents" and href.removeprefix("#") in _front_ids(rendered):
+            link.set("class", " ".join([*classes, "in-part"]))  # WeasyPrint counts its pages
+        elif "xref" in classes or (document.kind == "contents" and href.startswith("#")):
             link.set("data-page-label", labels["page_abbr"])
             link.set("data-page", page_of(href.removeprefix("#")))
     for image in tree.iter("img"):  # each image by the file it was resolved to

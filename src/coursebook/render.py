@@ -25,11 +25,12 @@ from markupsafe import Markup
 from . import __version__
 from .diagnostics import Diagnostics
 from .labels import labels_for
-from .lessons import CALL, Image, ParsedLesson
-from .model import Book, Chapter, Lesson, Note
+from .lessons import CALL, Image, ParsedLesson, glossary_definitions
+from .model import Book, Chapter, Course, Lesson, Note
 from .notes import BibliographyEntry, BookNotes, LessonNotes
+from .terms import IndexEntry, IndexPlace, glossary_id, index_entries, initial, sort_key
 
-GENERATED_IDS = ("titlepage", "imprint", "contents", "sources")
+GENERATED_IDS = ("titlepage", "imprint", "contents", "sources", "glossary", "index")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class TocEntry:
     """``chapter``, ``lesson``, ``section``, ``appendix`` or ``backmatter``."""
     label: str | None = None
     children: tuple[TocEntry, ...] = ()
+    minutes: int | None = None
+    """The lesson's reading time."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class RenderedBook:
     """The notes and sources behind the rendering, for the steps one format adds."""
     print_notes: Mapping[str, str]
     """Note content as printed, by note id, where it differs from the shared rendering."""
+    index: tuple[IndexEntry, ...] = ()
+    """The back-of-book index, for print to give its pages."""
 
     def document(self, kind: str) -> RenderedDocument | None:
         return next((d for d in self.documents if d.kind == kind), None)
@@ -89,7 +94,7 @@ def render_book(
     book: Book, parsed: Mapping[str, ParsedLesson], notes: BookNotes, diagnostics: Diagnostics
 ) -> RenderedBook:
     """Render every part of the book, in reading order."""
-    renderer = _Renderer(book, parsed, notes)
+    renderer = _Renderer(book, parsed, notes, glossary_definitions(book, diagnostics))
     documents = tuple(renderer.documents())
     _check_unique_ids(documents, parsed, diagnostics)
     images: dict[str, Image] = {}
@@ -103,7 +108,14 @@ def render_book(
         if note.print_html and note.print_html != note.html
     }
     return RenderedBook(
-        book, documents, renderer.toc, tuple(images.values()), renderer.labels, notes, print_notes
+        book,
+        documents,
+        renderer.toc,
+        tuple(images.values()),
+        renderer.labels,
+        notes,
+        print_notes,
+        renderer.index,
     )
 
 
@@ -125,12 +137,20 @@ def _check_unique_ids(
 
 
 class _Renderer:
-    def __init__(self, book: Book, parsed: Mapping[str, ParsedLesson], notes: BookNotes) -> None:
+    def __init__(
+        self,
+        book: Book,
+        parsed: Mapping[str, ParsedLesson],
+        notes: BookNotes,
+        definitions: Mapping[str, str],
+    ) -> None:
         self.book = book
         self.parsed = parsed
         self.notes = notes
+        self.definitions = definitions
         self.labels = labels_for(book.meta.language)
         self.env = template_environment()
+        self.index = index_entries(self._index_places())
         self.toc = tuple(self._toc())
 
     def render(self, template: str, **context: object) -> str:
@@ -146,7 +166,11 @@ class _Renderer:
             "imprint",
             self.labels["imprint"],
             self.render(
-                "imprint.xhtml", meta=meta, facts=self._imprint_facts(), version=__version__
+                "imprint.xhtml",
+                meta=meta,
+                facts=self._imprint_facts(),
+                courses=[Markup(self._credit(course)) for course in self._courses_used()],
+                version=__version__,
             ),
         )
         yield RenderedDocument(
@@ -155,6 +179,8 @@ class _Renderer:
             self.labels["contents"],
             self.render("contents.xhtml", toc=self.toc),
         )
+        if self.book.about is not None:
+            yield self._lesson(self.book.about, None, "about")
         for chapter in self.book.chapters:
             if not chapter.is_single_lesson:
                 yield self._chapter_opener(chapter)
@@ -164,6 +190,10 @@ class _Renderer:
                 yield self._chapter_sources(chapter)
         for appendix in self.book.appendices:
             yield self._lesson(appendix, None)
+        if self._glossary_entries():
+            yield RenderedDocument(
+                "glossary", "glossary", self.labels["glossary"], self._glossary()
+            )
         if self.notes.bibliography:
             yield RenderedDocument(
                 "sources",
@@ -171,6 +201,9 @@ class _Renderer:
                 self.labels["sources"],
                 self.sources_appendix(self.cited_in),
             )
+        if self.index:
+            html = index_appendix(self.index, self.labels, self.index_links)
+            yield RenderedDocument("index", "index", self.labels["index"], html)
 
     # --- parts ------------------------------------------------------------------------------
 
@@ -205,13 +238,16 @@ class _Renderer:
             chapter.number,
         )
 
-    def _lesson(self, lesson: Lesson, chapter: Chapter | None) -> RenderedDocument:
+    def _lesson(
+        self, lesson: Lesson, chapter: Chapter | None, kind: str | None = None
+    ) -> RenderedDocument:
         parsed = self.parsed[lesson.id]
         body, notes = self._body_and_notes(parsed)
-        kind = "appendix" if chapter is None else "lesson"
+        kind = kind or ("appendix" if chapter is None else "lesson")
         epub_type, role = {
             "appendix": ("appendix", "doc-appendix"),
             "lesson": ("chapter", "doc-chapter"),
+            "about": ("preface", "doc-preface"),
         }[kind]
         html = self.render(
             "lesson.xhtml",
@@ -226,10 +262,108 @@ class _Renderer:
             body=Markup(body),
             questions=[Markup(q) for q in parsed.questions],
             notes=notes,
+            reading_time=self.reading_time(parsed, "reading_time_long")
+            if kind == "lesson"
+            else None,
         )
         return RenderedDocument(
             parsed.prefix, kind, lesson.title, html, chapter.number if chapter else None
         )
+
+    def reading_time(self, parsed: ParsedLesson, label: str = "reading_time") -> str:
+        """ "12 min": the lesson's words at the book's reading speed, at least a minute."""
+        return self.labels[label].format(minutes=self.minutes(parsed))
+
+    def minutes(self, parsed: ParsedLesson) -> int:
+        return max(1, round(parsed.words / self.book.reading_speed))
+
+    # --- glossary and index -------------------------------------------------------------
+
+    def _glossary_entries(self) -> list[dict[str, object]]:
+        """The glossary's entries in alphabetical order: all the terms of glossary.yaml, or
+        in a pack, those its lessons use."""
+        uses: dict[str, list[tuple[Lesson, str]]] = {}
+        for parsed in self.parsed.values():
+            for name, anchor in parsed.glossary_uses:
+                uses.setdefault(name, []).append((parsed.lesson, anchor))
+        terms = [t for t in self.book.glossary if self.book.pack is None or t.term in uses]
+        entries: list[dict[str, object]] = []
+        for term in sorted(terms, key=lambda t: sort_key(t.term)):
+            places = ", ".join(
+                f'<a class="xref" href="#{anchor}">'
+                f"{escape(self.lesson_label(lesson) or lesson.title)}</a>"
+                for lesson, anchor in uses.get(term.term, [])
+            )
+            entries.append(
+                {
+                    "id": glossary_id(term),
+                    "term": term.term,
+                    "definition": Markup(self.definitions.get(term.term, escape(term.definition))),
+                    "aliases": term.aliases,
+                    "uses": Markup(places),
+                }
+            )
+        return entries
+
+    def _glossary(self) -> str:
+        return self.render("glossary.xhtml", entries=self._glossary_entries())
+
+    def _index_places(self) -> Iterator[IndexPlace]:
+        for lesson in self.book.documents():
+            parsed = self.parsed.get(lesson.id)
+            if parsed is None:
+                continue
+            label = self.lesson_label(lesson) or lesson.title
+            for mark in parsed.index_marks:
+                yield IndexPlace(mark, parsed.prefix, label)
+
+    def index_links(self, places: Sequence[IndexPlace]) -> str:
+        """The shared rendering's locators, by lesson: "Lesson 3; Lesson 15: a, b, c", each
+        a link to one place (as the sources appendix's back-links are)."""
+        groups = []
+        for _, group in groupby(places, key=lambda place: place.document):
+            found = list(group)
+            name = escape(found[0].label)
+            if len(found) == 1:
+                groups.append(f'<a class="index-locator" href="#{found[0].mark.id}">{name}</a>')
+                continue
+            letters = ", ".join(
+                f'<a class="index-locator" href="#{place.mark.id}" '
+                f'aria-label="{name}, {index + 1}">{_letter(index)}</a>'
+                for index, place in enumerate(found)
+            )
+            groups.append(f"{name}: {letters}")
+        return "; ".join(groups)
+
+    # --- imprint -------------------------------------------------------------------------
+
+    def _courses_used(self) -> list[Course]:
+        return [
+            course
+            for course in self.book.includes
+            if any(d.path.resolve().is_relative_to(course.root) for d in self.book.documents())
+        ]
+
+    def _credit(self, course: Course) -> str:
+        """``The rise of Stalinism (course 10), Marxist Education Portal; published 10
+        February 2026, updated 12 February 2026; licence CC BY-SA 4.0.``"""
+        meta, labels = course.meta, self.labels
+        name = f"<cite>{escape(meta.title)}</cite>"
+        if meta.course_id:
+            name += f" ({escape(labels['course'].lower())} {escape(meta.course_id)})"
+        parts = [name + (f", {escape(', '.join(meta.authors))}" if meta.authors else "")]
+        if meta.publisher:
+            parts.append(escape(meta.publisher))
+        dates = [
+            f"{escape(labels[key].lower())} {escape(self.date(value) or '')}"
+            for key, value in (("published", meta.published), ("updated", meta.updated))
+            if value
+        ]
+        if dates:
+            parts.append(", ".join(dates))
+        if meta.license:
+            parts.append(f"{escape(labels['license'].lower())} {escape(meta.license)}")
+        return "; ".join(parts) + "."
 
     def lesson_label(self, lesson: Lesson) -> str | None:
         return f"{self.labels['lesson']} {lesson.number}" if lesson.number else None
@@ -300,6 +434,9 @@ class _Renderer:
     # --- contents ---------------------------------------------------------------------------
 
     def _toc(self) -> Iterator[TocEntry]:
+        if self.book.about is not None:
+            about = self.book.about
+            yield TocEntry(about.title, self.parsed[about.id].prefix, "about")
         for chapter in self.book.chapters:
             lessons = tuple(self._toc_lesson(lesson, "lesson") for lesson in chapter.lessons)
             if chapter.number in self.notes.chapter_bibliographies:
@@ -319,8 +456,12 @@ class _Renderer:
                 yield TocEntry(chapter.heading, chapter_id(chapter), "chapter", None, lessons)
         for appendix in self.book.appendices:
             yield self._toc_lesson(appendix, "appendix")
+        if self._glossary_entries():
+            yield TocEntry(self.labels["glossary"], "glossary", "backmatter")
         if self.notes.bibliography:
             yield TocEntry(self.labels["sources"], "sources", "backmatter")
+        if self.index:
+            yield TocEntry(self.labels["index"], "index", "backmatter")
 
     def _toc_lesson(self, lesson: Lesson, kind: str) -> TocEntry:
         parsed = self.parsed[lesson.id]
@@ -329,7 +470,10 @@ class _Renderer:
             for h in parsed.headings
             if h.level == parsed.level + 1 and h.id
         )
-        return TocEntry(lesson.title, parsed.prefix, kind, self.lesson_label(lesson), sections)
+        minutes = self.minutes(parsed) if kind == "lesson" else None
+        return TocEntry(
+            lesson.title, parsed.prefix, kind, self.lesson_label(lesson), sections, minutes
+        )
 
 
 def sources_appendix(
@@ -358,6 +502,29 @@ def sources_appendix(
     return template.render(
         labels=labels, entries=entries, id=id, level=level, classes=classes
     ).strip()
+
+
+def index_appendix(
+    entries: Sequence[IndexEntry],
+    labels: Mapping[str, str],
+    locate: Callable[[Sequence[IndexPlace]], str],
+) -> str:
+    """The back-of-book index, entries grouped by initial. ``locate`` gives an entry's
+    places: links by lesson in the shared rendering, page numbers in print."""
+
+    def view(entry: IndexEntry) -> dict[str, object]:
+        return {
+            "term": entry.term,
+            "locators": Markup(locate(entry.places)) if entry.places else None,
+            "subentries": [view(sub) for sub in entry.subentries],
+        }
+
+    groups = [
+        (letter, [view(entry) for entry in group])
+        for letter, group in groupby(entries, key=lambda entry: initial(entry.term))
+    ]
+    template = template_environment().get_template("index.xhtml")
+    return template.render(labels=labels, groups=groups).strip()
 
 
 _URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<>\"]+[^\s<>\".,;:)]")

@@ -85,6 +85,7 @@ ALLOWED_ATTRIBUTES = {
     "colgroup": _COMMON | {"span"},
     "q": _COMMON | {"cite"},
     "blockquote": _COMMON | {"cite"},
+    "span": _COMMON | {"data-index"},  # an index mark's entry (coursebook.terms)
 }
 LINK_SCHEMES = frozenset({"https", "mailto"})
 """Links that may leave the book."""

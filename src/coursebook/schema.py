@@ -326,6 +326,57 @@ def print_settings(node: Node, diagnostics: Diagnostics) -> dict[str, Any]:
     return values
 
 
+@dataclass(frozen=True)
+class IndexSpec:
+    """A term of book.yaml's ``index:`` list, as written."""
+
+    term: str
+    location: Location
+    aliases: tuple[str, ...] = ()
+
+
+INDEX_TERM = Schema(
+    "an index term",
+    (
+        Key("term", text, "the term as the index prints it", required=True),
+        Key("aliases", text_list, "other forms that count as a use"),
+    ),
+)
+
+
+def index_terms(node: Node, diagnostics: Diagnostics) -> tuple[IndexSpec, ...]:
+    """Terms to index wherever they are used: each a string or ``{term, aliases}``."""
+    if not isinstance(node.value, list):
+        raise Invalid(f"expected a list of terms, found {describe(node)}")
+    specs = []
+    for item in node.value:
+        if isinstance(item.value, str):
+            specs.append(IndexSpec(text(item), item.location))
+            continue
+        values = INDEX_TERM.validate(item, diagnostics)
+        if values and "term" in values:
+            specs.append(IndexSpec(values["term"], item.location, values.get("aliases", ())))
+    return tuple(specs)
+
+
+GLOSSARY_ENTRY = Schema(
+    "a glossary entry",
+    (
+        Key("term", text, "the term", required=True),
+        Key("definition", text, "what it means (Markdown)", required=True),
+        Key("aliases", text_list, "other forms that count as a use"),
+    ),
+)
+
+
+def words_per_minute(node: Node, diagnostics: Diagnostics | None = None) -> int:
+    """A reading speed: a whole number of words a minute, 50 to 1,000."""
+    value = count(node)
+    if not 50 <= value <= 1000:
+        raise Invalid(f"expected words a minute between 50 and 1000, found {value}")
+    return value
+
+
 BOOK = Schema(
     "book.yaml",
     (
@@ -348,6 +399,11 @@ BOOK = Schema(
         Key("chapters", chapters, "the reading order", required=True),
         Key("appendices", path_list, "Markdown files after the lessons"),
         Key("print", print_settings, "paper, sides and extras of the printed book"),
+        Key("include", path_list, "sibling course folders this reader takes lessons from"),
+        Key("glossary", path, "the glossary file (default: glossary.yaml, if there is one)"),
+        Key("index", index_terms, "terms indexed wherever they are used"),
+        Key("about", path, "how to use this reader (default: about.md, if there is one)"),
+        Key("reading_speed", words_per_minute, "words a minute, for reading times (200)"),
     ),
 )
 

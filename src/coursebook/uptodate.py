@@ -44,15 +44,19 @@ class Recorded:
     """Its warnings, shown again: skipping a build doesn't make them go away."""
 
 
-def fingerprint(book_root: Path, formats: Sequence[str], options: Any) -> str:
+def fingerprint(roots: Sequence[Path], formats: Sequence[str], options: Any) -> str:
+    """What the outputs are made of: the files of the book's folders (its own, then those
+    it includes), the options, and coursebook itself."""
     digest = hashlib.sha256()
     for part in (__version__, _own_files(), os.environ.get("SOURCE_DATE_EPOCH", "")):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(repr((sorted(formats), _options_text(options))).encode("utf-8"))
-    root = book_root.resolve()
-    for path in _book_files(book_root):
-        digest.update(str(path.relative_to(book_root)).encode("utf-8") + b"\0")
-        digest.update(_file_hash(path) if _readable_inside(path, root) else b"\0elsewhere")
+    for index, book_root in enumerate(roots):
+        root = book_root.resolve()
+        digest.update(f"\0root {index}\0".encode())
+        for path in _book_files(book_root):
+            digest.update(str(path.relative_to(book_root)).encode("utf-8") + b"\0")
+            digest.update(_file_hash(path) if _readable_inside(path, root) else b"\0elsewhere")
     return digest.hexdigest()
 
 
