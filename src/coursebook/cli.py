@@ -590,10 +590,11 @@ def _import(args: argparse.Namespace) -> int:
         to_stdout=True,
     )
     drafts = sum(1 for source in book.sources if source.known is None)
+    keys = {source.key for source in book.sources}
     terminal.say(
         Text(
             f"wrote {display_path(folder)}: {plural(len(reports), 'lesson')}, "
-            f"{plural(len(book.sources), 'source')} ({drafts} drafts to check in sources.yaml)"
+            f"{plural(len(keys), 'source')} ({drafts} drafts to check in sources.yaml)"
         )
     )
     shown = display_path(folder)

@@ -79,6 +79,8 @@ class Block:
     """The addresses of the block's other links, numbered by the link marks in ``text``."""
     attribution: str | None = None
     """The line under a quotation that says where it is from."""
+    attribution_url: str | None = None
+    """The address of a "Full text" link on that line."""
 
     def line_at(self, offset: int) -> int:
         """The page line of a place in ``text``."""
@@ -270,10 +272,14 @@ def _looks_like_html(path: Path, raw: bytes) -> bool:
     )
 
 
+def _unmarked(text: str) -> str:
+    """The page's own text, without the characters we use as marks (so it can't forge one)."""
+    return text.translate({ord(c): None for c in _MARKS})
+
+
 def _clean(text: str) -> str:
-    """Text as the Markdown should have it: our marks removed, the portal's ``\\'`` escapes
-    undone, spaces (and no-break spaces) collapsed."""
-    text = text.translate({ord(c): None for c in _MARKS})
+    """Text as the Markdown should have it: the portal's ``\\'`` escapes undone, spaces (and
+    no-break spaces) collapsed."""
     text = text.replace("\\'", "'").replace('\\"', '"')
     return re.sub(r"[ \t\u00a0\u2009\u202f]+", " ", text).strip()
 
@@ -353,7 +359,7 @@ def parse_heading(text: str) -> tuple[int | None, str] | None:
 
 
 def _read_text(path: Path, text: str) -> Page:
-    lines = [(number, _clean(line)) for number, line in enumerate(text.splitlines(), 1)]
+    lines = [(n, _clean(_unmarked(line))) for n, line in enumerate(text.splitlines(), 1)]
     lines = [(number, line) for number, line in lines if line]
     heading_at = next((i for i, (_, line) in enumerate(lines[:12]) if parse_heading(line)), None)
     furniture = Furniture()
@@ -467,7 +473,7 @@ def _text_blocks(lines: list[tuple[int, str]]) -> tuple[Block, ...]:
                     "quote",
                     "\n\n".join(text for _, text in quoted),
                     tuple(n for n, _ in quoted),
-                    attribution=lines[end][1],
+                    attribution=_unwrapped(lines[end][1]),
                 )
             )
             index = end
@@ -491,11 +497,22 @@ def _quotation_end(lines: list[tuple[int, str]], start: int) -> int | None:
     return None
 
 
+_WRAPPED = re.compile(r"^\((?P<inner>[^()]+)\)\.?(?:\s*\(full text\))?\.?$", re.IGNORECASE)
+
+
+def _unwrapped(line: str) -> str:
+    """ "(Title,1933) (Full text)" on a line of its own → "Title,1933"."""
+    match = _WRAPPED.match(line.strip())
+    return match["inner"].strip() if match else line.strip().lstrip("—–- ")
+
+
 def _is_attribution(line: str) -> bool:
-    """A short line, not a sentence, that reads as a citation: "Writings 1934-35"."""
+    """A short line, not a sentence, that reads as a citation: "Writings 1934-35", or a
+    parenthetical citation alone on its line."""
+    line = _unwrapped(line)
     if len(line) > 120 or line.endswith((".", ",", ":", ";", "!", "?")):
         return False
-    return parse_citation_text(line.lstrip("—–- "), attribution=True) is not None
+    return parse_citation_text(line, attribution=True) is not None
 
 
 # HTML: lxml's parser, never fetching and never resolving entities; the portal's furniture
@@ -581,7 +598,7 @@ def _drop(element: etree._Element) -> None:
 
 
 def _text_of(element: etree._Element) -> str:
-    return "".join(str(piece) for piece in element.itertext())
+    return _unmarked("".join(str(piece) for piece in element.itertext()))
 
 
 def _line(element: etree._Element) -> int:
@@ -655,7 +672,7 @@ def _html_quote(element: etree._Element) -> Block | None:
     parts = [p for p in element.iter("p", "footer", "cite") if p is not element]
     for part in parts:
         if part.tag in ("footer", "cite") and not _inside(part, "p"):
-            attribution = _clean(_text_of(part)).lstrip("—–- ") or attribution
+            attribution = _unwrapped(_clean(_text_of(part))) or attribution
         elif part.tag == "p" and not _inside(part, "footer"):
             text = _clean(_inline(part, full_text, links, 0))
             if text:
@@ -678,7 +695,7 @@ def _html_quote(element: etree._Element) -> Block | None:
 def _inline(element: etree._Element, full_text: list[str], links: list[str], depth: int) -> str:
     """The text of an element, a "Full text" link's address kept aside, other web links
     kept as link marks; anything else (javascript:, relative) keeps only its text."""
-    pieces = [element.text or ""]
+    pieces = [_unmarked(element.text or "")]
     for child in element:
         if not isinstance(child.tag, str):
             pass  # a comment or processing instruction left by the parser
@@ -690,7 +707,7 @@ def _inline(element: etree._Element, full_text: list[str], links: list[str], dep
             pieces.append(_link(child, full_text, links, depth))
         elif child.tag not in ("blockquote", "footer"):
             pieces.append(_inline(child, full_text, links, depth + 1))
-        pieces.append(child.tail or "")
+        pieces.append(_unmarked(child.tail or ""))
     return "".join(pieces)
 
 
@@ -719,7 +736,9 @@ def _attributed(blocks: list[Block]) -> tuple[Block, ...]:
             and block.kind == "paragraph"
             and _is_attribution(_LINK.sub(r"\1", block.text))
         ):
-            result[-1] = replace(previous, attribution=_LINK.sub(r"\1", block.text))
+            url = block.full_text[0] if block.full_text else None
+            text = _unwrapped(_LINK.sub(r"\1", block.text))
+            result[-1] = replace(previous, attribution=text, attribution_url=url or None)
             continue
         result.append(block)
     return tuple(result)
@@ -804,7 +823,7 @@ _SPEAKER = re.compile(
     rf"\b(?P<name>{_NAME})(?:,[^,.;:“”\"A-Z]{{1,80}},|,)?\s+(?:also\s+|later\s+|then\s+)?{_VERBS}\b"
     rf"|\b(?:said|says|wrote|explained|by)\s+(?P<after>{_NAME})\b"
 )
-_PRONOUN = re.compile(r"\b(?:He|She)\s+(?:also\s+|later\s+|then\s+)?" + _VERBS + r"\b")
+_PRONOUN = re.compile(r"^(?:He|She)\s+(?:also\s+|later\s+|then\s+)?" + _VERBS + r"\b")
 _MENTION = re.compile(
     r"\b[Ii]n\s+(?:(?:an?|the|his|her|their)\s+)?"
     r"(?:(?:article|book|pamphlet|essay|speech|letter|work|document|programme|program)\s*,?\s*)?"
@@ -921,6 +940,8 @@ class _Reader:
 
     path: Path
     speaker: str | None = None
+    carried: str | None = None
+    """The speaker from before the block being read."""
     last: Cite | None = None
     cites: list[Cite] = field(default_factory=list)
     left: list[tuple[Location, str]] = field(default_factory=list)
@@ -933,6 +954,11 @@ class _Reader:
         edits: list[tuple[int, int, str]] = []  # (start, end, replacement), not overlapping
         cited: list[tuple[int, int]] = []  # (offset, index) of each citation made here
         urls = list(block.full_text)
+        # Who speaks carries over only into a quotation set after its introduction, and into
+        # a paragraph that goes on with "He explained…"; elsewhere it must be named again.
+        if block.kind == "paragraph" and not _PRONOUN.match(text):
+            self.speaker = None
+        self.carried = self.speaker
         self._speakers(text, 0, len(text))
         for match in _PARENTHETICAL.finditer(text):
             if any(start < match.start() < end for start, end in spans):
@@ -1008,7 +1034,7 @@ class _Reader:
             name = match["name"] or match["after"]
             if name and name.split()[0] not in _NOT_NAMES:
                 speaker = name
-        return speaker or self.speaker
+        return speaker or self.carried
 
     def _add_url(self, index: int, url: str) -> None:
         cite = self.cites[index]
@@ -1082,10 +1108,9 @@ class _Reader:
         found = parse_citation_text(block.attribution or "", attribution=True)
         if found is None:
             return markdown
-        work = found[0]
-        index = self._cite(
-            work, found[1], found[2], block, len(block.text), block.attribution or ""
-        )
+        work = found[0] if found[0].url else replace(found[0], url=block.attribution_url)
+        written = block.attribution or ""
+        index = self._cite(work, found[1], found[2], block, len(block.text), written)
         at = Location(self.path, block.lines[-1] + 1)
         self.cites[index] = replace(self.cites[index], location=at)
         return markdown + " " + _mark(index)
@@ -1530,7 +1555,11 @@ def sources_yaml(sources: Sequence[DraftSource]) -> str:
         "# pages cite them: check author, title, date and type against the original, then\n"
         "# remove the note.\n"
     ]
+    written: set[str] = set()
     for source in sources:
+        if source.key in written:
+            continue  # two works of the pages found to be one entry of --sources
+        written.add(source.key)
         place = f"{display_path(source.first.location.path)}:{source.first.location.line}"
         if source.known is not None:
             origin = source.known.location
