@@ -51,6 +51,8 @@ from .sources import read_sources
 
 PAGE_BYTES = 5_000_000
 """The largest page read (a saved lesson page is a few hundred KB at most)."""
+PARAGRAPH_CHARS = 50_000
+"""Paragraphs longer than this are kept as text without looking for citations in them."""
 INLINE_DEPTH = 30
 """Nesting of inline HTML elements followed inside a paragraph; deeper text is kept flat."""
 
@@ -281,7 +283,9 @@ def _clean(text: str) -> str:
     """Text as the Markdown should have it: the portal's ``\\'`` escapes undone, spaces (and
     no-break spaces) collapsed."""
     text = text.replace("\\'", "'").replace('\\"', '"')
-    return re.sub(r"[ \t\u00a0\u2009\u202f]+", " ", text).strip()
+    # Newlines too: HTML breaks a paragraph's lines anywhere, and a line of Markdown that
+    # began with "#", "-" or ">" would become a heading, list or quotation.
+    return re.sub(r"[\s\u00a0\u2009\u202f]+", " ", text).strip()
 
 
 # Plain text: a lesson heading, section headings like "a) Proletarian Bonapartism", the
@@ -716,9 +720,10 @@ def _link(anchor: etree._Element, full_text: list[str], links: list[str], depth:
     href = (anchor.get("href") or "").strip()
     web = re.match(r"https?://[^\s<>\"]+$", href) is not None
     if _clean(label).lower() == "full text":
-        full_text.append(href if web else "")
+        full_text.append(href if web else "")  # a source's URL may be http
         return "Full text"
-    if not web or not _clean(label):
+    # In the lesson only https links stay links, as the build allows no others.
+    if not href.startswith("https://") or not web or not _clean(label):
         return label
     links.append(href)
     return f"\ue012{_clean(label)}\ue013{len(links) - 1}\ue014"
@@ -749,8 +754,8 @@ def _attributed(blocks: list[Block]) -> tuple[Block, ...]:
 # A title in quotes. A closing ’ is told from an apostrophe ("‘The Workers’ State, …’") by
 # what follows it: punctuation, the end, or a lower-case word.
 _QUOTED_TITLE = (
-    r"(?:‘(?P<t1>[^‘\n]+?)’(?=$|[^\w\s’]|\s+(?:[a-z(“\"]|$))"
-    r"|“(?P<t2>[^“”\n]+?)”|\"(?P<t3>[^\"\n]+?)\")"
+    r"(?:‘(?P<t1>[^‘\n]{1,200}?)’(?=$|[^\w\s’]|\s+(?:[a-z(“\"]|$))"
+    r"|“(?P<t2>[^“”\n]{1,200}?)”|\"(?P<t3>[^\"\n]{1,200}?)\")"
 )
 _QUOTED = re.compile(_QUOTED_TITLE)
 _QUOTATION = re.compile(r"“[^“”]*”|\"[^\"\n]*\"")
@@ -950,6 +955,11 @@ class _Reader:
     def block(self, block: Block) -> str:
         """The block's text with citations as marks and the parentheticals they were made
         from removed."""
+        if len(block.text) > PARAGRAPH_CHARS:
+            # No lesson has such a paragraph; looking for citations in it would only cost time.
+            at = Location(self.path, block.lines[0])
+            self.left.append((at, f"a paragraph of {len(block.text):,} characters"))
+            return block.text
         text, spans = block.text, _quotation_spans(block.text)
         edits: list[tuple[int, int, str]] = []  # (start, end, replacement), not overlapping
         cited: list[tuple[int, int]] = []  # (offset, index) of each citation made here
@@ -1207,7 +1217,10 @@ def import_lesson(page: Page, diagnostics: Diagnostics) -> ImportedLesson | None
     )
 
 
-_ESCAPE = re.compile(r"([\\`*_<>\[\]@])")
+# Characters Markdown (or the citation syntax) would act on. Square brackets are kept as
+# written ("[capitalist]" is the editor's insertion, and Markdown shows it as it is) unless
+# they could open a citation, footnote or link; the lookaheads see the page's own text.
+_ESCAPE = re.compile(r"[\\`*_<>@]|\[(?=\s*-?[\^@])|\](?=[(\[:])")
 
 
 def _markdown(text: str, links: tuple[str, ...]) -> str:
@@ -1227,10 +1240,7 @@ def _markdown(text: str, links: tuple[str, ...]) -> str:
 
 
 def _escape(text: str) -> str:
-    # Square brackets are kept as written ("[capitalist]" is the editor's insertion, and
-    # Markdown shows it as it is), unless they could start a link, footnote or citation.
-    text = _ESCAPE.sub(lambda m: m[1] if m[1] in "[]" else "\\" + m[1], text)
-    return re.sub(r"\[(?=[\^@-])|\](?=[(\[:])", lambda m: "\\" + m[0], text)
+    return _ESCAPE.sub(lambda m: "\\" + m[0], text)
 
 
 # --- one set of sources for the book ----------------------------------------------------------
