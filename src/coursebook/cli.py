@@ -1,4 +1,4 @@
-"""The ``coursebook`` command: ``build``, ``check``, ``new`` and ``preview``.
+"""The ``coursebook`` command: ``build``, ``check``, ``new``, ``preview`` and ``import``.
 
 Exit status: 0 when all went well, 1 when the book has errors (each printed as
 ``path:line:col: error: message [code]``), 2 when the command line is wrong.
@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     _check_command(commands)
     _new_command(commands)
     _preview_command(commands)
+    _import_command(commands)
     return parser
 
 
@@ -189,6 +190,35 @@ def _preview_command(commands: Any) -> None:
     preview.add_argument("--open", action="store_true", help="open the page in a browser")
     _book_options(preview)
     preview.set_defaults(run=_preview)
+
+
+def _import_command(commands: Any) -> None:
+    imports = commands.add_parser(
+        "import",
+        help="make a book from the portal's lesson pages (text or HTML)",
+        description="Read each PAGE (a lesson page of the portal, saved as HTML or as plain "
+        "text) and write a new book into BOOK_DIR: one lesson file per page, titled and "
+        "numbered from its heading; the page furniture (site name, course title, 'About this "
+        "course') in book.yaml; citations written in prose turned into [@key] citations, with "
+        "a draft entry in sources.yaml for each source, marked for review. Reports, per page, "
+        "the citations recognised and each parenthetical remark left as text. BOOK_DIR must "
+        "be new or empty; nothing is written when a page has an error.",
+    )
+    imports.add_argument("pages", nargs="+", metavar="PAGE", help="a lesson page (.html or .txt)")
+    imports.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="BOOK_DIR",
+        help="the book folder to create (new or empty)",
+    )
+    imports.add_argument(
+        "--sources",
+        metavar="FILE",
+        help="an existing sources file (.yaml, .json or .bib): citations of its sources use "
+        "its keys and entries instead of drafts",
+    )
+    imports.set_defaults(run=_import)
 
 
 def _book_dir(parser: argparse.ArgumentParser) -> None:
@@ -519,6 +549,57 @@ def _preview(args: argparse.Namespace) -> int:
     if args.lessons and not _selection_ok(Path(args.book_dir), options, terminal):
         return EXIT_USAGE
     return serve(Path(args.book_dir), options, port=args.port, open_browser=args.open)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importer import ImportError_, import_pages, write_book
+
+    terminal = Terminal()
+    folder = Path(args.output)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        shown = display_path(folder)
+        terminal.fail(f"{shown} already exists and is not empty; choose a new folder")
+        return EXIT_BOOK_ERRORS
+    diagnostics = Diagnostics()
+    sources = Path(args.sources) if args.sources else None
+    book = import_pages([Path(page) for page in args.pages], sources, diagnostics)
+    if book is None:
+        terminal.problems(diagnostics.items)
+        errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
+        terminal.fail(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; nothing written")
+        return EXIT_BOOK_ERRORS
+    try:
+        reports = write_book(book, folder)
+    except (ImportError_, OSError) as problem:
+        terminal.fail(str(problem))
+        return EXIT_BOOK_ERRORS
+    for report in reports:  # each page's line, then what was left on it
+        lesson = f"lesson {report.number}" if report.number is not None else "a lesson"
+        terminal.say(
+            Text(
+                f"{display_path(report.path)}: {lesson}, {report.title!r} → {report.file}: "
+                f"{plural(report.citations, 'citation')} recognised, "
+                f"{plural(report.left_as_text, 'parenthetical remark')} left as text"
+            )
+        )
+        terminal.problems(
+            (d for d in diagnostics.items if d.location.path == report.path), to_stdout=True
+        )
+    terminal.problems(
+        (d for d in diagnostics.items if d.location.path not in {r.path for r in reports}),
+        to_stdout=True,
+    )
+    drafts = sum(1 for source in book.sources if source.known is None)
+    keys = {source.key for source in book.sources}
+    terminal.say(
+        Text(
+            f"wrote {display_path(folder)}: {plural(len(reports), 'lesson')}, "
+            f"{plural(len(keys), 'source')} ({drafts} drafts to check in sources.yaml)"
+        )
+    )
+    shown = display_path(folder)
+    terminal.say(Text(f"next: coursebook check {shown}", style="dim"))
+    return EXIT_OK
 
 
 def _selection_ok(book_dir: Path, options: BuildOptions, terminal: Terminal) -> bool:

@@ -288,5 +288,48 @@ CODES = {
             "PDF layout: Ignored `float: top` at 1:1, invalid value.",
             "Usually the stylesheet; report it if it isn't yours.",
         ),
+        # --- import
+        Code(
+            "import-not-text",
+            "error",
+            "not a text or HTML page (it holds binary data)",
+            "Give the lesson page saved as HTML or as plain text (UTF-8).",
+        ),
+        Code(
+            "import-too-large",
+            "error",
+            "the page is larger than 5,000,000 bytes; a lesson page is far smaller",
+            "Check that it is the right file; save only the lesson's page.",
+        ),
+        Code(
+            "import-empty",
+            "error",
+            "the page has no lesson text",
+            "Give the page of a lesson; an empty file or a page of only menus has nothing to import.",
+        ),
+        Code(
+            "import-no-title",
+            "error",
+            "no lesson title found (a heading like 'Lesson 16: The nature of the state')",
+            "Check that the HTML page is a lesson page; it needs a heading (h1 or h2).",
+        ),
+        Code(
+            "import-untitled",
+            "warning",
+            "no lesson heading found ('LESSON SIXTEEN: …'); titled 'Untitled (003)': give the lesson its title and number in its front matter",
+            "Write the lesson's title and number in the front matter of its file, and rename the file to match.",
+        ),
+        Code(
+            "import-unrecognised",
+            "warning",
+            "left as text: (see below)",
+            "Nothing, if it is a remark; if it is a citation, write it as [@key] and add its source.",
+        ),
+        Code(
+            "import-guessed-source",
+            "warning",
+            "'Transitional Programme' taken to be source 'trotsky1938transitional' of the sources file (author and year match, titles differ): check",
+            "Check the citation against the source; correct its key if it is another work.",
+        ),
     )
 }
