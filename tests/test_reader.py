@@ -412,3 +412,44 @@ def test_ampersands_and_tags_in_sources_are_text(make_book: Callable[..., Path])
     assert [m for m in messages if m["severity"] in ("FATAL", "ERROR")] == []
     text = " ".join(PdfReader(output(result, "pdf")).pages[-1].extract_text().split())
     assert "Simon & Schuster" in text
+
+
+def test_images_of_two_courses_with_the_same_name_stay_two(
+    make_book: Callable[..., Path],
+) -> None:
+    from PIL import Image
+
+    other = make_book(
+        {
+            "book.yaml": "title: Other\nlanguage: en\nchapters: [lessons/two.md]\n",
+            "lessons/two.md": "# Two\n\n![A red square](../images/map.png)\n",
+        },
+        name="other",
+    )
+    book = make_book(
+        {
+            "book.yaml": "title: R\nlanguage: en\ninclude: [../other]\n"
+            "chapters: [lessons/one.md, ../other/lessons/two.md]\n",
+            "lessons/one.md": "# One\n\n![A blue square](../images/map.png) [@marx1867]\n",
+        }
+    )
+    for folder, colour in ((book, "blue"), (other, "red")):
+        (folder / "images").mkdir()
+        Image.new("RGB", (8, 8), colour).save(folder / "images" / "map.png")
+    result = build(book, ("epub",), book.parent / "out")
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        names = archive.namelist()
+        assert "EPUB/media/images/map.png" in names
+        assert "EPUB/media/courses/other/images/map.png" in names
+        two = archive.read("EPUB/text/other-two.xhtml").decode()
+    assert 'src="../media/courses/other/images/map.png"' in two
+
+
+def test_the_preview_watches_the_included_courses_too() -> None:
+    from coursebook.preview import watched_folders
+
+    assert watched_folders(READER) == (
+        READER.resolve(),
+        (READER.parent / "revolution-1917").resolve(),
+        (ROOT / "book").resolve(),
+    )

@@ -126,8 +126,22 @@ def serve(
 def _rebuild_on_change(builder: Builder, book_dir: Path, out: TextIO, err: TextIO) -> None:
     """Build now, and again after every change to the book's files, until Ctrl-C."""
     _report(builder.rebuild(), "built", out, err)
-    for _changes in watch_book(book_dir):
-        _report(builder.rebuild(), "rebuilt", out, err)
+    while True:
+        folders = watched_folders(book_dir)
+        for _changes in watch_book(*folders):
+            _report(builder.rebuild(), "rebuilt", out, err)
+            if watched_folders(book_dir) != folders:
+                break  # book.yaml's include: changed: watch the folders it names now
+        else:
+            return
+
+
+def watched_folders(book_dir: Path) -> tuple[Path, ...]:
+    """The book's folder and the course folders it includes (as far as it can be read)."""
+    try:
+        return load(book_dir, Diagnostics(), check=False).roots
+    except BookError:
+        return (book_dir.resolve(),)
 
 
 @contextlib.contextmanager
@@ -411,16 +425,16 @@ class BookFilter(watchfiles.DefaultFilter):
     ignore_dirs = (*watchfiles.DefaultFilter.ignore_dirs, CACHE_FOLDER)
 
 
-def watch_book(book_dir: Path) -> Iterator[set[tuple[watchfiles.Change, str]]]:
-    """Each batch of changes in the book folder, once it has been quiet for 100 ms (an editor's
-    save is often several writes). Raises ``KeyboardInterrupt`` on Ctrl-C."""
+def watch_book(*folders: Path) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+    """Each batch of changes in the book's folders, once it has been quiet for 100 ms (an
+    editor's save is often several writes). Raises ``KeyboardInterrupt`` on Ctrl-C."""
     try:
         yield from watchfiles.watch(
-            book_dir, watch_filter=BookFilter(), step=100, raise_interrupt=True
+            *folders, watch_filter=BookFilter(), step=100, raise_interrupt=True
         )
     except OSError:  # no inotify watches left on this machine ("OS file watch limit reached")
         yield from watchfiles.watch(
-            book_dir, watch_filter=BookFilter(), step=100, raise_interrupt=True, force_polling=True
+            *folders, watch_filter=BookFilter(), step=100, raise_interrupt=True, force_polling=True
         )
 
 
