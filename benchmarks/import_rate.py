@@ -24,7 +24,7 @@ from pathlib import Path
 
 from coursebook.citation_syntax import extract_citations
 from coursebook.diagnostics import Diagnostics
-from coursebook.importer import (
+from coursebook.importing import (
     SourceIndex,
     import_pages,
     source_families,

@@ -37,7 +37,7 @@ def codes_in_the_sources() -> set[str]:
     """The code of every problem reported: the third argument of each ``.error(…)`` and
     ``.warning(…)`` call (always written out, so that this finds them all)."""
     found: set[str] = set()
-    for path in (ROOT / "src" / "coursebook").glob("*.py"):
+    for path in (ROOT / "src" / "coursebook").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if (
                 isinstance(node, ast.Call)

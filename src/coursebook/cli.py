@@ -552,7 +552,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importer import ImportError_, import_pages, write_book
+    from .importing import ImportError_, import_pages, write_book
 
     terminal = Terminal()
     folder = Path(args.output)
