@@ -4,6 +4,7 @@ an "about" page and reading times — built for real and read back from both for
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -20,15 +21,29 @@ from coursebook.terms import IndexMark, IndexPlace, index_entries
 
 from .conftest import ROOT, epub_text, epubcheck, output, write_files
 
-READER = ROOT / "tests" / "books" / "circle" / "reader"
+CIRCLE = ROOT / "tests" / "books" / "circle"
+"""The reader and the second course; the sample course is copied next to them as
+``rise-of-stalinism`` (a reader includes the course folders beside its own)."""
 XHTML = {"x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 
 
+def circle_folder(base: Path) -> Path:
+    """The courses side by side under ``base``: the reader, the second course, the sample."""
+    shutil.copytree(CIRCLE, base / "circle")
+    shutil.copytree(ROOT / "book", base / "circle" / "rise-of-stalinism")
+    return base / "circle" / "reader"
+
+
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+def reader_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return circle_folder(tmp_path_factory.mktemp("courses"))
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory, reader_folder: Path) -> BuildResult:
     """The study circle's reader: lessons of the sample course and of a second course."""
     out = tmp_path_factory.mktemp("reader")
-    return build(READER, out_dir=out, diagnostics=Diagnostics())
+    return build(reader_folder, out_dir=out, diagnostics=Diagnostics())
 
 
 def documents(epub: Path) -> dict[str, etree._Element]:
@@ -81,7 +96,7 @@ def test_lessons_of_both_courses_are_in_the_order_book_yaml_gives(reader: BuildR
     # Lessons of an included course get ids of their own: two courses may share file names.
     names = documents(output(reader, "epub"))
     assert "revolution-1917-03-the-october-revolution" in names
-    assert "book-15-the-zigzags-of-the-bureaucracy" in names
+    assert "rise-of-stalinism-15-the-zigzags-of-the-bureaucracy" in names
 
 
 def test_a_source_both_courses_have_is_listed_once(reader: BuildResult) -> None:
@@ -144,8 +159,11 @@ def test_same_id_with_other_data_is_an_error_naming_both_files(
     [
         ("../missing", "is not a course folder (no book.yaml)"),
         ("/etc", "must be a folder relative to book.yaml"),
-        (".", "this book's own folder, inside it or around it"),
-        ("..", "this book's own folder, inside it or around it"),
+        (".", "is not a course folder next to this book's"),
+        ("..", "is not a course folder next to this book's"),
+        ("lessons", "is not a course folder next to this book's"),
+        ("../../..", "is not a course folder next to this book's"),
+        ("../other/deeper", "is not a course folder next to this book's"),
     ],
 )
 def test_what_may_not_be_included(
@@ -205,12 +223,7 @@ def test_an_included_course_none_of_whose_lessons_is_used_is_warned(
 
 
 def test_a_change_in_an_included_course_rebuilds_the_reader(tmp_path: Path) -> None:
-    circle = tmp_path / "circle"
-    subprocess.run(["cp", "-r", str(READER.parent), str(circle)], check=True)
-    # the reader includes the sample course by a path from the repository; point it here
-    subprocess.run(["cp", "-r", str(ROOT / "book"), str(circle / "sample")], check=True)
-    manifest = circle / "reader" / "book.yaml"
-    manifest.write_text(manifest.read_text().replace("../../../../book", "../sample"))
+    circle = circle_folder(tmp_path).parent
     out = tmp_path / "out"
     first = build(circle / "reader", ("epub",), out, BuildOptions(jobs=1))
     assert not first.up_to_date
@@ -226,7 +239,7 @@ def test_a_change_in_an_included_course_rebuilds_the_reader(tmp_path: Path) -> N
 
 def test_the_first_use_of_a_term_in_each_lesson_links_to_the_glossary(reader: BuildResult) -> None:
     docs = documents(output(reader, "epub"))
-    lesson = docs["book-15-the-zigzags-of-the-bureaucracy"]
+    lesson = docs["rise-of-stalinism-15-the-zigzags-of-the-bureaucracy"]
     links = lesson.findall(".//x:a[@class='glossary-term']", XHTML)
     assert [(a.get("href"), text_of(a)) for a in links] == [
         ("glossary.xhtml#glossary-bonapartism", "Bonapartism"),
@@ -240,7 +253,10 @@ def test_the_first_use_of_a_term_in_each_lesson_links_to_the_glossary(reader: Bu
             if etree.QName(a).localname in ("blockquote", "h1", "h2", "h3")
         ]
     # each lesson links once per term, at its first use
-    for name in ("book-16-the-nature-of-the-stalinist-state", "questions-for-the-circle"):
+    for name in (
+        "rise-of-stalinism-16-the-nature-of-the-stalinist-state",
+        "questions-for-the-circle",
+    ):
         hrefs = [
             a.get("href") for a in docs[name].iterfind(".//x:a[@class='glossary-term']", XHTML)
         ]
@@ -445,11 +461,11 @@ def test_images_of_two_courses_with_the_same_name_stay_two(
     assert 'src="../media/courses/other/images/map.png"' in two
 
 
-def test_the_preview_watches_the_included_courses_too() -> None:
+def test_the_preview_watches_the_included_courses_too(reader_folder: Path) -> None:
     from coursebook.preview import watched_folders
 
-    assert watched_folders(READER) == (
-        READER.resolve(),
-        (READER.parent / "revolution-1917").resolve(),
-        (ROOT / "book").resolve(),
+    assert watched_folders(reader_folder) == (
+        reader_folder.resolve(),
+        (reader_folder.parent / "revolution-1917").resolve(),
+        (reader_folder.parent / "rise-of-stalinism").resolve(),
     )

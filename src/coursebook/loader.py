@@ -183,9 +183,9 @@ class _BookReader:
         return tuple(courses)
 
     def _include(self, node: Node) -> Course | None:
-        """A sibling course folder: relative, holding a book.yaml, neither the book's folder
-        nor around or inside it. Only its book.yaml, sources file and the lessons the reader
-        names are read."""
+        """A sibling course folder: relative, next to the book's folder, holding a
+        book.yaml. Only its book.yaml, sources file and the lessons (and their images) the
+        reader names are read."""
         written = str(node.value)
         if written.startswith(("/", "\\")) or re.match(
             r"^[A-Za-z]:[\\/]|^[A-Za-z][\w+.-]*:", written
@@ -198,11 +198,13 @@ class _BookReader:
             )
             return None
         folder = (self.manifest.parent / written).resolve()
-        if folder == self.root or folder in self.root.parents or self.root in folder.parents:
+        # Only folders next to the book's own (once links are followed): a reader may read
+        # the courses beside it, never an arbitrary folder of the machine it is built on.
+        if folder == self.root or folder.parent != self.root.parent:
             self.diagnostics.error(
                 node.location,
-                f"include: '{written}' is this book's own folder, inside it or around it; "
-                "include a sibling course folder",
+                f"include: '{written}' is not a course folder next to this book's "
+                "(a reader includes sibling folders, such as ../other-course)",
                 "include",
             )
             return None
