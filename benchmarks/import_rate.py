@@ -37,7 +37,10 @@ from coursebook.model import Book, Lesson, Source
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "book"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = next(
+    (f / "seeds" for f in (ROOT.parent / "shared", Path("/work/shared")) if f.is_dir()),
+    ROOT.parent / "shared" / "seeds",
+)
 
 
 @dataclass(frozen=True)

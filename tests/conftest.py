@@ -18,6 +18,12 @@ from coursebook.diagnostics import Diagnostics
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BOOK = ROOT / "book"
+SHARED = next(
+    (folder for folder in (ROOT.parent / "shared", Path("/work/shared")) if folder.is_dir()),
+    ROOT.parent / "shared",
+)
+"""The workplace's shared material (the seed pages, DAISY Ace's wrapper): next to the
+checkout, or where this machine keeps it when the checkout is elsewhere."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -16,9 +16,9 @@ from lxml import etree
 from coursebook.build import BuildResult, build
 from coursebook.diagnostics import Diagnostics
 
-from .conftest import ROOT, SAMPLE_BOOK, epubcheck, output
+from .conftest import SAMPLE_BOOK, SHARED, epubcheck, output
 
-ACE = ROOT.parent / "shared" / "tools" / "ace-check"
+ACE = SHARED / "tools" / "ace-check"
 FEATURES = Path(__file__).parent / "books" / "features"
 OPF = {"opf": "http://www.idpf.org/2007/opf"}
 

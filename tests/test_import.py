@@ -19,9 +19,9 @@ from coursebook.build import build
 from coursebook.cli import main
 from coursebook.diagnostics import Diagnostics
 
-from .conftest import ROOT
+from .conftest import ROOT, SHARED
 
-SEEDS = Path("/work/shared/seeds")
+SEEDS = SHARED / "seeds"
 SEED_16 = SEEDS / "000_7c996b2200e8be1f.txt"
 SEED_15 = SEEDS / "003_21a4d1d653a7876d.txt"
 PORTAL_PAGE = ROOT / "tests" / "books" / "import" / "lesson-16.html"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 
 import pypdf
 import pytest
@@ -13,9 +12,9 @@ from lxml import etree
 
 from coursebook.build import BuildResult, build
 
-from .conftest import ROOT, output
+from .conftest import SHARED, output
 
-SEED = Path(ROOT).parent / "shared" / "seeds" / "003_21a4d1d653a7876d.txt"
+SEED = SHARED / "seeds" / "003_21a4d1d653a7876d.txt"
 X = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
