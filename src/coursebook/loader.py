@@ -261,9 +261,7 @@ class _BookReader:
 
     def _check_includes_used(self, book: Book) -> None:
         for course in book.includes:
-            if not any(
-                lesson.path.resolve().is_relative_to(course.root) for lesson in book.documents()
-            ):
+            if not any(course.holds(lesson.path) for lesson in book.documents()):
                 self.diagnostics.warning(
                     course.location,
                     f"no lesson of the included course '{course.meta.title}' is in the book",
@@ -392,9 +390,8 @@ class _BookReader:
     def _id_prefix(self, path: Path) -> str:
         """Lessons of an included course have ids of their own ("rise-of-stalinism-15-…"):
         two courses may well both have a lesson file named 01-introduction.md."""
-        real = path.resolve()
         for course in self.includes:
-            if real.is_relative_to(course.root):
+            if course.holds(path):
                 return slugify(course.root.name, fallback="course") + "-"
         return ""
 

@@ -123,6 +123,10 @@ class Course:
     """Where the reader's book.yaml includes it."""
     sources_path: Path | None = None
 
+    def holds(self, path: Path) -> bool:
+        """True when ``path`` (a lesson, an image) is a file of this course."""
+        return path.resolve().is_relative_to(self.root)
+
 
 @dataclass(frozen=True)
 class GlossaryTerm:

@@ -322,19 +322,24 @@ def cited_on(
 ) -> str:
     """``Cited on pp. 6, 9.``: each page once, in order, linked to the first citation on it.
     ``order`` gives each note call's page as a position in the book, ``numbers`` as printed."""
-    first_on_page: dict[int, str] = {}
-    for use in entry.uses:
-        page = order.get(use.ref_id)
-        if page is not None:
-            first_on_page.setdefault(page, use.ref_id)
-    pages_cited = sorted(first_on_page)
-    word = labels["page_abbr"] if len(pages_cited) == 1 else labels["pages_abbr"]
-    links = ", ".join(
-        f'<a class="pageref" href="#{first_on_page[page]}">'
-        f"{escape(numbers[first_on_page[page]])}</a>"
-        for page in pages_cited
-    )
+    first_on_page = _first_on_page((use.ref_id for use in entry.uses), order)
+    word = labels["page_abbr"] if len(first_on_page) == 1 else labels["pages_abbr"]
+    links = ", ".join(_page_link(anchor, numbers) for anchor in first_on_page.values())
     return f"{escape(labels['cited_on'])} {escape(word)} {links}."
+
+
+def _first_on_page(anchors: Iterable[str], order: Mapping[str, int]) -> dict[int, str]:
+    """The first of ``anchors`` on each page they are on, by page, in page order."""
+    first: dict[int, str] = {}
+    for anchor in anchors:
+        page = order.get(anchor)
+        if page is not None:
+            first.setdefault(page, anchor)
+    return dict(sorted(first.items()))
+
+
+def _page_link(anchor: str, numbers: Mapping[str, str]) -> str:
+    return f'<a class="pageref" href="#{anchor}">{escape(numbers[anchor])}</a>'
 
 
 def index_pages(
@@ -342,22 +347,16 @@ def index_pages(
 ) -> str:
     """An index entry's pages, ``12, 15–17``: each page once, in order, linked to the first
     place on it, consecutive pages as a range."""
-    first_on_page: dict[int, str] = {}
-    for place in places:
-        page = order.get(place.mark.id)
-        if page is not None:
-            first_on_page.setdefault(page, place.mark.id)
-    pages = sorted(first_on_page)
+    first_on_page = _first_on_page((place.mark.id for place in places), order)
     runs: list[list[int]] = []
-    for page in pages:
-        if runs and page == runs[-1][-1] + 1 and numbers[first_on_page[page]].isdigit():
+    for page, anchor in first_on_page.items():
+        if runs and page == runs[-1][-1] + 1 and numbers[anchor].isdigit():
             runs[-1].append(page)
         else:
             runs.append([page])
 
     def link(page: int) -> str:
-        anchor = first_on_page[page]
-        return f'<a class="pageref" href="#{anchor}">{escape(numbers[anchor])}</a>'
+        return _page_link(first_on_page[page], numbers)
 
     return ", ".join(
         link(run[0]) if len(run) == 1 else f"{link(run[0])}–{link(run[-1])}" for run in runs

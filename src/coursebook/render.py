@@ -151,6 +151,7 @@ class _Renderer:
         self.labels = labels_for(book.meta.language)
         self.env = template_environment()
         self.index = index_entries(self._index_places())
+        self.glossary = self._glossary_entries()
         self.toc = tuple(self._toc())
 
     def render(self, template: str, **context: object) -> str:
@@ -190,7 +191,7 @@ class _Renderer:
                 yield self._chapter_sources(chapter)
         for appendix in self.book.appendices:
             yield self._lesson(appendix, None)
-        if self._glossary_entries():
+        if self.glossary:
             yield RenderedDocument(
                 "glossary", "glossary", self.labels["glossary"], self._glossary()
             )
@@ -306,7 +307,7 @@ class _Renderer:
         return entries
 
     def _glossary(self) -> str:
-        return self.render("glossary.xhtml", entries=self._glossary_entries())
+        return self.render("glossary.xhtml", entries=self.glossary)
 
     def _index_places(self) -> Iterator[IndexPlace]:
         for lesson in self.book.documents():
@@ -341,7 +342,7 @@ class _Renderer:
         return [
             course
             for course in self.book.includes
-            if any(d.path.resolve().is_relative_to(course.root) for d in self.book.documents())
+            if any(course.holds(d.path) for d in self.book.documents())
         ]
 
     def _credit(self, course: Course) -> str:
@@ -456,7 +457,7 @@ class _Renderer:
                 yield TocEntry(chapter.heading, chapter_id(chapter), "chapter", None, lessons)
         for appendix in self.book.appendices:
             yield self._toc_lesson(appendix, "appendix")
-        if self._glossary_entries():
+        if self.glossary:
             yield TocEntry(self.labels["glossary"], "glossary", "backmatter")
         if self.notes.bibliography:
             yield TocEntry(self.labels["sources"], "sources", "backmatter")

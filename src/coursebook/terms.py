@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -125,23 +125,16 @@ def mark_listed_terms(
     """Each block that uses a listed term gets an index mark at its first use there."""
     if not terms:
         return []
-    by_form = {form.casefold(): term for term in terms for form in term.forms}
-    pattern = _forms_pattern(by_form)
+    forms = _forms(terms)
     marks: list[IndexMark] = []
+
+    def mark(term: str) -> etree._Element:
+        span = etree.Element("span", {"class": INDEX_CLASS, "id": f"{prefix}-ixl-{len(marks) + 1}"})
+        marks.append(IndexMark(term, span.get("id", "")))
+        return span
+
     for block in tree.iter(*_BLOCKS):
-        done: set[str] = set()
-
-        def wrap(form: str, done: set[str] = done) -> etree._Element | None:
-            term = by_form[form.casefold()]
-            if term.term in done:
-                return None
-            done.add(term.term)
-            span = etree.Element("span", {"class": INDEX_CLASS})
-            span.set("id", f"{prefix}-ixl-{len(marks) + 1}")
-            marks.append(IndexMark(term.term, span.get("id", "")))
-            return span
-
-        _mark_text(block, pattern, wrap, _NEVER_INSIDE, INDEX_CLASS, own_text_only=True)
+        _mark_first_uses(block, forms, mark, _NEVER_INSIDE, INDEX_CLASS, own_text_only=True)
     return marks
 
 
@@ -152,24 +145,46 @@ def mark_glossary_terms(
     (term, id of the link) for each term used."""
     if not terms:
         return []
-    by_form = {form.casefold(): term for term in terms for form in term.forms}
-    pattern = _forms_pattern(by_form)
     used: list[tuple[str, str]] = []
+
+    def link(term: str) -> etree._Element:
+        element = etree.Element("a", {"class": GLOSSARY_CLASS, "href": "#" + glossary_id(term)})
+        element.set("id", f"{prefix}-{glossary_id(term)}")
+        used.append((term, element.get("id", "")))
+        return element
+
+    # Index marks are entered: the link goes inside the mark.
+    _mark_first_uses(
+        tree, _forms(terms), link, _NOT_GLOSSARY_INSIDE, GLOSSARY_CLASS, own_text_only=False
+    )
+    return used
+
+
+def _forms(terms: Sequence[GlossaryTerm] | Sequence[IndexTerm]) -> dict[str, str]:
+    """Each form of each term (ignoring case), to the term it is a form of."""
+    return {form.casefold(): term.term for term in terms for form in term.forms}
+
+
+def _mark_first_uses(
+    root: etree._Element,
+    forms: Mapping[str, str],
+    make: Callable[[str], etree._Element],
+    skip: frozenset[str],
+    skip_class: str,
+    own_text_only: bool,
+) -> None:
+    """The first use under ``root`` of each term (by any of its ``forms``) is wrapped in the
+    element ``make(term)`` gives."""
     done: set[str] = set()
 
     def wrap(form: str) -> etree._Element | None:
-        term = by_form[form.casefold()]
-        if term.term in done:
+        term = forms[form.casefold()]
+        if term in done:
             return None
-        done.add(term.term)
-        link = etree.Element("a", {"class": GLOSSARY_CLASS, "href": "#" + glossary_id(term)})
-        link.set("id", f"{prefix}-{glossary_id(term)}")
-        used.append((term.term, link.get("id", "")))
-        return link
+        done.add(term)
+        return make(term)
 
-    # Index marks are entered: the link goes inside the mark.
-    _mark_text(tree, pattern, wrap, _NOT_GLOSSARY_INSIDE, GLOSSARY_CLASS, own_text_only=False)
-    return used
+    _mark_text(root, _forms_pattern(forms), wrap, skip, skip_class, own_text_only)
 
 
 Wrap = Callable[[str], etree._Element | None]
