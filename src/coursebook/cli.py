@@ -552,13 +552,14 @@ def _preview(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from .importing import ImportError_, import_pages, write_book
+    from .importing import ImportError_, check_new_folder, import_pages, write_book
 
     terminal = Terminal()
     folder = Path(args.output)
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        shown = display_path(folder)
-        terminal.fail(f"{shown} already exists and is not empty; choose a new folder")
+    try:
+        check_new_folder(folder)  # before reading the pages: said at once, and again on writing
+    except ImportError_ as problem:
+        terminal.fail(str(problem))
         return EXIT_BOOK_ERRORS
     diagnostics = Diagnostics()
     sources = Path(args.sources) if args.sources else None

@@ -30,12 +30,13 @@ from __future__ import annotations
 from .lessons import import_lesson
 from .pages import read_page
 from .sources import SourceIndex, assemble, source_families, source_titles, source_years
-from .writing import ImportError_, import_pages, write_book
+from .writing import ImportError_, check_new_folder, import_pages, write_book
 
 __all__ = [
     "ImportError_",
     "SourceIndex",
     "assemble",
+    "check_new_folder",
     "import_lesson",
     "import_pages",
     "read_page",

@@ -61,13 +61,19 @@ def _known_sources(path: Path, diagnostics: Diagnostics) -> SourceIndex | None:
     return None
 
 
-def write_book(book: ImportedBook, folder: Path) -> tuple[PageReport, ...]:
-    """Write the book into ``folder``, which must be new or empty: first into a temporary
-    folder beside it, then renamed into place, so there is never half a book."""
+def check_new_folder(folder: Path) -> None:
+    """Raises :class:`ImportError_` unless ``folder`` is new or empty: an import never
+    writes over anything."""
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise ImportError_(
             f"{display_path(folder)} already exists and is not empty; choose a new folder"
         )
+
+
+def write_book(book: ImportedBook, folder: Path) -> tuple[PageReport, ...]:
+    """Write the book into ``folder``, which must be new or empty: first into a temporary
+    folder beside it, then renamed into place, so there is never half a book."""
+    check_new_folder(folder)
     parent = folder.absolute().parent
     parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{folder.name}.import-", dir=parent))
