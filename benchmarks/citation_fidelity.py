@@ -27,7 +27,8 @@ from lxml import html as lxml_html
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursebook.csl import DEFAULT_STYLE, CslEngine, find_style  # noqa: E402
+from coursebook.csl import CslEngine  # noqa: E402
+from coursebook.csl_style import DEFAULT_STYLE, named_style  # noqa: E402
 from coursebook.diagnostics import Diagnostics  # noqa: E402
 from coursebook.lessons import parse_book  # noqa: E402
 from coursebook.loader import load  # noqa: E402
@@ -85,7 +86,7 @@ def coursebook_output(style: str, work: Path) -> tuple[list[str], dict[str, str]
     diagnostics = Diagnostics()
     loaded = load(book, diagnostics)
     parsed = parse_book(loaded, diagnostics)
-    engine = CslEngine(find_style(style), "en-US", loaded.sources)
+    engine = CslEngine(named_style(style), "en-US", loaded.sources)
     notes = resolve_notes(loaded, parsed, engine, diagnostics)
     texts = [note.html for note in notes.lessons["c"].notes]
     entries = {entry.source.id: entry.html for entry in notes.bibliography}
@@ -102,13 +103,15 @@ def pandoc_output(style: str, csl_json: Path, work: Path) -> tuple[list[str], di
 
     document = work / "corpus.md"
     document.write_text(lesson_markdown(citation_lines()), encoding="utf-8")
+    style_file = work / "style.csl"
+    style_file.write_bytes(named_style(style).xml)
     result = subprocess.run(
         [
             pypandoc.get_pandoc_path(),
             str(document),
             "--citeproc",
             "--csl",
-            str(find_style(style)),
+            str(style_file),
             "--bibliography",
             str(csl_json),
             "-t",

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from coursebook.citation_syntax import extract_citations
-from coursebook.csl import Cite, CslEngine, find_style
+from coursebook.csl import Cite, CslEngine
 from coursebook.csl_fixes import clean_output, smart_quotes
+from coursebook.csl_style import named_style
 from coursebook.diagnostics import Location
 from coursebook.model import Source
 
@@ -143,7 +144,7 @@ BY_KEY: Mapping[str, Source] = {
 
 
 def make_engine(style: str = "chicago-notes-bibliography") -> CslEngine:
-    return CslEngine(find_style(style), "en-US", BY_KEY)
+    return CslEngine(named_style(style), "en-US", BY_KEY)
 
 
 @pytest.fixture

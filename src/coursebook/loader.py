@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from . import schema
+from .csl_style import CitationStyle, StyleError, named_style, style_from_file
 from .diagnostics import BookError, Diagnostics, Location
 from .labels import has_labels
 from .limits import Limits, raise_hint
 from .model import Book, Chapter, Course, GlossaryTerm, IndexTerm, Lesson, Metadata, Source
 from .naming import derived_identifier, slugify
-from .paths import BookPaths, RefusedPath
+from .paths import BookPaths, RefusedPath, read_file, read_text
 from .printing import PrintOptionError, PrintOptions
 from .sources import find_sources_file, read_sources
 from .yamlio import Node, load_yaml
@@ -43,7 +44,7 @@ def load(
     limits = limits or Limits()
     root = Path(folder).resolve()
     manifest = _find_manifest(root, diagnostics)
-    text = _read_text(manifest, diagnostics, limits.lesson_bytes, "lesson_bytes")
+    text = read_text(manifest, (root,), diagnostics, limits.lesson_bytes, "lesson_bytes")
     node = load_yaml(text or "", manifest, diagnostics)
     if node is None:
         if not diagnostics.errors:
@@ -70,27 +71,6 @@ def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:
             return root / name
     diagnostics.error(Location(root / "book.yaml"), "the book folder has no book.yaml", "no-book")
     raise BookError(diagnostics)
-
-
-def _read_text(path: Path, diagnostics: Diagnostics, limit: int, limit_name: str) -> str | None:
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            diagnostics.error(
-                Location(path),
-                f"the file is {size:,} bytes, more than the limit of {limit:,} "
-                f"({raise_hint(limit_name)})",
-                "limit",
-            )
-            return None
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        diagnostics.error(Location(path), f"not UTF-8 text ({error.reason})", "encoding")
-        return None
-    except OSError as error:
-        diagnostics.error(Location(path), f"cannot read: {error.strerror}", "unreadable")
-        return None
-    return text.removeprefix("\ufeff")
 
 
 class _BookReader:
@@ -217,7 +197,9 @@ class _BookReader:
             )
             return None
         scratch = Diagnostics()
-        text = _read_text(manifest, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
+        text = read_text(
+            manifest, (folder,), self.diagnostics, self.limits.lesson_bytes, "lesson_bytes"
+        )
         tree = load_yaml(text or "", manifest, scratch)
         values = schema.BOOK.validate(tree, scratch) if tree is not None else None
         # Its errors are the reader's too (its title and sources are used); its warnings
@@ -246,7 +228,7 @@ class _BookReader:
         for course in self.includes:
             if course.sources_path is None or not course.sources_path.is_file():
                 continue
-            for key, source in read_sources(course.sources_path, self.diagnostics).items():
+            for key, source in self._read_sources(course.sources_path).items():
                 first = merged.get(key)
                 if first is None:
                     merged[key] = source
@@ -281,7 +263,9 @@ class _BookReader:
         path, _ = self._optional_file("glossary", "glossary.yaml")
         if path is None:
             return None, ()
-        text = _read_text(path, self.diagnostics, self.limits.sources_bytes, "sources_bytes")
+        text = read_text(
+            path, self.paths.roots, self.diagnostics, self.limits.sources_bytes, "sources_bytes"
+        )
         tree = load_yaml(text or "", path, self.diagnostics)
         if tree is None:
             return path, ()
@@ -323,7 +307,9 @@ class _BookReader:
         path, node = self._optional_file("about", "about.md")
         if path is None:
             return None
-        text = _read_text(path, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
+        text = read_text(
+            path, self.paths.roots, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes"
+        )
         if text is None:
             return None
         self.seen[path] = node.location if node is not None else Location(path, 1)
@@ -373,7 +359,9 @@ class _BookReader:
                     "limit",
                 )
             return None
-        text = _read_text(path, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes")
+        text = read_text(
+            path, self.paths.roots, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes"
+        )
         if text is None:
             return None
         self.total_bytes += len(text.encode("utf-8"))
@@ -404,16 +392,10 @@ class _BookReader:
         path = self._resolve(node, "sources file") if node else find_sources_file(self.root)
         if path is None:
             return None, {}
-        size = path.stat().st_size
-        if size > self.limits.sources_bytes:
-            self.diagnostics.error(
-                Location(path),
-                f"the sources file is {size:,} bytes, more than the limit of "
-                f"{self.limits.sources_bytes:,} ({raise_hint('sources_bytes')})",
-                "limit",
-            )
-            return path, {}
-        return path, read_sources(path, self.diagnostics)
+        return path, self._read_sources(path)
+
+    def _read_sources(self, path: Path) -> dict[str, Source]:
+        return read_sources(path, self.diagnostics, self.paths.roots, self.limits.sources_bytes)
 
     def _print_options(self) -> PrintOptions:
         settings = dict(self.values.get("print", {}))
@@ -426,13 +408,26 @@ class _BookReader:
             self.diagnostics.error(location, f"print: {problem}", "print-option")
             return PrintOptions()
 
-    def _citation_style(self) -> str | None:
-        """A style name as written; a ``.csl`` file resolved inside the book."""
+    def _citation_style(self) -> CitationStyle | None:
+        """The style book.yaml names (a bundled style's name, or a ``.csl`` file inside the
+        book), checked; None for the default, or when the named one can't be used."""
         node = self.values.get("citation_style")
-        if node is None or not node.value.endswith(".csl"):
-            return node.value if node is not None else None
-        path = self._resolve(node, "citation style")
-        return str(path) if path is not None else None
+        try:
+            if node is None:
+                return named_style(None)
+            if not node.value.endswith(".csl"):
+                return named_style(node.value)
+            path = self._resolve(node, "citation style")
+            if path is None:
+                return None
+            data = read_file(
+                path, self.paths.roots, self.diagnostics, self.limits.sources_bytes, "sources_bytes"
+            )
+            return style_from_file(node.value, data) if data is not None else None
+        except StyleError as problem:
+            where = node.location if node is not None else Location(self.manifest)
+            self.diagnostics.error(where, str(problem), "citation-style")
+            return None
 
     def _cover(self) -> Path | None:
         node = self.values.get("cover")

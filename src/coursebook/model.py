@@ -18,6 +18,7 @@ from .printing import PrintOptions
 
 if TYPE_CHECKING:
     from .build import BuildOptions
+    from .csl_style import CitationStyle
 
 
 @dataclass(frozen=True)
@@ -174,8 +175,8 @@ class Book:
     location: Location
     appendices: tuple[Lesson, ...] = ()
     cover: Path | None = None
-    citation_style: str | None = None
-    """A CSL style name, or the absolute path of a ``.csl`` file inside the book."""
+    citation_style: CitationStyle | None = None
+    """The CSL style, checked (None: the default style)."""
     settings: Mapping[str, Location] = field(default_factory=dict)
     """Where each key of book.yaml was written, for messages about its value."""
     sources_path: Path | None = None

@@ -1,18 +1,29 @@
-"""The one resolver for every reference a book makes.
+"""The one resolver for every reference a book makes, and the one way its files are read.
 
 Lesson files, images, links, the cover and the sources file all go through
-:meth:`BookPaths.resolve`, so there is exactly one place that decides what a book may read:
+:meth:`BookPaths.resolve`, so there is exactly one place that decides what a book may name:
 files inside the book folder (or the extra roots a reader includes), reached without leaving
 it through ``..``, an absolute path, a URL scheme, percent-escapes or a symlink.
+
+Every file of a book is then *read* through :func:`read_inside`, named or found by default
+(book.yaml, sources.yaml, glossary.yaml, about.md), at build time or by the preview: it opens
+the file first and then checks the file it opened (a regular file, inside the allowed folders
+once every link is followed, within its size limit). A check made before opening would leave
+a window in which a file could be swapped for a symbolic link pointing out of the book.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
+
+from .diagnostics import Diagnostics, Location
+from .limits import raise_hint
 
 
 class RefusedPath(Exception):
@@ -68,6 +79,10 @@ class BookPaths:
         self._check_inside(real, reference)
         return candidate
 
+    def read(self, path: Path, max_bytes: int) -> bytes:
+        """The bytes of a file of the book, checked once opened (see :func:`read_inside`)."""
+        return read_inside(path, self.roots, max_bytes)
+
     def contains(self, path: Path) -> bool:
         """True when ``path`` (resolved) lies inside one of the allowed folders."""
         real = path.resolve()
@@ -87,3 +102,116 @@ class BookPaths:
             if path == root or path.is_relative_to(root):
                 return PurePosixPath("courses", root.name, path.relative_to(root).as_posix())
         raise RefusedPath(f"'{path}' is outside the book folder")
+
+
+class FileTooLarge(Exception):
+    """A file past its size limit (the caller names the limit)."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size:,} bytes, more than the limit of {limit:,}")
+        self.size = size
+        self.limit = limit
+
+
+# O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer forever;
+# O_NOCTTY: a terminal device must never become our controlling terminal. Both are no-ops
+# for the regular files that pass the check.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def read_inside(path: Path, roots: Sequence[Path], max_bytes: int) -> bytes:
+    """The bytes of the book's file ``path``, read only if the file opened is a regular file
+    inside one of ``roots`` (resolved folders) and at most ``max_bytes`` long.
+
+    Raises :class:`RefusedPath` (a link out of the book, a device, a pipe, a folder),
+    :class:`FileTooLarge`, or :class:`OSError` (not found, unreadable).
+    """
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise RefusedPath(f"'{path.name}' is not a regular file (a folder, device or pipe)")
+        real = _opened_path(fd, path, opened)
+        if real is None or not any(real == root or real.is_relative_to(root) for root in roots):
+            raise RefusedPath(
+                f"'{path.name}' is a symbolic link that leads outside the book folder"
+            )
+        if opened.st_size > max_bytes:
+            raise FileTooLarge(opened.st_size, max_bytes)
+        chunks, size = [], 0
+        while chunk := os.read(fd, min(1 << 20, max_bytes + 1 - size)):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:  # it grew while we read it
+                raise FileTooLarge(size, max_bytes)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _opened_path(fd: int, path: Path, opened: os.stat_result) -> Path | None:
+    """Where the open file ``fd`` really is, every link followed; None when that can't be
+    told for sure."""
+    proc = f"/proc/self/fd/{fd}"
+    if os.path.islink(proc):  # Linux
+        return Path(os.readlink(proc))
+    try:
+        import fcntl
+
+        if hasattr(fcntl, "F_GETPATH"):  # macOS
+            raw = fcntl.fcntl(fd, fcntl.F_GETPATH, b"\0" * 1024)
+            return Path(os.fsdecode(raw.rstrip(b"\0")))
+    except (ImportError, OSError):
+        pass
+    # Elsewhere: the file at the path's resolved place must be the very file opened.
+    try:
+        real = path.resolve(strict=True)
+        now = os.stat(real)
+    except (OSError, RuntimeError):
+        return None
+    return real if (now.st_dev, now.st_ino) == (opened.st_dev, opened.st_ino) else None
+
+
+def read_text(
+    path: Path, roots: Sequence[Path], diagnostics: Diagnostics, limit: int, limit_name: str
+) -> str | None:
+    """A text file of the book, read through the one confined opener (see
+    :func:`coursebook.paths.read_inside`); None, with the problem reported, when it can't be."""
+    data = read_file(path, roots, diagnostics, limit, limit_name)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        diagnostics.error(
+            Location(path, line, column),
+            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            "encoding",
+        )
+        return None
+    return text.removeprefix("\ufeff")
+
+
+def read_file(
+    path: Path, roots: Sequence[Path], diagnostics: Diagnostics, limit: int, limit_name: str
+) -> bytes | None:
+    """A file of the book as bytes; None, with the problem reported, when it can't be read."""
+    try:
+        return read_inside(path, roots, limit)
+    except RefusedPath as refused:
+        diagnostics.error(Location(path), str(refused), "path-outside")
+    except FileTooLarge as large:
+        diagnostics.error(
+            Location(path), f"the file is {large} ({raise_hint(limit_name)})", "limit"
+        )
+    except OSError as error:
+        diagnostics.error(Location(path), f"cannot read: {error.strerror}", "unreadable")
+    return None

@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from .bibtex import bibtex_entries
 from .diagnostics import Diagnostics, Location, did_you_mean
+from .limits import Limits
 from .model import Source
+from .paths import read_text
 from .yamlio import Node, load_yaml
 
 SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib")
@@ -187,9 +189,19 @@ def find_sources_file(root: Path) -> Path | None:
     return None
 
 
-def read_sources(path: Path, diagnostics: Diagnostics) -> dict[str, Source]:
-    """All entries of a sources file by id, in file order; problems go to ``diagnostics``."""
-    text = path.read_text(encoding="utf-8")
+def read_sources(
+    path: Path,
+    diagnostics: Diagnostics,
+    roots: Sequence[Path] | None = None,
+    max_bytes: int = Limits.sources_bytes,
+) -> dict[str, Source]:
+    """All entries of a sources file by id, in file order; problems go to ``diagnostics``.
+    The file is read only if it lies inside ``roots`` (by default, the folder it is in once
+    links are followed: a file named on the command line)."""
+    roots = roots if roots is not None else (path.resolve().parent,)
+    text = read_text(path, roots, diagnostics, max_bytes, "sources_bytes")
+    if text is None:
+        return {}
     if path.suffix.lower() == ".json":
         entries = _json_entries(text, path, diagnostics)
     elif path.suffix.lower() in (".yaml", ".yml"):
