@@ -162,6 +162,7 @@ def bibtex_entries(
     library = bibtexparser.parse_string(  # type: ignore[attr-defined]
         text,
         append_middleware=[
+            middlewares.NormalizeFieldKeys(),  # AUTHOR = {…} is author = {…}
             middlewares.LatexDecodingMiddleware(keep_braced_groups=True),
             middlewares.SeparateCoAuthors(),
             middlewares.SplitNameParts(),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -9,13 +11,20 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from . import uptodate
 from .builddate import BuildDates, build_dates
-from .cache import Cache, cache_key
+from .cache import CACHE_FOLDER, Cache, cache_key
 from .diagnostics import BookError, Diagnostics, Location
 from .gcpause import fewer_collections
 from .limits import Limits, TimeLimitExceeded, deadline
 from .loader import load
 from .model import Book
-from .output import OutputError, check_output_folder, output_lock, write_atomically
+from .output import (
+    OutputError,
+    OutputSet,
+    check_output_folder,
+    output_lock,
+    recover,
+    staged_outputs,
+)
 from .packs import pack_slug, select_lessons
 from .printing import PAPERS, PrintOptions
 from .progress import Progress, Silent
@@ -105,36 +114,15 @@ def build(
             return _as_recorded(book, last, out, diagnostics)
     rendered = prepare(book, diagnostics, options, cache, progress)
     diagnostics.check()  # nothing is written from a book with errors
+    _make_output_folder(out, diagnostics)
     dates = build_dates(book.meta)
     print_edition = PrintEdition(
         rendered, dates, diagnostics, cache, print_options, options.limits, progress, options.jobs
     )
-    outputs = []
-    with output_lock(out, slug):
-        if "pdf" in formats:
-            target = out / f"{slug}.pdf"
-            layout = print_edition.layout()
-            progress.stage("writing the PDF")
-            _write(target, diagnostics, lambda: print_edition.write(layout, target))
-            progress.finish()
-            outputs.append(Output("pdf", target, layout.pages))
-            if print_options.booklet:
-                from .booklet import booklet_path
-
-                booklet = booklet_path(target)
-                sides = _write(
-                    booklet, diagnostics, lambda: write_booklet(target, booklet, print_options)
-                )
-                outputs.append(Output("booklet", booklet, sides))
-        if "epub" in formats:
-            from .epub import write_epub
-
-            target = out / f"{slug}.epub"
-            pages = print_edition.page_list()
-            progress.stage("writing the EPUB")
-            _write(target, diagnostics, lambda: write_epub(rendered, target, dates, pages))
-            progress.finish()
-            outputs.append(Output("epub", target))
+    with output_lock(out, slug), staged_outputs(out, slug) as staged:
+        recover(out, slug, output_names(slug))
+        outputs = _stage(formats, out / slug, staged, print_edition, diagnostics)
+        _commit(staged, diagnostics)
         uptodate.record(
             cache,
             slug,
@@ -144,6 +132,65 @@ def build(
             diagnostics.warnings,
         )
     return BuildResult(book, tuple(outputs), diagnostics, rendered.notes.count)
+
+
+def output_names(slug: str) -> tuple[str, ...]:
+    """The files a build of ``slug`` may write into its output folder."""
+    return (f"{slug}.pdf", f"{slug}-booklet.pdf", f"{slug}.epub")
+
+
+def _stage(
+    formats: Sequence[str],
+    stem: Path,
+    staged: OutputSet,
+    print_edition: PrintEdition,
+    diagnostics: Diagnostics,
+) -> list[Output]:
+    """Each output written to its temporary file; nothing is put in place yet."""
+    outputs = []
+    progress = print_edition.progress
+    if "pdf" in formats:
+        target = stem.with_name(stem.name + ".pdf")
+        layout = print_edition.layout()
+        progress.stage("writing the PDF")
+        pdf = _write(
+            target, diagnostics, lambda: staged.stage(target, print_edition.writer(layout))
+        )
+        progress.finish()
+        outputs.append(Output("pdf", target, layout.pages))
+        if print_edition.options.booklet:
+            booklet = stem.with_name(stem.name + "-booklet.pdf")
+            sides = _write(
+                booklet,
+                diagnostics,
+                lambda: _stage_booklet(pdf, booklet, staged, print_edition.options),
+            )
+            outputs.append(Output("booklet", booklet, sides))
+    if "epub" in formats:
+        from .epub import write_epub
+
+        target = stem.with_name(stem.name + ".epub")
+        pages = print_edition.page_list()
+        rendered, dates = print_edition.rendered, print_edition.dates
+        progress.stage("writing the EPUB")
+        _write(
+            target,
+            diagnostics,
+            lambda: staged.stage(target, lambda s: write_epub(rendered, s, dates, pages)),
+        )
+        progress.finish()
+        outputs.append(Output("epub", target))
+    return outputs
+
+
+def _commit(staged: OutputSet, diagnostics: Diagnostics) -> None:
+    """Every output put in place, or a failure that says exactly what was."""
+    try:
+        staged.commit()
+    except OutputError as failure:
+        target = staged.written[-1] if staged.written else staged.out_dir
+        diagnostics.error(Location(target), str(failure), "output")
+        raise BookError(diagnostics, written=tuple(staged.written)) from None
 
 
 def _as_recorded(
@@ -241,10 +288,11 @@ class PrintEdition:
             self._layout = layout
         return self._layout
 
-    def write(self, layout: PrintLayout, target: Path) -> None:
+    def writer(self, layout: PrintLayout) -> Callable[[BinaryIO], None]:
+        """What writes the laid-out book as PDF into a stream."""
         from .pdf import write_pdf
 
-        write_pdf(layout, target, self.diagnostics)
+        return lambda stream: write_pdf(layout, stream, self.diagnostics)
 
     def page_list(self) -> PageList:
         from .pagemap import PageList
@@ -285,8 +333,9 @@ def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = 
     return CslEngine(style, book.meta.language, book.sources, memo)
 
 
-def write_booklet(pdf: Path, target: Path, options: PrintOptions) -> int:
-    """The PDF's pages imposed for saddle-stitch printing; returns the sheet sides."""
+def _stage_booklet(pdf: Path, target: Path, staged: OutputSet, options: PrintOptions) -> int:
+    """The PDF's pages (read from its staged file) imposed for saddle-stitch printing;
+    returns the sheet sides."""
     from .booklet import impose
 
     source = pdf.read_bytes()
@@ -296,15 +345,31 @@ def write_booklet(pdf: Path, target: Path, options: PrintOptions) -> int:
         nonlocal sides
         sides = impose(source, stream, options.signature, PAPERS[options.paper].sheet)
 
-    write_atomically(target, write)
+    staged.stage(target, write)
     return sides
 
 
 def _check_output(out: Path, book: Book, diagnostics: Diagnostics) -> None:
+    """The output folder: not among the sources (made later, once the book is known to
+    have no errors: a failed build writes nothing at all)."""
     try:
         check_output_folder(out, book.root)
     except OutputError as refused:
         diagnostics.error(Location(out), str(refused), "output")
+        raise BookError(diagnostics) from None
+
+
+def _make_output_folder(out: Path, diagnostics: Diagnostics) -> None:
+    """The output folder and its cache folder, made before the work, so that a folder that
+    can't be written is said then, not after the layout."""
+    try:
+        (out / CACHE_FOLDER).mkdir(parents=True, exist_ok=True)
+        if not os.access(out, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+    except OSError as failure:
+        diagnostics.error(
+            Location(out), f"cannot write into the output folder: {failure.strerror}", "output"
+        )
         raise BookError(diagnostics) from None
 
 

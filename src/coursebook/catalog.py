@@ -37,6 +37,8 @@ class BookOutcome:
     notes: int = 0
     lessons: int = 0
     sources: int = 0
+    written: tuple[Path, ...] = ()
+    """Outputs put in place by a build that then failed (only a failed rename leaves any)."""
 
     @property
     def failed(self) -> bool:
@@ -117,9 +119,12 @@ def build_one(
     diagnostics = Diagnostics()
     try:
         result = build(book, formats, out_dir, options, diagnostics=diagnostics)
-    except BookError:
+    except BookError as error:
         return BookOutcome(
-            book, problems=tuple(diagnostics.by_place()), seconds=time.perf_counter() - started
+            book,
+            problems=tuple(diagnostics.by_place()),
+            seconds=time.perf_counter() - started,
+            written=error.written,
         )
     except PrintOptionError as wrong:
         return BookOutcome(book, failure=str(wrong))
@@ -127,6 +132,7 @@ def build_one(
         where = traceback.extract_tb(bug.__traceback__)[-1]
         return BookOutcome(
             book,
+            problems=tuple(diagnostics.by_place()),
             failure=f"internal error: {type(bug).__name__}: {bug} "
             f"(at {Path(where.filename).name}:{where.lineno})",
         )

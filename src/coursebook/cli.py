@@ -334,10 +334,12 @@ def _build(args: argparse.Namespace) -> int:
     except (PrintOptionError, SelectionError) as problem:
         terminal.fail(str(problem))
         return EXIT_USAGE
-    except BookError:
+    except BookError as error:
         terminal.problems(diagnostics.by_place())
         errors, warnings = len(diagnostics.errors), len(diagnostics.warnings)
-        terminal.fail(f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; nothing written")
+        terminal.fail(
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}; {_written(error.written)}"
+        )
         return EXIT_BOOK_ERRORS
     except MemoryError:
         terminal.problems(diagnostics.by_place())
@@ -402,12 +404,19 @@ def _report_book(outcome: BookOutcome, terminal: Terminal) -> None:
         terminal.fail(f"{name}: {outcome.failure}")
     elif outcome.failed:
         errors = sum(1 for p in outcome.problems if p.severity is Severity.ERROR)
-        terminal.fail(f"{name}: {plural(errors, 'error')}; nothing written")
+        terminal.fail(f"{name}: {plural(errors, 'error')}; {_written(outcome.written)}")
     else:
         verb = "up to date:" if outcome.up_to_date else "wrote"
         files = ", ".join(display_path(o.path) for o in outcome.outputs)
         took = "" if outcome.up_to_date else f" in {outcome.seconds:.1f} s"
         terminal.say(Text(f"{name}: {verb} {files}{took}"))
+
+
+def _written(paths: Sequence[Path]) -> str:
+    """What a failed build left written: nothing, unless an output couldn't be renamed."""
+    if not paths:
+        return "nothing written"
+    return "only " + ", ".join(display_path(path) for path in paths) + " replaced"
 
 
 def _build_summary(result: BuildResult, seconds: float) -> str:

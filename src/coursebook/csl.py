@@ -160,6 +160,8 @@ class CslEngine:
         return entries
 
     def _bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
+        if self.style.root.bibliography is None:
+            return self._entries_as_notes(sources)
         bibliography = CitationStylesBibliography(
             self.style, self.bibliography.source, formatter.html
         )
@@ -175,6 +177,28 @@ class CslEngine:
             if text is not None:
                 entries.append((by_internal[item.key], clean_output(str(text))))
         return entries
+
+    def _entries_as_notes(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
+        """A style with no bibliography (92 of the bundled styles, notes only): each source
+        as its first, full citation, in alphabetical order, so that the sources appendix
+        still lists every source in the book's style."""
+        saved, self._history = self._history, _History()
+        try:
+            entries = [
+                (
+                    source,
+                    self._render(
+                        [Cite(CitationItem(source.id, source.location), source)], False, False
+                    ),
+                )
+                for source in sources
+            ]
+        finally:
+            self._history = saved
+        return sorted(entries, key=lambda entry: _sort_text(entry[1]))
+
+    def _full_note(self, source: Source) -> str:
+        return self._render([Cite(CitationItem(source.id, source.location), source)], False, False)
 
     # --- rendering --------------------------------------------------------------------------
 
@@ -266,6 +290,10 @@ class _Item(CiteprocItem):  # type: ignore[misc]
         if found is None:
             found = self.__dict__["_reference"] = self.bibliography.source[self.key]
         return found
+
+
+def _sort_text(html_text: str) -> str:
+    return re.sub(r"<[^>]+>", "", html.unescape(html_text)).casefold()
 
 
 def _memo_safe(style: bytes) -> bool:

@@ -19,6 +19,9 @@ from lxml import etree
 
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 DEFAULT_STYLE = "chicago-notes-bibliography"
+MAX_DEPTH = 48
+"""Elements nested deeper than this are refused: the engine renders a style recursively, and
+the deepest of the 2,865 bundled styles nests 19 levels."""
 
 
 class StyleError(Exception):
@@ -87,7 +90,19 @@ def _parse(data: bytes, name: str) -> etree._Element:
         raise StyleError(
             f"'{name}' is not a CSL style (its root element is not <style> in the CSL namespace)"
         )
+    if _depth(root) > MAX_DEPTH:
+        raise StyleError(f"'{name}' nests its elements more than {MAX_DEPTH} levels deep")
     return root
+
+
+def _depth(root: etree._Element) -> int:
+    """How deep the elements nest (counted without recursion: lxml itself allows 256)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _parent_link(root: etree._Element) -> str | None:

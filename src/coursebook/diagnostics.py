@@ -112,8 +112,10 @@ class Diagnostics:
 class BookError(Exception):
     """The book has errors; ``diagnostics`` holds all that were found."""
 
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    def __init__(self, diagnostics: Diagnostics, written: tuple[Path, ...] = ()) -> None:
         self.diagnostics = diagnostics
+        self.written = written
+        """Outputs put in place before the build failed (only a failed rename leaves any)."""
         first = diagnostics.errors[0] if diagnostics.errors else None
         super().__init__(str(first) if first else "the book has errors")
 

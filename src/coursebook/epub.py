@@ -31,8 +31,9 @@ from . import __version__
 from .accessibility import accessibility
 from .builddate import BuildDates
 from .cover import cover_png
+from .images import CheckedImage, ImageProblem, image_data
 from .labels import direction
-from .output import write_atomically
+from .output import OutputError
 from .pagemap import PageList, PageStart, insert_page_breaks, page_id
 from .render import RenderedBook, RenderedDocument, TocEntry, template_environment
 from .resources import stylesheet
@@ -58,10 +59,10 @@ _MATTER = {
 
 
 def write_epub(
-    rendered: RenderedBook, target: Path, dates: BuildDates, pages: PageList | None = None
+    rendered: RenderedBook, stream: BinaryIO, dates: BuildDates, pages: PageList | None = None
 ) -> None:
-    """Write the book as an EPUB 3 file at ``target`` (atomically); with ``pages``, it carries
-    the page numbers of that print edition."""
+    """Write the book as an EPUB 3 file into ``stream``; with ``pages``, it carries the page
+    numbers of that print edition."""
     package = _Package(rendered, dates, pages)
     raw = package.build()
     language, text_direction = rendered.book.meta.language, direction(rendered.book.meta.language)
@@ -69,7 +70,7 @@ def write_epub(
     def finish(name: str, data: bytes) -> bytes:
         return finish_package(data, language, text_direction) if name.endswith(".opf") else data
 
-    write_atomically(target, lambda stream: repack(raw, stream, dates.zip_time, finish))
+    repack(raw, stream, dates.zip_time, finish)
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,8 @@ class _Package:
 
     def _images(self, book: epub.EpubBook) -> None:
         if self.book.cover is not None:
-            cover_bytes = self.book.cover.read_bytes()
-            suffix = self.book.cover.suffix.lower().replace("jpeg", "jpg")
+            cover_bytes = _image_data(self.book.cover, "the cover")
+            suffix = _cover_suffix(self.book.cover)
         else:
             cover_bytes = cover_png(self.meta, dict(self.rendered.labels))
             suffix = ".png"
@@ -203,16 +204,14 @@ class _Package:
                     uid=f"img{index + 1}",
                     file_name=f"media/{image.href}",
                     media_type=image.media_type,
-                    content=image.path.read_bytes(),
+                    content=_image_data(image.checked, f"image '{image.href}'"),
                 )
             )
 
     # --- documents --------------------------------------------------------------------------
 
     def _cover_document(self) -> RenderedDocument:
-        suffix = ".png"
-        if self.book.cover is not None:
-            suffix = self.book.cover.suffix.lower().replace("jpeg", "jpg")
+        suffix = ".png" if self.book.cover is None else _cover_suffix(self.book.cover)
         alt = self.meta.title + (f": {self.meta.subtitle}" if self.meta.subtitle else "")
         html = self.env.get_template("epub/cover.xhtml").render(
             labels=self.rendered.labels, image=f"../images/cover{suffix}", alt=alt
@@ -346,6 +345,18 @@ def _ids(html: str) -> Iterator[str]:
     for element in tree.iter():
         if isinstance(element.tag, str) and (value := element.get("id")):
             yield value
+
+
+def _cover_suffix(cover: CheckedImage) -> str:
+    return ".jpg" if cover.media_type == "image/jpeg" else ".png"
+
+
+def _image_data(image: CheckedImage, what: str) -> bytes:
+    """A checked image's bytes; a file changed since it was checked stops the write."""
+    try:
+        return image_data(image)
+    except ImageProblem as problem:
+        raise OutputError(f"{what}: {problem}") from None
 
 
 def _point_images_into_package(tree: etree._Element) -> None:

@@ -26,7 +26,7 @@ from markdown.extensions.toc import slugify_unicode
 from . import sanitize, terms
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, PLACEHOLDER, extract_citations
 from .diagnostics import Diagnostics, Location
-from .images import check_image
+from .images import MEDIA_TYPES, CheckedImage, ImageProblem, check_image
 from .labels import smarty_substitutions
 from .limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hint
 from .model import Book, Citation, Lesson
@@ -39,14 +39,7 @@ NOTE_OPEN, NOTE_CLOSE = "\ue002", "\ue003"
 """Around an authored footnote's index in the XHTML of a lesson."""
 CALL = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}|{NOTE_OPEN}(\\d+){NOTE_CLOSE}")
 """A note call in lesson XHTML: group 1 is a citation index, group 2 a footnote index."""
-IMAGE_TYPES = {
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".gif": "image/gif",
-    ".svg": "image/svg+xml",
-    ".webp": "image/webp",
-}
+IMAGE_TYPES = MEDIA_TYPES
 
 
 @dataclass(frozen=True)
@@ -75,12 +68,14 @@ class Image:
     href: str
     """Its path relative to the book folder, as the shared XHTML refers to it."""
     location: Location
+    checked: CheckedImage
+    """What the checks found; :func:`coursebook.images.image_data` gives its bytes."""
     alt: str = ""
     """Its text alternative ("" when the author gave none)."""
 
     @property
     def media_type(self) -> str:
-        return IMAGE_TYPES[self.path.suffix.lower()]
+        return self.checked.media_type
 
 
 @dataclass(frozen=True)
@@ -509,9 +504,8 @@ class _Draft:
             src = img.get("src", "")
             location = self.location_of_reference("img", src)
             path = self._image_path(src, paths, location, remote)
-            if path is not None and not self._image_within_limits(path, src, location, limits):
-                path = None
-            if path is None:
+            checked = self._checked(path, src, paths, remote, location, limits) if path else None
+            if path is None or checked is None:
                 _remove_keep_tail(img)
                 continue
             on_network = remote is not None and path.parent == remote.folder
@@ -525,26 +519,33 @@ class _Draft:
                     f"image '{src}' has no alt text (describe it for readers who can't see it)",
                     "missing-alt",
                 )
-            self.images.append(Image(path, href, location, alt))
+            self.images.append(Image(path, href, location, checked, alt))
 
-    def _image_within_limits(
-        self, path: Path, src: str, location: Location, limits: Limits
-    ) -> bool:
-        """An image must be a real image, of sensible size, and an SVG must not script."""
-        size = path.stat().st_size
-        if size > limits.image_bytes:
-            self.diagnostics.error(
-                location,
-                f"image '{src}' is {size:,} bytes, more than the limit of "
-                f"{limits.image_bytes:,} ({raise_hint('image_bytes')})",
-                "limit",
-            )
-            return False
-        problem = check_image(path, limits.image_pixels)
-        if problem:
+    def _checked(
+        self,
+        path: Path,
+        src: str,
+        paths: BookPaths,
+        remote: RemoteImages | None,
+        location: Location,
+        limits: Limits,
+    ) -> CheckedImage | None:
+        """The image checked (type by its bytes, size, pixels, complete; an SVG cleaned),
+        or None when it can't be used (the error said at the line that names it)."""
+        on_network = remote is not None and path.parent == remote.folder
+        roots = (remote.folder.resolve(),) if remote is not None and on_network else paths.roots
+        try:
+            checked = check_image(path, roots, limits)
+        except ImageProblem as problem:
             self.diagnostics.error(location, f"image '{src}': {problem}", "image")
-            return False
-        return True
+            return None
+        if checked.cleaned:
+            self.diagnostics.warning(
+                location,
+                f"image '{src}': removed from the SVG: {', '.join(checked.cleaned)}",
+                "svg-cleaned",
+            )
+        return checked
 
     def _image_path(
         self, src: str, paths: BookPaths, location: Location, remote: RemoteImages | None

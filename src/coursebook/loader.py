@@ -14,6 +14,7 @@ from typing import Any
 from . import schema
 from .csl_style import CitationStyle, StyleError, named_style, style_from_file
 from .diagnostics import BookError, Diagnostics, Location
+from .images import CheckedImage, ImageProblem, check_image
 from .labels import has_labels
 from .limits import Limits, raise_hint
 from .model import Book, Chapter, Course, GlossaryTerm, IndexTerm, Lesson, Metadata, Source
@@ -25,6 +26,7 @@ from .yamlio import Node, load_yaml
 
 MANIFEST_NAMES = ("book.yaml", "book.yml")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp")
+COVER_TYPES = ("image/png", "image/jpeg")
 
 
 def load(
@@ -429,15 +431,20 @@ class _BookReader:
             self.diagnostics.error(where, str(problem), "citation-style")
             return None
 
-    def _cover(self) -> Path | None:
+    def _cover(self) -> CheckedImage | None:
+        """The cover image, checked as every image is (its bytes a PNG or JPEG that decodes
+        whole, within the limits); an error at the ``cover:`` line when it can't be used."""
         node = self.values.get("cover")
         if node is None:
             return None
         path = self._resolve(node, "cover")
-        if path is not None and path.suffix.lower() not in (".png", ".jpg", ".jpeg"):
-            self.diagnostics.error(node.location, "the cover must be a PNG or JPEG image", "cover")
+        if path is None:
             return None
-        return path
+        try:
+            return check_image(path, self.paths.roots, self.limits, COVER_TYPES)
+        except ImageProblem as problem:
+            self.diagnostics.error(node.location, f"cover '{node.value}': {problem}", "cover")
+            return None
 
     def _check_unique_ids(self, book: Book) -> None:
         seen: dict[str, Lesson] = {}

@@ -19,6 +19,7 @@ from .printing import PrintOptions
 if TYPE_CHECKING:
     from .build import BuildOptions
     from .csl_style import CitationStyle
+    from .images import CheckedImage
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ class Book:
     """Sources by id, in file order."""
     location: Location
     appendices: tuple[Lesson, ...] = ()
-    cover: Path | None = None
+    cover: CheckedImage | None = None
+    """The cover image, checked (None: a typographic cover is made)."""
     citation_style: CitationStyle | None = None
     """The CSL style, checked (None: the default style)."""
     settings: Mapping[str, Location] = field(default_factory=dict)

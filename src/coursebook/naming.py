@@ -10,18 +10,35 @@ import uuid
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://coursebook.invalid/book-identifier")
 
 
-def slugify(text: str, fallback: str = "book") -> str:
+MAX_SLUG_BYTES = 120
+"""File systems take names of up to 255 bytes; a slug becomes the outputs' names, their
+temporary files' (``.<slug>-booklet.pdf.a1b2c3d4.tmp``) and the cache's, so it stays well
+under. Bytes, not characters: a title in Chinese is three bytes a character in UTF-8."""
+
+
+def slugify(text: str, fallback: str = "book", max_bytes: int = MAX_SLUG_BYTES) -> str:
     """``The rise of Stalinism`` → ``the-rise-of-stalinism``.
 
     Accents are folded to ASCII; a title with no Latin letters keeps its own letters (file
-    systems take them) rather than becoming empty.
+    systems take them) rather than becoming empty. A long slug is cut at a word's end (a
+    hyphen) within ``max_bytes`` of UTF-8.
     """
     text = re.sub(r"[\u2010-\u2015]", "-", text)  # dashes separate words, as hyphens do
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     if not slug:
         slug = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
-    return slug[:80].strip("-") or fallback
+    return _shortened(slug, max_bytes) or fallback
+
+
+def _shortened(slug: str, max_bytes: int) -> str:
+    data = slug.encode("utf-8")
+    if len(data) <= max_bytes:
+        return slug
+    cut = data[:max_bytes].decode("utf-8", errors="ignore")  # never half a character
+    if "-" in cut[len(cut) // 2 :]:
+        cut = cut[: cut.rindex("-")]  # at a word's end, when one is near
+    return cut.strip("-_")
 
 
 def derived_identifier(title: str, course_id: str | None) -> str:

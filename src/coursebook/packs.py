@@ -12,7 +12,7 @@ import re
 from dataclasses import replace
 
 from .model import Book, Chapter, Lesson
-from .naming import derived_identifier, slugify
+from .naming import MAX_SLUG_BYTES, derived_identifier, slugify
 
 
 class SelectionError(ValueError):
@@ -66,7 +66,11 @@ def describe(chapters: list[Chapter]) -> str:
 
 def pack_slug(book: Book) -> str:
     """``the-rise-of-stalinism-lessons-15-16``: a pack never overwrites the whole book."""
-    return slugify(f"{book.meta.title} {book.pack}") if book.pack else slugify(book.meta.title)
+    if not book.pack:
+        return slugify(book.meta.title)
+    # The pack's part is kept whole however long the title: cut off, a pack's files would
+    # take the whole book's names.
+    return f"{slugify(book.meta.title, max_bytes=MAX_SLUG_BYTES // 2)}-{slugify(book.pack)}"
 
 
 def _chosen(book: Book, spec: str) -> set[str]:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 from markupsafe import Markup
@@ -34,7 +34,7 @@ from .diagnostics import Diagnostics, Location
 from .gcpause import fewer_collections
 from .labels import direction
 from .notes import BibliographyEntry
-from .output import OutputError, write_atomically
+from .output import OutputError
 from .pagemap import PageStart, mark_sources
 from .printing import PrintOptions, page_css
 from .render import RenderedBook, RenderedDocument, template_environment
@@ -128,14 +128,11 @@ def lay_out(
     )
 
 
-def write_pdf(layout: PrintLayout, target: Path, diagnostics: Diagnostics) -> None:
-    """Write a laid-out book to ``target`` (atomically)."""
+def write_pdf(layout: PrintLayout, stream: BinaryIO, diagnostics: Diagnostics) -> None:
+    """Write a laid-out book as PDF into ``stream``."""
     with _WeasyPrintLog(layout.manifest, diagnostics), fewer_collections():
-        write_atomically(
-            target,
-            lambda stream: layout.document.write_pdf(
-                stream, pdf_variant=layout.variant, finisher=_page_labels(layout.first_body)
-            ),
+        layout.document.write_pdf(
+            stream, pdf_variant=layout.variant, finisher=_page_labels(layout.first_body)
         )
 
 
@@ -237,11 +234,11 @@ class Layout:
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest
         self.diagnostics = diagnostics
-        # The book's files, our stylesheets, and the images fetched for --allow-remote.
-        remote = {
-            image.path.parent for image in rendered.images if image.href.startswith("remote/")
-        }
-        self.fetcher = BookFetcher([*rendered.book.roots, styles_dir(), *remote])
+        # The book's checked images (those fetched for --allow-remote among them) and our
+        # stylesheets: nothing else of the book is for WeasyPrint to read.
+        self.fetcher = BookFetcher(
+            [styles_dir()], images=[image.checked for image in rendered.images]
+        )
         self.fonts = FontConfiguration()
         self.options = options
         self._blank: Any = None

@@ -135,8 +135,9 @@ def date(node: Node, diagnostics: Diagnostics | None = None) -> dt.date:
     if isinstance(value, str):
         try:
             return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        except ValueError as error:
+            if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", value):
+                raise Invalid(f"'{value.strip()}' is not a date that exists ({error})") from None
     raise Invalid(f"expected a date written YYYY-MM-DD, found {describe(node)}")
 
 

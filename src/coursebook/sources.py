@@ -20,7 +20,7 @@ from .diagnostics import Diagnostics, Location, did_you_mean
 from .limits import Limits
 from .model import Source
 from .paths import read_text
-from .yamlio import Node, load_yaml
+from .yamlio import MAX_DEPTH, Node, load_yaml
 
 SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib")
 
@@ -253,6 +253,14 @@ def _yaml_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]
 
 def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]:
     """CSL-JSON entries, each located at the line where its object starts."""
+    lines, (depth, deepest_line) = _json_object_lines(text)
+    if depth > MAX_DEPTH:  # json.loads would recurse until a RecursionError
+        diagnostics.error(
+            Location(path, deepest_line),
+            f"invalid JSON: nested more than {MAX_DEPTH} levels deep",
+            "json",
+        )
+        return []
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
@@ -265,7 +273,6 @@ def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]
     if not isinstance(data, list):
         diagnostics.error(Location(path, 1), "CSL-JSON must be a list of entries", "sources-format")
         return []
-    lines = _json_object_lines(text)
     entries = []
     for index, item in enumerate(data):
         line = lines[index] if index < len(lines) else 1
@@ -274,14 +281,16 @@ def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]
     return entries
 
 
-def _json_object_lines(text: str) -> list[int]:
-    """The line of each top-level object of a JSON array.
+def _json_object_lines(text: str) -> tuple[list[int], tuple[int, int]]:
+    """The line of each top-level object of a JSON array, and the deepest nesting with its
+    line.
 
     The standard json module keeps no positions, so we find where each element of the top
     array opens by scanning brackets outside strings.
     """
     lines: list[int] = []
     depth = 0
+    deepest = (0, 0)
     in_string = escaped = False
     line = 1
     for char in text:
@@ -301,9 +310,10 @@ def _json_object_lines(text: str) -> list[int]:
             if depth == 1 and char == "{":
                 lines.append(line)
             depth += 1
+            deepest = max(deepest, (depth, -line))
         elif char in "]}":
             depth -= 1
-    return lines
+    return lines, (deepest[0], -deepest[1])
 
 
 def _as_node(value: Any, location: Location) -> Node:
@@ -423,7 +433,35 @@ def _parse_name(text: str) -> dict[str, str]:
 
 
 def _date(value: Any) -> dict[str, Any]:
-    """CSL date from a year, a YAML date, "YYYY[-MM[-DD]]", or CSL's own date object."""
+    """CSL date from a year, a YAML date, "YYYY[-MM[-DD]]", or CSL's own date object; a
+    month or day that doesn't exist (1859-02-30) is refused."""
+    date = _date_of(value)
+    for parts in date.get("date-parts") or ():
+        _check_parts(parts)
+    return date
+
+
+def _check_parts(parts: Any) -> None:
+    if not isinstance(parts, list | tuple) or not parts:
+        return  # CSL's own forms are the engine's to read
+    try:
+        year, month, day = ([int(p) for p in parts] + [0, 0])[:3]
+    except (TypeError, ValueError):
+        raise ValueError(f"expected numbers in date-parts, found {list(parts)!r}") from None
+    if len(parts) >= 2 and not (1 <= month <= 12 or 21 <= month <= 24):  # 21–24: seasons
+        raise ValueError(f"month {month} of {year} doesn't exist")
+    if len(parts) >= 3 and 1 <= month <= 12 and not 1 <= day <= _days_in(year, month):
+        raise ValueError(f"{year}-{month:02}-{day:02} is not a date that exists")
+
+
+def _days_in(year: int, month: int) -> int:
+    if month == 2:
+        leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+        return 29 if leap else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _date_of(value: Any) -> dict[str, Any]:
     if isinstance(value, dt.date):
         return {"date-parts": [[value.year, value.month, value.day]]}
     if isinstance(value, int) and not isinstance(value, bool):
@@ -440,5 +478,5 @@ def _date(value: Any) -> dict[str, Any]:
             parts = [value[k] for k in ("year", "month", "day") if k in value]
             return {"date-parts": [[int(p) for p in parts]]}
     if isinstance(value, list) and value and isinstance(value[0], Mapping):
-        return _date(value[0])
+        return _date_of(value[0])
     raise ValueError(f"expected a date (1936, 1936-05 or 1936-05-01), found {value!r}")

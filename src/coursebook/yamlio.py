@@ -38,8 +38,16 @@ class Node:
         return self.value
 
 
+MAX_DEPTH = 40
+"""Collections nested deeper than this are refused. PyYAML composes nodes recursively, so
+10,000 nested brackets would end in a RecursionError; a book's YAML never nests more than a
+handful of levels."""
+
+
 class _NoAliasLoader(yaml.SafeLoader):
-    """The safe loader, minus aliases."""
+    """The safe loader, minus aliases, and refusing nesting past :data:`MAX_DEPTH`."""
+
+    depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -47,7 +55,16 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "YAML aliases (*name) are not allowed in a book", event.start_mark
             )
-        return super().compose_node(parent, index)
+        if self.check_event(yaml.CollectionStartEvent) and self.depth >= MAX_DEPTH:
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class YamlError(Exception):
@@ -106,7 +123,14 @@ def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, first_line: i
         return Node(_convert_mapping(loader, node, path, first_line), location)
     if isinstance(node, yaml.SequenceNode):
         return Node([_convert(loader, item, path, first_line) for item in node.value], location)
-    return Node(loader.construct_object(node), location)
+    try:
+        return Node(loader.construct_object(node), location)
+    except ValueError as error:
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            # A date that doesn't exist (2026-02-30): PyYAML's datetime refuses it. It stays
+            # text, and the schema that expects a date says what is wrong with it.
+            return Node(str(node.value), location)
+        raise YamlError(location, f"invalid YAML value '{node.value}': {error}") from None
 
 
 def _convert_mapping(
