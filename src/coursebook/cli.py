@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .model import Book
 
 EXIT_OK, EXIT_BOOK_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug in coursebook, not in the book
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
@@ -47,6 +48,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coursebook: interrupted", file=sys.stderr)
         return 130
+    except Exception as bug:  # the last line of defence: one line, never a traceback
+        if os.environ.get("COURSEBOOK_DEBUG"):
+            raise
+        print(internal_error(bug), file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def internal_error(bug: BaseException) -> str:
+    """A bug in coursebook as one line for the terminal: what and where in our code. (The
+    book may be hostile: the message shows no more of it than the exception's text.)"""
+    import traceback
+
+    from .diagnostics import printable
+
+    frames = traceback.extract_tb(bug.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return printable(
+        f"coursebook: internal error: {type(bug).__name__}: {bug}{where}; this is a bug in "
+        "coursebook: please report it (COURSEBOOK_DEBUG=1 shows the traceback)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -87,7 +87,10 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
 
 
 def _load(text: str, path: Path, first_line: int) -> Node | None:
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)  # its reader refuses control characters at once
+    except yaml.reader.ReaderError as error:
+        raise _unreadable(error, text, path, first_line) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -98,10 +101,27 @@ def _load(text: str, path: Path, first_line: int) -> Node | None:
         location = _location(path, mark, first_line)
         problem = error.problem or error.context or "invalid YAML"
         raise YamlError(location, f"invalid YAML: {problem}") from None
-    except yaml.YAMLError as error:  # errors without a position (e.g. bad encoding)
+    except yaml.reader.ReaderError as error:
+        raise _unreadable(error, text, path, first_line) from None
+    except yaml.YAMLError as error:  # errors without a position
         raise YamlError(Location(path, first_line), f"invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+def _unreadable(
+    error: yaml.reader.ReaderError, text: str, path: Path, first_line: int
+) -> YamlError:
+    """A character YAML doesn't allow (NUL, most control characters), at its place."""
+    position = max(0, min(error.position, len(text)))
+    line = text.count("\n", 0, position)
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = error.character
+    code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
+    return YamlError(
+        Location(path, line + first_line, column),
+        f"invalid YAML: the character U+{code:04X} is not allowed in YAML text",
+    )
 
 
 def _location(path: Path, mark: Any, first_line: int) -> Location:
