@@ -279,3 +279,24 @@ def _wait_for_lines(process: subprocess.Popen[bytes], path: Path, count: int) ->
             return lines
         time.sleep(0.1)
     pytest.fail(f"the preview said only {path.read_bytes()!r} (exit {process.poll()})")
+
+
+def test_a_control_character_in_yaml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "book"
+    (folder / "lessons").mkdir(parents=True)
+    (folder / "sources.yaml").write_text(SOURCES)
+    (folder / "lessons" / "one.md").write_text("---\ntitle: One\nsummary: \x9b2J\n---\n\nText.\n")
+    manifest = f"{MANIFEST}  - lessons/one.md\n"
+    expected = {
+        f"{manifest}subjects: a\x1b]0;x\x07\n": "book/book.yaml:6:12: error: invalid YAML: "
+        "unacceptable character #x001b: special characters are not allowed [yaml]",
+        manifest: "book/lessons/one.md:3:10: error: invalid YAML: unacceptable character "
+        "#x009b: special characters are not allowed [yaml]",
+    }
+    for text, problem in expected.items():
+        (folder / "book.yaml").write_text(text)
+        status, out, err = run("check", "book", "--quick", cwd=tmp_path)
+        assert status == 1, err
+        assert_safe(out, err)
+        assert "Traceback" not in err
+        assert out.splitlines()[0] == problem

@@ -70,7 +70,12 @@ def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int =
 
 
 def _load(text: str, path: Path, first_line: int) -> Node | None:
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as error:  # a character YAML refuses (ESC, DEL, C1…)
+        where = _position(path, text, error.position, first_line)
+        problem = str(error).split("\n", 1)[0]  # the rest names PyYAML's "<unicode string>"
+        raise YamlError(where, f"invalid YAML: {problem}") from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -82,7 +87,8 @@ def _load(text: str, path: Path, first_line: int) -> Node | None:
         problem = error.problem or error.context or "invalid YAML"
         raise YamlError(location, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:  # errors without a position (e.g. bad encoding)
-        raise YamlError(Location(path, first_line), f"invalid YAML: {error}") from None
+        problem = " ".join(str(error).split())  # one line
+        raise YamlError(Location(path, first_line), f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
 
@@ -91,6 +97,12 @@ def _location(path: Path, mark: Any, first_line: int) -> Location:
     if mark is None:
         return Location(path, first_line)
     return Location(path, mark.line + first_line, mark.column + 1)
+
+
+def _position(path: Path, text: str, offset: int, first_line: int) -> Location:
+    """The line and column of the character at ``offset`` in ``text``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Location(path, first_line + text.count("\n", 0, offset), offset - line_start + 1)
 
 
 _PLAIN_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
