@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import re
 import subprocess
@@ -17,8 +16,6 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from rich.text import Text
 
 from . import __version__
 from .diagnostics import BookError, Diagnostic, Diagnostics, Severity, display_path
@@ -375,8 +372,8 @@ def _build(args: argparse.Namespace) -> int:
         unit = "sheet sides" if output.format == "booklet" else "pages"
         pages = f", {output.pages} {unit}" if output.pages else ""
         size = file_size(output.path.stat().st_size)
-        terminal.say(Text(f"{verb} {display_path(output.path)} ({size}{pages})"))
-    terminal.say(Text(_build_summary(result, time.perf_counter() - started), style="dim"))
+        terminal.say(f"{verb} {display_path(output.path)} ({size}{pages})")
+    terminal.say(_build_summary(result, time.perf_counter() - started), style="dim")
     if args.open and result.outputs:
         _open(result.outputs[0].path, terminal)
     return EXIT_OK
@@ -413,7 +410,7 @@ def _build_catalog(
         f"{plural(len(outcomes), 'book')}: {built} built, {skipped} up to date, "
         f"{failed} failed; {time.perf_counter() - started:.1f} s"
     )
-    terminal.say(Text(summary, style="bold red" if failed else "dim"))
+    terminal.say(summary, style="bold red" if failed else "dim")
     return EXIT_BOOK_ERRORS if failed else EXIT_OK
 
 
@@ -430,7 +427,7 @@ def _report_book(outcome: BookOutcome, terminal: Terminal) -> None:
         verb = "up to date:" if outcome.up_to_date else "wrote"
         files = ", ".join(display_path(o.path) for o in outcome.outputs)
         took = "" if outcome.up_to_date else f" in {outcome.seconds:.1f} s"
-        terminal.say(Text(f"{name}: {verb} {files}{took}"))
+        terminal.say(f"{name}: {verb} {files}{took}")
 
 
 def _written(paths: Sequence[Path]) -> str:
@@ -477,10 +474,10 @@ def _check(args: argparse.Namespace) -> int:
     problems = [_strict(d) if args.strict else d for d in found.by_place()]
     report = CheckReport(Path(args.book_dir), book, problems)
     if args.format == "json":
-        terminal.out.print_json(json.dumps(report.as_json()), indent=2, highlight=False)
+        terminal.json(report.as_json())
     else:
         terminal.problems(problems, to_stdout=True)
-        terminal.say(Text(report.summary(), style="bold red" if report.errors else "dim"))
+        terminal.say(report.summary(), style="bold red" if report.errors else "dim")
     return EXIT_BOOK_ERRORS if report.errors else EXIT_OK
 
 
@@ -556,16 +553,11 @@ def _new(args: argparse.Namespace) -> int:
         terminal.fail(f"could not create {folder}: {problem.strerror}")
         return EXIT_BOOK_ERRORS
     for path in created.files:
-        terminal.say(Text(f"created {display_path(path)}"))
+        terminal.say(f"created {display_path(path)}")
     shown = display_path(folder)
-    terminal.say(
-        Text(
-            f"next: coursebook preview {shown}  (see it as you write)\n"
-            f"      coursebook check {shown}    (find every problem)\n"
-            f"      coursebook build {shown}    (make the EPUB and PDF)",
-            style="dim",
-        )
-    )
+    terminal.say(f"next: coursebook preview {shown}  (see it as you write)", style="dim")
+    terminal.say(f"      coursebook check {shown}    (find every problem)", style="dim")
+    terminal.say(f"      coursebook build {shown}    (make the EPUB and PDF)", style="dim")
     return EXIT_OK
 
 
@@ -607,11 +599,9 @@ def _import(args: argparse.Namespace) -> int:
     for report in reports:  # each page's line, then what was left on it
         lesson = f"lesson {report.number}" if report.number is not None else "a lesson"
         terminal.say(
-            Text(
-                f"{display_path(report.path)}: {lesson}, {report.title!r} → {report.file}: "
-                f"{plural(report.citations, 'citation')} recognised, "
-                f"{plural(report.left_as_text, 'parenthetical remark')} left as text"
-            )
+            f"{display_path(report.path)}: {lesson}, {report.title!r} → {report.file}: "
+            f"{plural(report.citations, 'citation')} recognised, "
+            f"{plural(report.left_as_text, 'parenthetical remark')} left as text"
         )
         terminal.problems(
             (d for d in diagnostics.items if d.location.path == report.path), to_stdout=True
@@ -623,13 +613,10 @@ def _import(args: argparse.Namespace) -> int:
     drafts = sum(1 for source in book.sources if source.known is None)
     keys = {source.key for source in book.sources}
     terminal.say(
-        Text(
-            f"wrote {display_path(folder)}: {plural(len(reports), 'lesson')}, "
-            f"{plural(len(keys), 'source')} ({drafts} drafts to check in sources.yaml)"
-        )
+        f"wrote {display_path(folder)}: {plural(len(reports), 'lesson')}, "
+        f"{plural(len(keys), 'source')} ({drafts} drafts to check in sources.yaml)"
     )
-    shown = display_path(folder)
-    terminal.say(Text(f"next: coursebook check {shown}", style="dim"))
+    terminal.say(f"next: coursebook check {display_path(folder)}", style="dim")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -31,7 +32,8 @@ class Location:
         return Location(self.path, self.line + lines, self.column)
 
     def __str__(self) -> str:
-        text = display_path(self.path)
+        """``path:line:col`` as printed: the path :func:`printable` (it is the book's)."""
+        text = printable(display_path(self.path))
         if self.line:
             text += f":{self.line}"
             if self.column:
@@ -40,11 +42,47 @@ class Location:
 
 
 def display_path(path: Path) -> str:
-    """A path as a user wants to read it: relative to the working folder when inside it."""
+    """A path as a user wants to read it: relative to the working folder when inside it.
+
+    Exact (JSON output and written files need the real name): pass it through
+    :func:`printable` before it reaches a terminal.
+    """
     try:
         return os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+
+
+UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What must never reach a terminal raw: C0 controls (ESC starts a sequence that can retitle
+the window, clear the screen or rewrite what was printed; a newline splits a problem in two),
+DEL, C1 controls (U+009B is a one-byte CSI on some terminals), the line and paragraph
+separators, the bidirectional embeddings, overrides and isolates that reorder what is shown
+("Trojan Source"), and lone surrogates: a file name's undecodable bytes, which an output
+written with ``surrogateescape`` turns back into the raw bytes (0x9B among them)."""
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` safe to print: each character of :data:`UNPRINTABLE` as a Python-style escape
+    (``\\x1b``, ``\\n``, ``\\x9b``, ``\\u202e``), all else (``é``, ``日本``, emoji) as it is.
+
+    Backslashes are left alone, so a name holding the four characters ``\\x1b`` reads like
+    one holding ESC; JSON output (``check --format json``) is the exact form. Three reasons:
+    a backslash is harmless on a terminal; it is the path separator on Windows, which
+    doubling would garble in every path; and leaving it makes ``printable`` idempotent, so a
+    message that quotes an already escaped place is never escaped twice.
+    """
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Severity(Enum):
@@ -62,7 +100,9 @@ class Diagnostic:
     code: str
 
     def __str__(self) -> str:
-        message = " ".join(self.message.split("\n"))  # one problem, one line
+        # One problem, one line, nothing a terminal would act on: the location and the
+        # message (which may quote a book's file names, links and keys) printable.
+        message = printable(self.message)
         return f"{self.location}: {self.severity.value}: {message} [{self.code}]"
 
 

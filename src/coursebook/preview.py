@@ -58,7 +58,7 @@ from markupsafe import Markup
 
 from .build import BuildOptions, prepare
 from .cache import CACHE_FOLDER, Cache
-from .diagnostics import BookError, Diagnostics, Severity
+from .diagnostics import BookError, Diagnostics, Severity, printable
 from .labels import direction
 from .lessons import Image
 from .loader import load
@@ -94,7 +94,7 @@ def serve(
     port cannot be had. Status lines go to ``out``, the book's problems to ``err``.
     """
     if not book_dir.is_dir():
-        print(f"coursebook: {book_dir} is not a folder", file=err, flush=True)
+        print(f"coursebook: {printable(str(book_dir))} is not a folder", file=err, flush=True)
         return EXIT_USAGE
     state = PreviewState()
     server = _listen(port, state, err)
@@ -243,11 +243,12 @@ class Builder:
 
 def _report(outcome: Outcome, verb: str, out: TextIO, err: TextIO) -> None:
     """The problems on ``err``, one per line as the build command prints them, then one status
-    line on ``out``."""
+    line on ``out``. All printable: a diagnostic's ``str`` is, and a failure may quote the
+    book."""
     for diagnostic in outcome.diagnostics.by_place():
         print(diagnostic, file=err)
     if outcome.failure:
-        print(f"coursebook: {outcome.failure}", file=err)
+        print(f"coursebook: {printable(outcome.failure)}", file=err)
     err.flush()
     print(status_line(outcome, verb), file=out, flush=True)
 
@@ -336,7 +337,7 @@ def page_html(outcome: Outcome, shown: RenderedBook | None, version: str) -> str
         title=f"{meta.title} (preview)" if meta else "coursebook preview",
         assets=ASSET_PREFIX,
         errors=[str(d) for d in errors],
-        failure=outcome.failure,
+        failure=printable(outcome.failure) if outcome.failure else None,  # as on the terminal
         errors_title=_plural(count, "error"),
         stale=shown is not None and outcome.rendered is None,
         warnings=[str(d) for d in warnings],
@@ -458,7 +459,8 @@ class PreviewServer(ThreadingHTTPServer):
         problem = sys.exc_info()[1]
         if problem is None or isinstance(problem, ConnectionError):
             return
-        print(f"coursebook: {internal_error(problem)} (serving a request)", file=self.err)
+        bug = printable(internal_error(problem))  # its message may quote a request or a book
+        print(f"coursebook: {bug} (serving a request)", file=self.err)
 
 
 def _listen(port: int, state: PreviewState, err: TextIO) -> PreviewServer | None:

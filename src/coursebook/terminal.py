@@ -4,10 +4,16 @@ rich draws it. On a terminal problems are coloured and long builds show a progre
 piped into a file or another program the output is the plain ``path:line:col: error: message
 [code]`` lines, one per problem, never wrapped. rich leaves colour off when ``NO_COLOR`` is set
 (https://no-color.org) and on when ``FORCE_COLOR`` is.
+
+A book's file names, links, keys and messages are a stranger's text: everything printed here
+goes through :func:`coursebook.diagnostics.printable` (rich's ``Text`` drops only a few control
+codes and lets ESC through), and JSON output escapes the same characters as ``\\uXXXX``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -19,7 +25,7 @@ from rich.progress import BarColumn, ProgressColumn, SpinnerColumn, Task, TaskID
 from rich.progress import Progress as RichProgress
 from rich.text import Text
 
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import UNPRINTABLE, Diagnostic, Severity, printable
 
 QUIET, NORMAL, VERBOSE = -1, 0, 1
 _STYLES = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow"}
@@ -46,14 +52,21 @@ class Terminal:
         for diagnostic in diagnostics:
             target.print(problem_line(diagnostic))
 
-    def say(self, text: str | Text) -> None:
-        """A line of the command's results (stdout); nothing with ``--quiet``."""
+    def say(self, text: str, style: str = "") -> None:
+        """A line of the command's results (stdout), made printable; nothing with
+        ``--quiet``."""
         if self.verbosity > QUIET:
-            self.out.print(text)
+            self.out.print(Text(printable(text), style=style))
 
     def fail(self, message: str) -> None:
-        """A problem with the command itself rather than the book."""
-        self.err.print(Text(f"coursebook: {message}"))
+        """A problem with the command itself rather than the book (its message may name the
+        book's files: made printable)."""
+        self.err.print(Text(f"coursebook: {printable(message)}"))
+
+    def json(self, data: object) -> None:
+        """``data`` as indented JSON on stdout, exact but safe to print (see
+        :func:`json_text`)."""
+        self.out.print(Text(json_text(data)))
 
     @contextmanager
     def progress(self) -> Iterator[StageProgress]:
@@ -115,13 +128,30 @@ class StageProgress:
 
 
 def problem_line(diagnostic: Diagnostic) -> Text:
-    """``path:line:col: error: message [code]``, coloured on a terminal."""
-    message = " ".join(diagnostic.message.split("\n"))
+    """``path:line:col: error: message [code]``, coloured on a terminal; one line, printable
+    (the location's ``str`` is printable already)."""
     line = Text(f"{diagnostic.location}: ", style="bold")
     line.append(f"{diagnostic.severity.value}:", style=_STYLES[diagnostic.severity])
-    line.append(f" {message} ")
+    line.append(f" {printable(diagnostic.message)} ")
     line.append(f"[{diagnostic.code}]", style="dim")
     return line
+
+
+def json_text(data: object) -> str:
+    """``data`` as JSON indented by 2, non-ASCII text as it is, but every character of
+    :data:`~coursebook.diagnostics.UNPRINTABLE` as a ``\\uXXXX`` escape: the document
+    still decodes to the exact paths and messages, and no control, C1, bidirectional or
+    separator character reaches the terminal (``json.dumps`` escapes only C0 and leaves the
+    others raw)."""
+    return UNPRINTABLE.sub(_json_escape, json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    # json.dumps escapes every C0 control inside a string, so a raw newline is the
+    # indentation's; the others are inside strings (JSON is ASCII outside them), where an
+    # escape means the same character.
+    return char if char == "\n" else f"\\u{ord(char):04x}"
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

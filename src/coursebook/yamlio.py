@@ -104,7 +104,8 @@ def _load(text: str, path: Path, first_line: int) -> Node | None:
     except yaml.reader.ReaderError as error:
         raise _unreadable(error, text, path, first_line) from None
     except yaml.YAMLError as error:  # errors without a position
-        raise YamlError(Location(path, first_line), f"invalid YAML: {error}") from None
+        problem = " ".join(str(error).split())  # one line
+        raise YamlError(Location(path, first_line), f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
 
@@ -113,21 +114,22 @@ def _unreadable(
     error: yaml.reader.ReaderError, text: str, path: Path, first_line: int
 ) -> YamlError:
     """A character YAML doesn't allow (NUL, most control characters), at its place."""
-    position = max(0, min(error.position, len(text)))
-    line = text.count("\n", 0, position)
-    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    where = _position(path, text, max(0, min(error.position, len(text))), first_line)
     character = error.character
     code = character if isinstance(character, int) else ord(str(character)[:1] or "\0")
-    return YamlError(
-        Location(path, line + first_line, column),
-        f"invalid YAML: the character U+{code:04X} is not allowed in YAML text",
-    )
+    return YamlError(where, f"invalid YAML: the character U+{code:04X} is not allowed in YAML")
 
 
 def _location(path: Path, mark: Any, first_line: int) -> Location:
     if mark is None:
         return Location(path, first_line)
     return Location(path, mark.line + first_line, mark.column + 1)
+
+
+def _position(path: Path, text: str, offset: int, first_line: int) -> Location:
+    """The line and column of the character at ``offset`` in ``text``."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Location(path, first_line + text.count("\n", 0, offset), offset - line_start + 1)
 
 
 _PLAIN_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
