@@ -20,7 +20,8 @@ CACHE_FOLDER = ".coursebook-cache"
 def cache_key(*parts: str | bytes) -> str:
     digest = hashlib.sha256()
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        # surrogatepass: a path whose bytes are not UTF-8 holds lone surrogates in Python.
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()

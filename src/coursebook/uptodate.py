@@ -55,7 +55,7 @@ def fingerprint(roots: Sequence[Path], formats: Sequence[str], options: Any) -> 
         root = book_root.resolve()
         digest.update(f"\0root {index}\0".encode())
         for path in _book_files(book_root):
-            digest.update(str(path.relative_to(book_root)).encode("utf-8") + b"\0")
+            digest.update(str(path.relative_to(book_root)).encode("utf-8", "surrogatepass") + b"\0")
             digest.update(_file_hash(path) if _readable_inside(path, root) else b"\0elsewhere")
     return digest.hexdigest()
 
@@ -143,7 +143,9 @@ def _own_files() -> str:
     for base in (_PACKAGE, styles_dir()):
         for path in _book_files(base):
             if path.suffix in (".py", ".css", ".html", ".xhtml", ".xml", ".yaml", ".md"):
-                digest.update(str(path.relative_to(base)).encode() + _file_hash(path))
+                digest.update(
+                    str(path.relative_to(base)).encode("utf-8", "surrogatepass") + _file_hash(path)
+                )
     return digest.hexdigest()
 
 
