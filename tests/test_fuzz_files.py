@@ -33,12 +33,16 @@ MESSAGE = re.compile(r"^\S.*?(:\d+(:\d+)?)?: (error|warning): .+ \[[\w-]+\]$")
 WAIT_SECONDS = 60.0
 """How long an example may take before it counts as a hang (runs take well under a second)."""
 
+EXAMPLES = int(os.environ.get("COURSEBOOK_FUZZ_EXAMPLES", "20"))
+"""Examples per file in the suite; set COURSEBOOK_FUZZ_EXAMPLES=1000 for a longer hunt."""
 QUICK = settings(
-    max_examples=20,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-BUILDS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BUILDS = settings(
+    max_examples=max(6, EXAMPLES // 4), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 MANIFEST = (
     "title: Fuzz\nlanguage: en\npublished: 2026-01-05\n{extra}chapters:\n  - lessons/one.md\n"

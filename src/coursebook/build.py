@@ -23,6 +23,7 @@ from .output import (
     check_output_folder,
     output_lock,
     recover,
+    recover_early,
     staged_outputs,
 )
 from .packs import pack_slug, select_lessons
@@ -106,6 +107,8 @@ def build(
     _check_output(out, book, diagnostics)
     cache = Cache.for_output(out)
     slug = pack_slug(book)
+    if out.is_dir():  # a build killed while putting its outputs in place is finished first
+        recover_early(out, slug, output_names(slug))
     print_options = replace(book.print_options, **options.print_overrides)
     key = uptodate.fingerprint(book.roots, formats, options)
     if not (options.force or options.allow_remote):

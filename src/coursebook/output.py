@@ -137,6 +137,16 @@ def staged_outputs(out_dir: Path, slug: str) -> Iterator[OutputSet]:
         outputs.discard()
 
 
+def recover_early(out_dir: Path, slug: str, names: tuple[str, ...]) -> None:
+    """:func:`recover`, taking the lock, if a killed build of ``slug`` left anything: done
+    before anything else, so that even a build that then fails leaves a matching pair."""
+    journal = out_dir / LOCK_FOLDER / f"commit-{slug}.json"
+    stale = any(next(out_dir.glob(f".{_glob_escape(n)}.*.tmp"), None) for n in names)
+    if journal.exists() or stale:
+        with output_lock(out_dir, slug):
+            recover(out_dir, slug, names)
+
+
 def recover(out_dir: Path, slug: str, names: tuple[str, ...]) -> None:
     """Finish the renames of a build of ``slug`` killed while putting its outputs in place,
     then remove the temporary files killed builds left for the outputs ``names``. (Call
