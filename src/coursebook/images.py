@@ -119,7 +119,7 @@ def _judged(raw: bytes, media_type: str, limits: Limits) -> tuple[bytes, int, in
         from .svg import SvgError, clean_svg
 
         try:
-            svg = clean_svg(raw, max_depth=limits.depth)
+            svg = clean_svg(raw, max_depth=limits.depth, max_pixels=limits.image_pixels)
         except SvgError as error:
             raise ImageProblem(str(error)) from None
         return svg.data, svg.width or 0, svg.height or 0, svg.removed
@@ -131,7 +131,7 @@ def _svg_data(raw: bytes, limits: Limits) -> bytes:
     from .svg import SvgError, clean_svg
 
     try:
-        return clean_svg(raw, max_depth=limits.depth).data
+        return clean_svg(raw, max_depth=limits.depth, max_pixels=limits.image_pixels).data
     except SvgError as error:
         raise ImageProblem(str(error)) from None
 
