@@ -254,10 +254,15 @@ def output_bytes(out: Path) -> bytes:
     import pypdf
 
     data = b""
-    for path in sorted(out.glob("*.epub")) if out.is_dir() else ():
+    outputs = (
+        [p for p in sorted(out.iterdir()) if p.is_file() and not p.is_symlink()]
+        if out.is_dir()
+        else []
+    )
+    for path in (p for p in outputs if p.suffix == ".epub"):
         with zipfile.ZipFile(path) as archive:
             data += b"".join(archive.read(name) for name in archive.namelist())
-    for path in sorted(out.glob("*.pdf")) if out.is_dir() else ():
+    for path in (p for p in outputs if p.suffix == ".pdf"):
         raw = path.read_bytes()
         data += raw
         for match in re.finditer(rb"stream\r?\n(.*?)endstream", raw, re.DOTALL):
@@ -365,7 +370,6 @@ def _no_script_in_svg(env: Env, result: Result) -> str | None:
             "<animate",
             "<set",
             "onload",
-            "http:",
         ):
             if bad in text:
                 return f"{bad!r} in the EPUB's SVG"
@@ -963,6 +967,8 @@ def _cases() -> list[Case]:
             "the output is a link to a lesson",
             _output_onto_lesson,
             ("output",),
+            1,
+            _lesson_unchanged,
         ),
     ]
 
@@ -1028,6 +1034,11 @@ def _output_onto_lesson(env: Env) -> Run:
     env.out.mkdir()
     (env.out / "hostile.pdf").symlink_to(env.book / "lessons" / "one.md")
     return build_args(env)
+
+
+def _lesson_unchanged(env: Env, result: Result) -> str | None:
+    lesson = (env.book / "lessons" / "one.md").read_text(encoding="utf-8")
+    return None if lesson == LESSON else "the lesson was overwritten"
 
 
 def _stale_temporary(env: Env) -> Run:

@@ -122,7 +122,7 @@ def _judged(raw: bytes, media_type: str, limits: Limits) -> tuple[bytes, int, in
             svg = clean_svg(raw, max_depth=limits.depth, max_pixels=limits.image_pixels)
         except SvgError as error:
             raise ImageProblem(str(error)) from None
-        return svg.data, svg.width or 0, svg.height or 0, svg.removed
+        return svg.data, round(svg.width or 0), round(svg.height or 0), svg.removed
     width, height = _decoded_size(raw, media_type, limits.image_pixels)
     return raw, width, height, ()
 

@@ -570,7 +570,14 @@ class _Draft:
             self.diagnostics.error(location, f"image {refused}", "path-outside")
             return None
         if not path.is_file():
-            self.diagnostics.error(location, f"image '{src}' not found", "not-found")
+            if path.exists():
+                self.diagnostics.error(
+                    location,
+                    f"image '{src}' is not a regular file (a folder, device or pipe)",
+                    "image",
+                )
+            else:
+                self.diagnostics.error(location, f"image '{src}' not found", "not-found")
             return None
         if path.suffix.lower() not in IMAGE_TYPES:
             self.diagnostics.error(

@@ -337,7 +337,16 @@ class _BookReader:
             self.diagnostics.error(node.location, f"{what}: {refused}", "path-outside")
             return None
         if not path.is_file():
-            self.diagnostics.error(node.location, f"{what} '{node.value}' not found", "not-found")
+            if path.exists():
+                self.diagnostics.error(
+                    node.location,
+                    f"{what} '{node.value}' is not a regular file (a folder, device or pipe)",
+                    "path-outside",
+                )
+            else:
+                self.diagnostics.error(
+                    node.location, f"{what} '{node.value}' not found", "not-found"
+                )
             return None
         return path
 
