@@ -28,6 +28,12 @@ The design, and why:
   It listens on 127.0.0.1 only, answers only requests addressed to that host or ``localhost``
   (so a web page cannot reach it through DNS rebinding), and the page forbids scripts other
   than its own by a Content-Security-Policy.
+- **Images are read at each request, through the confined opener.** The build found each
+  image inside the book, but by the time a page asks for it the file may have been swapped
+  for a symbolic link out of the book, a device such as ``/dev/zero``, or a larger file. So
+  every request reads it again with :func:`coursebook.paths.read_inside`: only a regular file
+  inside the book's folders (or the folder of images downloaded for ``--allow-remote``), and
+  nothing past ``image_bytes``; anything else is a 404 that says no more than "not found".
 """
 
 from __future__ import annotations
@@ -56,13 +62,14 @@ import watchfiles
 from lxml import etree
 from markupsafe import Markup
 
-from .build import BuildOptions, prepare
+from .build import BuildOptions, prepare, remote_folder
 from .cache import CACHE_FOLDER, Cache
 from .diagnostics import BookError, Diagnostics, Severity
 from .labels import direction
 from .lessons import Image
 from .loader import load
 from .packs import SelectionError, select_lessons
+from .paths import FileTooLarge, RefusedPath, read_inside
 from .render import RenderedBook
 from .resources import stylesheet
 from .xhtml import OPS, html_of_children, parse_fragment
@@ -237,8 +244,15 @@ class Builder:
             shown = None
             page = page_html(outcome, None, version)
         images = {image.href: image for image in shown.images} if shown else {}
-        self.state.publish(Snapshot(version, page.encode("utf-8"), images))
+        roots = self._image_roots(shown) if shown else ()
+        limit = self.options.limits.image_bytes
+        self.state.publish(Snapshot(version, page.encode("utf-8"), images, roots, limit))
         return outcome
+
+    def _image_roots(self, shown: RenderedBook) -> tuple[Path, ...]:
+        """The book's folders, and the one its ``--allow-remote`` images are downloaded to."""
+        remote = (remote_folder(self.cache).resolve(),) if self.options.allow_remote else ()
+        return (*shown.book.roots, *remote)
 
 
 def _report(outcome: Outcome, verb: str, out: TextIO, err: TextIO) -> None:
@@ -371,6 +385,10 @@ class Snapshot:
     images: Mapping[str, Image] = field(default_factory=dict)
     """The rendering's images by ``href`` (their path relative to the book folder, as the
     page refers to them): the only files the server ever reads from the book."""
+    roots: tuple[Path, ...] = ()
+    """The folders those images may be read from (resolved), once every link is followed."""
+    image_bytes: int = 0
+    """The most that is read of one image (the build's ``image_bytes`` limit)."""
 
 
 class PreviewState:
@@ -537,12 +555,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _image(self, href: str, send_body: bool) -> None:
         snapshot = self.server.state.current(0)
         image = snapshot.images.get(href) if snapshot else None
-        if image is None:
+        if snapshot is None or image is None:
             self._not_found(send_body)
             return
         try:
-            body = image.path.read_bytes()
-        except OSError:  # deleted since the build; the next one will say so
+            # Read now and checked once open, not trusted from the build: a file swapped
+            # since for a link out of the book, a device or a larger file is refused at once.
+            body = read_inside(image.path, snapshot.roots, snapshot.image_bytes)
+        except (RefusedPath, FileTooLarge, OSError):  # the next build says what is wrong
             self._not_found(send_body)
             return
         self._send(HTTPStatus.OK, image.media_type, body, send_body)
