@@ -10,6 +10,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -422,7 +423,7 @@ def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
     assert "<li>internal error: ZeroDivisionError: &lt;b&gt;no&lt;/b&gt; second line" in page
 
 
-# --- images read at each request --------------------------------------------------------------
+# --- holding up: bounded connections, idle ones closed, images read at each request ---------
 
 IMAGE_LESSON = LESSON + "\n![A dot](../images/dot.png)\n"
 
@@ -444,12 +445,57 @@ def proc_status(pid: int, name: str) -> int:
     return int(match.group(1))
 
 
+def closed_by_server(sock: socket.socket, timeout: float) -> bool:
+    """Whether the server closes ``sock`` within ``timeout`` seconds (reading and dropping
+    whatever it answers first)."""
+    deadline = time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(4096):
+                return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return False
+
+
 def eventually(condition: Callable[[], bool], timeout: float = 20) -> None:
     """Waits until ``condition()`` holds; fails after ``timeout`` seconds."""
     stop = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < stop, "never happened"
         time.sleep(0.05)
+
+
+def test_idle_connections_are_bounded_closed_and_never_lock_the_author_out(
+    preview: Callable[..., Preview], make_book: Callable[..., Path]
+) -> None:
+    from coursebook.preview import MAX_CONNECTIONS, REQUEST_SECONDS
+
+    served = preview(make_book({"lessons/one.md": LESSON}))
+    assert get(served.port, "/")[0] == 200
+    idle: list[socket.socket] = []
+    try:
+        for number in range(300):
+            sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            if number % 2:
+                sock.sendall(b"GET / HT")  # half a request line, never finished
+            idle.append(sock)
+        # The author's page still comes: an idle connection makes room for it.
+        status, _, body = get(served.port, "/")
+        assert status == 200
+        assert b"immense collection of commodities" in body
+        # A thread per connection served, never more connections than the limit at once.
+        assert proc_status(served.process.pid, "Threads") <= MAX_CONNECTIONS + 8
+        # Every idle connection is closed by the server (the last ones after the timeout).
+        for sock in idle:
+            assert closed_by_server(sock, REQUEST_SECONDS + 15)
+        assert get(served.port, "/")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
 
 
 @dataclass
@@ -561,3 +607,78 @@ def test_an_image_past_the_size_limit_is_not_served(
     image.write_bytes(PNG + bytes(5000))
     for _ in range(5):
         assert get(served.port, "/images/dot.png")[0] == 404
+
+
+def read_until(sock: socket.socket, marker: bytes) -> bytes:
+    """What ``sock`` receives up to and including ``marker`` (failing if it closes first)."""
+    sock.settimeout(10)
+    received = b""
+    while marker not in received:
+        chunk = sock.recv(4096)
+        assert chunk, received
+        received += chunk
+    return received
+
+
+def open_event_stream(port: int, version: str) -> socket.socket:
+    """An event stream, once the server has taken it in (its ``retry:`` line has come)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(
+        f"GET /events?version={version} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    )
+    read_until(sock, b"retry: 1000\n\n")
+    return sock
+
+
+def test_event_streams_have_a_cap_of_their_own_the_oldest_making_way(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    from coursebook.preview import PreviewState
+
+    book = make_book({"lessons/one.md": LESSON})
+    served = local_server(PreviewState(max_streams=2), max_connections=5)
+    build_once(book, served.state, tmp_path / "cache")
+    version = _version(served.port)
+    streams = [open_event_stream(served.port, version) for _ in range(3)]
+    try:
+        assert closed_by_server(streams[0], 10)  # its page reconnects (and drops the next)
+        assert get(served.port, "/")[0] == 200
+        # The two newest are still there: the next build reloads their pages.
+        build_once(book, served.state, tmp_path / "cache")
+        for sock in streams[1:]:
+            read_until(sock, b"event: reload\n")
+    finally:
+        for sock in streams:
+            sock.close()
+
+
+def all_at_work(server: PreviewServer) -> bool:
+    """Whether every place is taken by a connection whose request is in."""
+    if server.places.acquire(blocking=False):  # a place is free: give it back, not yet
+        server.places.release()
+        return False
+    return len(server.arrivals) == 0
+
+
+def test_a_full_server_answers_503_at_once(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    book = make_book({"lessons/one.md": LESSON})
+    served = local_server(max_connections=3)
+    port = served.port
+    # Before the first build, requests for the page wait for it, each holding a connection.
+    waiting = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    try:
+        for sock in waiting:
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        eventually(lambda: all_at_work(served.server))  # all three requests are in
+        # None of them idle, so none to close: the next connection is turned away.
+        status, _, body = get(port, "/")
+        assert (status, body) == (503, b"too many connections; try again\n")
+        # The build comes, and the three waiting get the page.
+        build_once(book, served.state, tmp_path / "cache")
+        for sock in waiting:
+            assert read_until(sock, b"\r\n").startswith(b"HTTP/1.0 200 ")
+    finally:
+        for sock in waiting:
+            sock.close()
