@@ -3,6 +3,7 @@ headless Chromium (Debian's, driven by Playwright), files edited while it is ope
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import io
 import os
@@ -530,13 +531,15 @@ def local_server() -> Iterator[Callable[..., Local]]:
         server.server_close()
 
 
-def build_once(book: Path, state: PreviewState, cache: Path, image_bytes: int = 1000) -> None:
+def build_once(
+    book: Path, state: PreviewState, cache: Path, image_bytes: int = 1000, *allow_remote: str
+) -> None:
     from coursebook.build import BuildOptions
     from coursebook.cache import Cache
     from coursebook.limits import Limits
     from coursebook.preview import Builder
 
-    options = BuildOptions(limits=Limits(image_bytes=image_bytes))
+    options = BuildOptions(limits=Limits(image_bytes=image_bytes), allow_remote=allow_remote)
     outcome = Builder(book, options, Cache(cache), state).rebuild()
     assert outcome.rendered is not None and not outcome.diagnostics.errors
 
@@ -567,6 +570,21 @@ def test_an_image_changed_since_the_build_is_checked_again_at_each_request(
     assert get(served.port, "/images/dot.png")[0] == 404
     image.write_bytes(PNG)
     assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
+
+
+def test_an_image_downloaded_for_allow_remote_is_served_from_the_cache(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    url = "https://images.example.org/dot.png"
+    book = make_book({"lessons/one.md": LESSON + f"\n![A dot]({url})\n"})
+    # As a download would have left it (so no network is needed).
+    name = hashlib.sha256(url.encode()).hexdigest()[:32] + ".png"
+    (tmp_path / "cache/remote").mkdir(parents=True)
+    (tmp_path / "cache/remote" / name).write_bytes(PNG)
+    served = local_server()
+    build_once(book, served.state, tmp_path / "cache", 1000, "images.example.org")
+    assert f'src="remote/{name}"'.encode() in get(served.port, "/")[2]
+    assert get(served.port, f"/remote/{name}") == (200, "image/png", PNG)
 
 
 def test_an_image_swapped_for_dev_zero_is_refused_without_reading_it(
