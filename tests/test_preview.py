@@ -3,26 +3,36 @@ headless Chromium (Debian's, driven by Playwright), files edited while it is ope
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import io
+import os
 import re
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import expect
+
+import coursebook
 
 from .conftest import SAMPLE_BOOK
 from .test_reading_system import CHROMIUM_FLAGS
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
+
+    from coursebook.preview import PreviewServer, PreviewState
 
 LESSON = """\
 ---
@@ -34,6 +44,11 @@ The wealth of societies appears as an immense collection of commodities [@marx18
 
 A second paragraph stays as it is.
 """
+
+SOURCE = Path(coursebook.__file__).resolve().parent.parent
+"""Where the tests import coursebook from. The preview runs that same code: a relative
+PYTHONPATH (``PYTHONPATH=src`` in a worktree) means another folder to a process started in the
+book's parent, and could find another checkout's coursebook."""
 
 URL_LINE = re.compile(r"^serving the preview at (http://127\.0\.0\.1:(\d+)/) \(Ctrl-C to stop\)$")
 
@@ -56,12 +71,17 @@ class Preview:
         return self.stderr.read_text(encoding="utf-8")
 
 
-def start_preview(book: Path, logs: Path, port: int = 0) -> subprocess.Popen[bytes]:
+def start_preview(
+    book: Path, logs: Path, port: int = 0, options: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     logs.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "coursebook", "preview", str(book), "--port", str(port)]
+    path = os.pathsep.join(filter(None, [str(SOURCE), os.environ.get("PYTHONPATH")]))
     with (logs / "out.txt").open("wb") as out, (logs / "err.txt").open("wb") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "coursebook", "preview", str(book), "--port", str(port)],
+            [*command, *options],
             cwd=book.parent,  # so the problems name book/lessons/…
+            env={**os.environ, "PYTHONPATH": path},
             stdout=out,
             stderr=err,
         )
@@ -93,13 +113,14 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def preview(tmp_path: Path) -> Iterator[Callable[[Path], Preview]]:
-    """Starts ``coursebook preview BOOK --port 0``; every one started is killed at the end."""
+def preview(tmp_path: Path) -> Iterator[Callable[..., Preview]]:
+    """Starts ``coursebook preview BOOK --port 0 [OPTION…]``; every one started is killed at
+    the end."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def run(book: Path) -> Preview:
+    def run(book: Path, *options: str) -> Preview:
         logs = tmp_path / f"logs-{len(started)}"
-        process = start_preview(book, logs)
+        process = start_preview(book, logs, options=options)
         started.append(process)
         match = URL_LINE.match(first_line(process, logs))
         assert match, (logs / "out.txt").read_text(encoding="utf-8")
@@ -401,3 +422,296 @@ def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
     )
     page = preview.page_html(outcome, None, "v1")
     assert "<li>internal error: ZeroDivisionError: &lt;b&gt;no&lt;/b&gt; second line" in page
+
+
+# --- holding up: bounded connections, idle ones closed, images read at each request ---------
+
+IMAGE_LESSON = LESSON + "\n![A dot](../images/dot.png)\n"
+
+
+def book_with_image(make_book: Callable[..., Path]) -> tuple[Path, Path]:
+    """A book whose lesson shows ``images/dot.png``, and that image."""
+    book = make_book({"lessons/one.md": IMAGE_LESSON})
+    image = book / "images/dot.png"
+    image.parent.mkdir()
+    image.write_bytes(PNG)
+    return book, image
+
+
+def proc_status(pid: int, name: str) -> int:
+    """A number of the process's /proc status (``Threads``, ``VmHWM`` in kB)."""
+    text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(rf"^{name}:\s+(\d+)", text, re.MULTILINE)
+    assert match, text
+    return int(match.group(1))
+
+
+def closed_by_server(sock: socket.socket, timeout: float) -> bool:
+    """Whether the server closes ``sock`` within ``timeout`` seconds (reading and dropping
+    whatever it answers first)."""
+    deadline = time.monotonic() + timeout
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            sock.settimeout(left)
+            if not sock.recv(4096):
+                return True
+    except ConnectionResetError:
+        return True
+    except TimeoutError:
+        return False
+    return False
+
+
+def eventually(condition: Callable[[], bool], timeout: float = 20) -> None:
+    """Waits until ``condition()`` holds; fails after ``timeout`` seconds."""
+    stop = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < stop, "never happened"
+        time.sleep(0.05)
+
+
+def test_idle_connections_are_bounded_closed_and_never_lock_the_author_out(
+    preview: Callable[..., Preview], make_book: Callable[..., Path]
+) -> None:
+    from coursebook.preview import MAX_CONNECTIONS, REQUEST_SECONDS
+
+    served = preview(make_book({"lessons/one.md": LESSON}))
+    assert get(served.port, "/")[0] == 200
+    idle: list[socket.socket] = []
+    try:
+        for number in range(300):
+            sock = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            if number % 2:
+                sock.sendall(b"GET / HT")  # half a request line, never finished
+            idle.append(sock)
+        # The author's page still comes: an idle connection makes room for it.
+        status, _, body = get(served.port, "/")
+        assert status == 200
+        assert b"immense collection of commodities" in body
+        # A thread per connection served, never more connections than the limit at once.
+        assert proc_status(served.process.pid, "Threads") <= MAX_CONNECTIONS + 8
+        # Every idle connection is closed by the server (the last ones after the timeout).
+        for sock in idle:
+            assert closed_by_server(sock, REQUEST_SECONDS + 15)
+        assert get(served.port, "/")[0] == 200
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+@dataclass
+class Local:
+    """The preview's server in a thread of the test, with no watcher: nothing is rebuilt
+    unless the test says so."""
+
+    port: int
+    server: PreviewServer
+    state: PreviewState
+
+
+@pytest.fixture
+def local_server() -> Iterator[Callable[..., Local]]:
+    from coursebook.preview import PreviewServer, PreviewState
+
+    started: list[tuple[PreviewState, PreviewServer]] = []
+
+    def run(state: PreviewState | None = None, **limits: Any) -> Local:
+        state = state or PreviewState()
+        server = PreviewServer(0, state, io.StringIO(), **limits)
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        started.append((state, server))
+        return Local(server.server_address[1], server, state)
+
+    yield run
+    for state, server in started:
+        state.close()
+        server.shutdown()
+        server.server_close()
+
+
+def build_once(
+    book: Path, state: PreviewState, cache: Path, image_bytes: int = 1000, *allow_remote: str
+) -> None:
+    from coursebook.build import BuildOptions
+    from coursebook.cache import Cache
+    from coursebook.limits import Limits
+    from coursebook.preview import Builder
+
+    options = BuildOptions(limits=Limits(image_bytes=image_bytes), allow_remote=allow_remote)
+    outcome = Builder(book, options, Cache(cache), state).rebuild()
+    assert outcome.rendered is not None and not outcome.diagnostics.errors
+
+
+def test_an_image_changed_since_the_build_is_checked_again_at_each_request(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    book, image = book_with_image(make_book)
+    canary = tmp_path / "canary.png"  # outside the book
+    canary.write_bytes(secrets.token_bytes(500))
+    served = local_server()
+    build_once(book, served.state, tmp_path / "cache", image_bytes=1000)
+    assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
+
+    # Swapped for a link out of the book: refused at once, every time, with no rebuild.
+    image.unlink()
+    image.symlink_to(canary)
+    for _ in range(60):
+        assert get(served.port, "/images/dot.png") == (404, "text/plain", b"not found\n")
+
+    # Grown past image_bytes since the build: not read.
+    image.unlink()
+    image.write_bytes(PNG + bytes(2000))
+    assert get(served.port, "/images/dot.png")[0] == 404
+
+    # Gone, then back as it was: read again at each request.
+    image.unlink()
+    assert get(served.port, "/images/dot.png")[0] == 404
+    image.write_bytes(PNG)
+    assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
+
+
+def test_an_image_downloaded_for_allow_remote_is_served_from_the_cache(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    url = "https://images.example.org/dot.png"
+    book = make_book({"lessons/one.md": LESSON + f"\n![A dot]({url})\n"})
+    # As a download would have left it (so no network is needed).
+    name = hashlib.sha256(url.encode()).hexdigest()[:32] + ".png"
+    (tmp_path / "cache/remote").mkdir(parents=True)
+    (tmp_path / "cache/remote" / name).write_bytes(PNG)
+    served = local_server()
+    build_once(book, served.state, tmp_path / "cache", 1000, "images.example.org")
+    assert f'src="remote/{name}"'.encode() in get(served.port, "/")[2]
+    assert get(served.port, f"/remote/{name}") == (200, "image/png", PNG)
+
+
+def test_an_image_swapped_for_dev_zero_is_refused_without_reading_it(
+    preview: Callable[..., Preview], make_book: Callable[..., Path]
+) -> None:
+    book, image = book_with_image(make_book)
+    # A memory limit, so that a preview that did read /dev/zero fails fast, not the machine.
+    served = preview(book, "--limit", "memory_mb=1500")
+    assert get(served.port, "/")[0] == 200  # once the first build is in
+    assert get(served.port, "/images/dot.png")[0] == 200
+    peak = proc_status(served.process.pid, "VmHWM")
+
+    image.unlink()
+    image.symlink_to("/dev/zero")
+    assert get(served.port, "/images/dot.png") == (404, "text/plain", b"not found\n")
+    assert get(served.port, "/")[0] == 200
+    assert proc_status(served.process.pid, "VmHWM") < peak + 100_000  # kB
+    assert served.process.poll() is None
+
+
+def test_an_image_past_the_size_limit_is_not_served(
+    preview: Callable[..., Preview], make_book: Callable[..., Path]
+) -> None:
+    book, image = book_with_image(make_book)
+    lesson = book / "lessons/one.md"
+    lesson.write_text(IMAGE_LESSON + "\n![A big dot](../images/big.png)\n", encoding="utf-8")
+    (book / "images/big.png").write_bytes(PNG + bytes(5000))
+    served = preview(book, "--limit", "image_bytes=1000")
+    assert get(served.port, "/")[0] == 200  # once the first build is in
+    assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
+
+    # Past the limit at the build: an error, and not served.
+    eventually(lambda: "images/big.png' is 5,0" in served.errors())
+    assert "more than the limit of 1,000" in served.errors()
+    assert get(served.port, "/images/big.png")[0] == 404
+
+    # Grown past the limit since the build, before any rebuild: not read either.
+    image.write_bytes(PNG + bytes(5000))
+    for _ in range(5):
+        assert get(served.port, "/images/dot.png")[0] == 404
+
+
+def read_until(sock: socket.socket, marker: bytes) -> bytes:
+    """What ``sock`` receives up to and including ``marker`` (failing if it closes first)."""
+    sock.settimeout(10)
+    received = b""
+    while marker not in received:
+        chunk = sock.recv(4096)
+        assert chunk, received
+        received += chunk
+    return received
+
+
+def open_event_stream(port: int, version: str) -> socket.socket:
+    """An event stream, once the server has taken it in (its ``retry:`` line has come)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(
+        f"GET /events?version={version} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    )
+    read_until(sock, b"retry: 1000\n\n")
+    return sock
+
+
+def test_event_streams_have_a_cap_of_their_own_the_oldest_making_way(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    from coursebook.preview import PreviewState
+
+    book = make_book({"lessons/one.md": LESSON})
+    served = local_server(PreviewState(max_streams=2), max_connections=5)
+    build_once(book, served.state, tmp_path / "cache")
+    version = _version(served.port)
+    streams = [open_event_stream(served.port, version) for _ in range(3)]
+    try:
+        assert closed_by_server(streams[0], 10)  # its page reconnects (and drops the next)
+        assert get(served.port, "/")[0] == 200
+        # The two newest are still there: the next build reloads their pages.
+        build_once(book, served.state, tmp_path / "cache")
+        for sock in streams[1:]:
+            read_until(sock, b"event: reload\n")
+    finally:
+        for sock in streams:
+            sock.close()
+
+
+def all_at_work(server: PreviewServer) -> bool:
+    """Whether every place is taken by a connection whose request is in."""
+    if server.places.acquire(blocking=False):  # a place is free: give it back, not yet
+        server.places.release()
+        return False
+    return len(server.arrivals) == 0
+
+
+def test_a_full_server_answers_503_at_once(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    book = make_book({"lessons/one.md": LESSON})
+    served = local_server(max_connections=3)
+    port = served.port
+    # Before the first build, requests for the page wait for it, each holding a connection.
+    waiting = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+    try:
+        for sock in waiting:
+            sock.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        eventually(lambda: all_at_work(served.server))  # all three requests are in
+        # None of them idle, so none to close: the next connection is turned away.
+        status, _, body = get(port, "/")
+        assert (status, body) == (503, b"too many connections; try again\n")
+        # The build comes, and the three waiting get the page.
+        build_once(book, served.state, tmp_path / "cache")
+        for sock in waiting:
+            assert read_until(sock, b"\r\n").startswith(b"HTTP/1.0 200 ")
+    finally:
+        for sock in waiting:
+            sock.close()
+
+
+def test_the_readme_states_the_preview_limits() -> None:
+    from coursebook.preview import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
+
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for title in ("### Seeing it as you write", "### Books from strangers"):
+        section = " ".join(readme.split(title, 1)[1].split("\n### ", 1)[0].split())
+        assert f"at most {MAX_CONNECTIONS} connections" in section, title
+        assert f"at most {MAX_EVENT_STREAMS} of them live-reload streams" in section, title
+        assert f"{REQUEST_SECONDS:g} seconds to send its request" in section, title
+        assert "regular file inside the book" in section, title
+        assert "`image_bytes`" in section, title

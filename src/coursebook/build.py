@@ -220,6 +220,11 @@ def _the_book(
     return book
 
 
+def remote_folder(cache: Cache) -> Path:
+    """Where the images of ``--allow-remote`` hosts are kept once downloaded."""
+    return cache.folder / "remote"
+
+
 def prepare(
     book: Book,
     diagnostics: Diagnostics,
@@ -237,7 +242,7 @@ def prepare(
     remote = (
         RemoteImages(
             frozenset(host.lower() for host in options.allow_remote),
-            cache.folder / "remote",
+            remote_folder(cache),
             options.limits.image_bytes,
         )
         if options.allow_remote

@@ -28,6 +28,25 @@ The design, and why:
   It listens on 127.0.0.1 only, answers only requests addressed to that host or ``localhost``
   (so a web page cannot reach it through DNS rebinding), and the page forbids scripts other
   than its own by a Content-Security-Policy.
+- **Images are read at each request, through the confined opener.** The build found each
+  image inside the book, but by the time a page asks for it the file may have been swapped
+  for a symbolic link out of the book, a device such as ``/dev/zero``, or a larger file. So
+  every request reads it again with :func:`coursebook.paths.read_inside`: only a regular file
+  inside the book's folders (or the folder of images downloaded for ``--allow-remote``), and
+  nothing past ``image_bytes``; anything else is a 404 that says no more than "not found".
+- **Bounded, because anyone on the machine can connect.** Any program, or a web page open
+  in the author's browser, can open connections to 127.0.0.1, and a thread per connection
+  without a bound ran out of threads and locked the author out. So at most
+  ``MAX_CONNECTIONS`` connections are served at once, one thread each. When all are taken,
+  the connection that has waited longest without sending its request is closed to make room,
+  so idle connections never keep the author's page out; when none is idle, the new one gets
+  a short 503 from the thread that accepts connections, without a thread of its own. A
+  connection has ``REQUEST_SECONDS`` in all to send its request line and headers, or it is
+  closed; it carries one request (HTTP/1.0, no keep-alive), and an answer that cannot be
+  written for ``ANSWER_SECONDS`` is given up. Event streams live as long as their page, so
+  they have a smaller cap of their own, ``MAX_EVENT_STREAMS``: a new one ends the oldest
+  (whose page reconnects), so they can never take every connection, and a page left open
+  somewhere never keeps a new tab from reloading.
 """
 
 from __future__ import annotations
@@ -36,6 +55,7 @@ import contextlib
 import errno
 import secrets
 import signal
+import socket
 import sys
 import tempfile
 import threading
@@ -56,13 +76,14 @@ import watchfiles
 from lxml import etree
 from markupsafe import Markup
 
-from .build import BuildOptions, prepare
+from .build import BuildOptions, prepare, remote_folder
 from .cache import CACHE_FOLDER, Cache
 from .diagnostics import BookError, Diagnostics, Severity, printable
 from .labels import direction
 from .lessons import Image
 from .loader import load
 from .packs import SelectionError, select_lessons
+from .paths import FileTooLarge, RefusedPath, read_inside
 from .render import RenderedBook
 from .resources import stylesheet
 from .xhtml import OPS, html_of_children, parse_fragment
@@ -77,6 +98,17 @@ FIRST_BUILD_SECONDS = 120.0
 ASSET_PREFIX = "/_preview/"
 """Where the preview's own files are served. Images are found by their ``href``, which always
 ends with an image suffix, so no image can take one of these names."""
+MAX_CONNECTIONS = 48
+"""Connections served at once, each by a thread: an author's few tabs need an event stream
+each and, while a page loads, a handful of connections for its images."""
+MAX_EVENT_STREAMS = 16
+"""Event streams open at once (a new one ends the oldest); fewer than ``MAX_CONNECTIONS``, so
+that long-lived streams never take every connection."""
+REQUEST_SECONDS = 5.0
+"""How long a connection may take to send its request line and headers (a browser sends them
+at once); then it is closed."""
+ANSWER_SECONDS = 30.0
+"""How long writing one answer may wait for a client that doesn't read it."""
 
 
 def serve(
@@ -237,8 +269,15 @@ class Builder:
             shown = None
             page = page_html(outcome, None, version)
         images = {image.href: image for image in shown.images} if shown else {}
-        self.state.publish(Snapshot(version, page.encode("utf-8"), images))
+        roots = self._image_roots(shown) if shown else ()
+        limit = self.options.limits.image_bytes
+        self.state.publish(Snapshot(version, page.encode("utf-8"), images, roots, limit))
         return outcome
+
+    def _image_roots(self, shown: RenderedBook) -> tuple[Path, ...]:
+        """The book's folders, and the one its ``--allow-remote`` images are downloaded to."""
+        remote = (remote_folder(self.cache).resolve(),) if self.options.allow_remote else ()
+        return (*shown.book.roots, *remote)
 
 
 def _report(outcome: Outcome, verb: str, out: TextIO, err: TextIO) -> None:
@@ -372,17 +411,30 @@ class Snapshot:
     images: Mapping[str, Image] = field(default_factory=dict)
     """The rendering's images by ``href`` (their path relative to the book folder, as the
     page refers to them): the only files the server ever reads from the book."""
+    roots: tuple[Path, ...] = ()
+    """The folders those images may be read from (resolved), once every link is followed."""
+    image_bytes: int = 0
+    """The most that is read of one image (the build's ``image_bytes`` limit)."""
+
+
+class EventStream:
+    """One open ``/events`` stream; ``ended`` once newer ones have taken its place."""
+
+    ended = False
 
 
 class PreviewState:
-    """The current snapshot, shared by the builder (one writer) and the request threads."""
+    """The current snapshot, shared by the builder (one writer) and the request threads, and
+    the open event streams (which wait on the same condition for a new snapshot)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_streams: int = MAX_EVENT_STREAMS) -> None:
         self._changed = threading.Condition()
         self._snapshot: Snapshot | None = None
         self._closing = False
         self._boot = secrets.token_hex(4)  # a restarted server's pages reload too
         self._count = 0
+        self._streams: list[EventStream] = []  # oldest first
+        self._max_streams = max_streams
 
     def next_version(self) -> str:
         self._count += 1
@@ -404,12 +456,30 @@ class PreviewState:
             self._changed.wait_for(lambda: self._snapshot is not None or self._closing, timeout)
             return self._snapshot
 
-    def wait_for_change(self, seen: str, timeout: float) -> str | None:
-        """The current version once it is not ``seen`` (or after ``timeout`` seconds, whatever
-        it is); None when the server is closing."""
+    def open_stream(self) -> EventStream:
+        """A new event stream, ending the oldest when there are too many: the newest is the
+        likeliest to be a page the author is looking at, and an ended page reconnects."""
+        stream = EventStream()
         with self._changed:
-            self._changed.wait_for(lambda: self._closing or self._version() != seen, timeout)
-            return None if self._closing else self._version()
+            self._streams.append(stream)
+            while len(self._streams) > self._max_streams:
+                self._streams.pop(0).ended = True
+            self._changed.notify_all()
+        return stream
+
+    def close_stream(self, stream: EventStream) -> None:
+        with self._changed:
+            if stream in self._streams:
+                self._streams.remove(stream)
+
+    def wait_for_change(self, stream: EventStream, seen: str, timeout: float) -> str | None:
+        """The current version once it is not ``seen`` (or after ``timeout`` seconds, whatever
+        it is); None when the server is closing or ``stream`` has been ended."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self._closing or stream.ended or self._version() != seen, timeout
+            )
+            return None if self._closing or stream.ended else self._version()
 
     def _version(self) -> str:
         return self._snapshot.version if self._snapshot else ""
@@ -442,22 +512,141 @@ def watch_book(*folders: Path) -> Iterator[set[tuple[watchfiles.Change, str]]]:
 # --- the HTTP server --------------------------------------------------------------------------
 
 
+class Arrivals:
+    """Connections accepted that have not yet sent their whole request: the only ones that
+    cost a thread while doing nothing, so the ones closed when they are too slow or when a
+    new connection needs their place."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._since: dict[socket.socket, float] = {}
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._since)
+
+    def add(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._since[connection] = time.monotonic()
+
+    def remove(self, connection: socket.socket) -> None:
+        """The request is in (or the connection done): it is no longer idle."""
+        with self._lock:
+            self._since.pop(connection, None)
+
+    def close_older_than(self, seconds: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for connection in [c for c, since in self._since.items() if now - since > seconds]:
+                self._hang_up(connection)
+
+    def close_oldest(self) -> bool:
+        """Close the connection that has waited longest for its request; False if none has."""
+        with self._lock:
+            if not self._since:
+                return False
+            self._hang_up(min(self._since, key=self._since.__getitem__))
+            return True
+
+    def _hang_up(self, connection: socket.socket) -> None:
+        """Wakes the thread reading it (its read ends), which then closes it and frees its
+        place. Under the lock: the thread cannot have closed the socket yet."""
+        del self._since[connection]
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RDWR)
+
+
+BUSY = (
+    b"HTTP/1.0 503 Service Unavailable\r\n"
+    b"Content-Type: text/plain\r\n"
+    b"Content-Length: 32\r\n"
+    b"Retry-After: 1\r\n"
+    b"Connection: close\r\n"
+    b"\r\n"
+    b"too many connections; try again\n"
+)
+"""The answer when every connection is at work, written whole by the accepting thread."""
+
+
 class PreviewServer(ThreadingHTTPServer):
-    """Loopback only; every request in its own daemon thread, so that open event streams never
-    hold up the shutdown."""
+    """Loopback only; each connection in its own daemon thread (so that open event streams
+    never hold up the shutdown), at most ``max_connections`` of them at once."""
 
     daemon_threads = True
+    request_queue_size = 128
+    """The listening backlog: a burst of connections waits to be accepted, not refused."""
 
-    def __init__(self, port: int, state: PreviewState, err: TextIO) -> None:
+    def __init__(
+        self,
+        port: int,
+        state: PreviewState,
+        err: TextIO,
+        max_connections: int = MAX_CONNECTIONS,
+        request_seconds: float = REQUEST_SECONDS,
+    ) -> None:
         super().__init__((HOST, port), PreviewHandler)
         self.state, self.err = state, err
         real = self.server_address[1]
         self.hosts = frozenset({f"{HOST}:{real}", f"localhost:{real}"})
+        self.places = threading.BoundedSemaphore(max_connections)
+        self.arrivals = Arrivals()
+        self.request_seconds = request_seconds
+
+    def process_request(  # type: ignore[override]  # a TCP server's requests are sockets
+        self, request: socket.socket, client_address: object
+    ) -> None:
+        """Runs in the accepting thread: a thread for the connection if it can have a
+        place, else a 503 at once."""
+        if not self._take_place():
+            self._turn_away(request)
+            return
+        self.arrivals.add(request)
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread started: nothing else will give the place back
+            self.arrivals.remove(request)
+            self.places.release()
+            raise
+
+    def _take_place(self) -> bool:
+        if self.places.acquire(blocking=False):
+            return True
+        # All taken: a connection still waiting for its request makes room. Its thread ends
+        # as soon as its read does, well within the second waited here.
+        return self.arrivals.close_oldest() and self.places.acquire(timeout=1.0)
+
+    def _turn_away(self, request: socket.socket) -> None:
+        """A fresh socket's send buffer always takes the short answer, so this never blocks
+        the accepting thread."""
+        with contextlib.suppress(OSError):
+            request.setblocking(False)
+            request.send(BUSY)
+            # What the client sent already, read: closing with it unread would reset the
+            # connection, and the client could lose the answer.
+            request.recv(65536)
+        self.shutdown_request(request)
+
+    def process_request_thread(  # type: ignore[override]
+        self, request: socket.socket, client_address: object
+    ) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.places.release()
+
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
+        self.arrivals.remove(request)  # before it is closed: no one may shut it down after
+        super().shutdown_request(request)
+
+    def service_actions(self) -> None:
+        """Between two connections (and every poll interval): slow requests are closed."""
+        self.arrivals.close_older_than(self.request_seconds)
 
     def handle_error(self, request: object, client_address: object) -> None:
-        """A page closed mid-answer is normal; anything else is a bug, said in one line."""
+        """A page closed mid-answer, or one that stopped reading, is normal; anything else is
+        a bug, said in one line."""
         problem = sys.exc_info()[1]
-        if problem is None or isinstance(problem, ConnectionError):
+        if problem is None or isinstance(problem, ConnectionError | TimeoutError):
             return
         bug = printable(internal_error(problem))  # its message may quote a request or a book
         print(f"coursebook: {bug} (serving a request)", file=self.err)
@@ -486,6 +675,19 @@ sanitized already; this is a second line)."""
 class PreviewHandler(BaseHTTPRequestHandler):
     server: PreviewServer
     server_version = "coursebook-preview"
+    protocol_version = "HTTP/1.0"  # one request per connection: no idle keep-alive to hold
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(self.server.request_seconds)  # each read of the request
+
+    def parse_request(self) -> bool:
+        """Reads the headers; then the connection is at work, no longer idle, and has longer
+        to take its answer."""
+        parsed = super().parse_request()
+        self.server.arrivals.remove(self.connection)
+        self.connection.settimeout(ANSWER_SECONDS)
+        return parsed
 
     def do_GET(self) -> None:
         self._answer(send_body=True)
@@ -539,12 +741,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _image(self, href: str, send_body: bool) -> None:
         snapshot = self.server.state.current(0)
         image = snapshot.images.get(href) if snapshot else None
-        if image is None:
+        if snapshot is None or image is None:
             self._not_found(send_body)
             return
         try:
-            body = image.path.read_bytes()
-        except OSError:  # deleted since the build; the next one will say so
+            # Read now and checked once open, not trusted from the build: a file swapped
+            # since for a link out of the book, a device or a larger file is refused at once.
+            body = read_inside(image.path, snapshot.roots, snapshot.image_bytes)
+        except (RefusedPath, FileTooLarge, OSError):  # the next build says what is wrong
             self._not_found(send_body)
             return
         self._send(HTTPStatus.OK, image.media_type, body, send_body)
@@ -552,22 +756,25 @@ class PreviewHandler(BaseHTTPRequestHandler):
     def _events(self, seen: str) -> None:
         """A Server-Sent Events stream: ``reload`` once the page's version is not the latest,
         a comment every few seconds until then."""
-        self.send_response(HTTPStatus.OK)
-        self.send_header("Content-Type", "text/event-stream")
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
+        stream = self.server.state.open_stream()
         try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
             self._write(b"retry: 1000\n\n")  # how soon the browser reconnects after a drop
             while True:
-                version = self.server.state.wait_for_change(seen, KEEP_ALIVE_SECONDS)
-                if version is None:
+                version = self.server.state.wait_for_change(stream, seen, KEEP_ALIVE_SECONDS)
+                if version is None:  # closing, or ended for a newer stream
                     return
                 if version != seen:
                     self._write(f"event: reload\ndata: {version}\n\n".encode())
                     return
                 self._write(b": keep-alive\n\n")
-        except ConnectionError:  # the page was closed or reloaded
+        except (ConnectionError, TimeoutError):  # the page was closed, reloaded or stuck
             return
+        finally:
+            self.server.state.close_stream(stream)
 
     def _write(self, data: bytes) -> None:
         self.wfile.write(data)
