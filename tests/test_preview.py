@@ -572,6 +572,33 @@ def test_an_image_changed_since_the_build_is_checked_again_at_each_request(
     assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
 
 
+def test_an_svg_is_served_as_it_was_cleaned_and_never_another(
+    local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The SVG the page shows is the cleaned one; a file swapped since the build for an
+    SVG with a script is refused (other bytes than were checked); image answers forbid
+    scripts whatever they hold."""
+    book = make_book({"lessons/one.md": LESSON + "\n![A drawing](../images/a.svg)\n"})
+    svg = book / "images/a.svg"
+    svg.parent.mkdir()
+    drawing = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><rect width="9" height="9"/>'
+    )
+    svg.write_text(drawing + "<script>alert(1)</script></svg>")
+    served = local_server()
+    build_once(book, served.state, tmp_path / "cache", 10_000)
+    connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=10)
+    connection.request("GET", "/images/a.svg")
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.status == 200 and b"<rect" in body and b"script" not in body
+    assert "sandbox" in (response.getheader("Content-Security-Policy") or "")
+
+    svg.write_text(drawing + '<script>alert(2)</script><circle r="3"/></svg>')
+    assert get(served.port, "/images/a.svg") == (404, "text/plain", b"not found\n")
+
+
 def test_an_image_downloaded_for_allow_remote_is_served_from_the_cache(
     local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -617,7 +644,7 @@ def test_an_image_past_the_size_limit_is_not_served(
     assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
 
     # Past the limit at the build: an error, and not served.
-    eventually(lambda: "images/big.png' is 5,0" in served.errors())
+    eventually(lambda: "images/big.png': the file is 5,0" in served.errors())
     assert "more than the limit of 1,000" in served.errors()
     assert get(served.port, "/images/big.png")[0] == 404
 

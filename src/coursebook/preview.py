@@ -76,14 +76,14 @@ import watchfiles
 from lxml import etree
 from markupsafe import Markup
 
-from .build import BuildOptions, prepare, remote_folder
+from .build import BuildOptions, prepare
 from .cache import CACHE_FOLDER, Cache
 from .diagnostics import BookError, Diagnostics, Severity, printable
+from .images import ImageProblem, image_data
 from .labels import direction
 from .lessons import Image
 from .loader import load
 from .packs import SelectionError, select_lessons
-from .paths import FileTooLarge, RefusedPath, read_inside
 from .render import RenderedBook
 from .resources import stylesheet
 from .xhtml import OPS, html_of_children, parse_fragment
@@ -107,6 +107,10 @@ that long-lived streams never take every connection."""
 REQUEST_SECONDS = 5.0
 """How long a connection may take to send its request line and headers (a browser sends them
 at once); then it is closed."""
+IMAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+"""The Content-Security-Policy of an image answer: an SVG opened on its own (its address
+typed in the browser) is a document of the preview's origin, and may run nothing.
+(Its scripts were removed when it was cleaned; this is the second lock.)"""
 ANSWER_SECONDS = 30.0
 """How long writing one answer may wait for a client that doesn't read it."""
 
@@ -269,15 +273,8 @@ class Builder:
             shown = None
             page = page_html(outcome, None, version)
         images = {image.href: image for image in shown.images} if shown else {}
-        roots = self._image_roots(shown) if shown else ()
-        limit = self.options.limits.image_bytes
-        self.state.publish(Snapshot(version, page.encode("utf-8"), images, roots, limit))
+        self.state.publish(Snapshot(version, page.encode("utf-8"), images))
         return outcome
-
-    def _image_roots(self, shown: RenderedBook) -> tuple[Path, ...]:
-        """The book's folders, and the one its ``--allow-remote`` images are downloaded to."""
-        remote = (remote_folder(self.cache).resolve(),) if self.options.allow_remote else ()
-        return (*shown.book.roots, *remote)
 
 
 def _report(outcome: Outcome, verb: str, out: TextIO, err: TextIO) -> None:
@@ -410,11 +407,8 @@ class Snapshot:
     page: bytes
     images: Mapping[str, Image] = field(default_factory=dict)
     """The rendering's images by ``href`` (their path relative to the book folder, as the
-    page refers to them): the only files the server ever reads from the book."""
-    roots: tuple[Path, ...] = ()
-    """The folders those images may be read from (resolved), once every link is followed."""
-    image_bytes: int = 0
-    """The most that is read of one image (the build's ``image_bytes`` limit)."""
+    page refers to them): the only files the server ever reads from the book, each from the
+    folders and within the limits it was checked under."""
 
 
 class EventStream:
@@ -746,12 +740,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             return
         try:
             # Read now and checked once open, not trusted from the build: a file swapped
-            # since for a link out of the book, a device or a larger file is refused at once.
-            body = read_inside(image.path, snapshot.roots, snapshot.image_bytes)
-        except (RefusedPath, FileTooLarge, OSError):  # the next build says what is wrong
+            # since for a link out of the book, a device, a larger file or other bytes than
+            # the build checked is refused at once; an SVG is served as it was cleaned.
+            body = image_data(image.checked)
+        except ImageProblem:  # the next build says what is wrong
             self._not_found(send_body)
             return
-        self._send(HTTPStatus.OK, image.media_type, body, send_body)
+        policy = {"Content-Security-Policy": IMAGE_POLICY}
+        self._send(HTTPStatus.OK, image.media_type, body, send_body, policy)
 
     def _events(self, seen: str) -> None:
         """A Server-Sent Events stream: ``reload`` once the page's version is not the latest,
