@@ -99,8 +99,8 @@ CODES = {
         Code(
             "cover",
             "error",
-            "the cover must be a PNG or JPEG image",
-            "Convert the cover to PNG or JPEG.",
+            "cover 'cover.png': its name says a PNG image, but the file is not an image at all",
+            "Give a PNG or JPEG cover that decodes whole, within the image limits (about 1600 × 2560 pixels suits every store).",
         ),
         Code(
             "citation-style",
@@ -173,8 +173,14 @@ CODES = {
         Code(
             "image",
             "error",
-            "image 'chart.png': the file is JPEG, not what its name says",
-            "Save the image again as PNG or JPEG; an SVG may not contain scripts.",
+            "image 'chart.png': its name says a PNG image, but the file is a JPEG image",
+            "Save the image again (a complete file, of the type its name says, within the limits); an SVG must be well-formed and draw something.",
+        ),
+        Code(
+            "svg-cleaned",
+            "warning",
+            "image 'map.svg': removed from the SVG: <script>, the attribute onload",
+            "Nothing must be done: the cleaned SVG is used. Remove those parts from the file to silence it.",
         ),
         Code(
             "image-type",
