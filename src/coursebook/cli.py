@@ -1,7 +1,8 @@
 """The ``coursebook`` command: ``build``, ``check``, ``new``, ``preview`` and ``import``.
 
 Exit status: 0 when all went well, 1 when the book has errors (each printed as
-``path:line:col: error: message [code]``), 2 when the command line is wrong.
+``path:line:col: error: message [code]``), 2 when the command line is wrong, 130 when
+interrupted, 70 for a bug in coursebook (one line, never a traceback).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="coursebook",
         description="Turn a course folder (Markdown lessons with citations) into an EPUB 3 "
         "ebook and a print-ready PDF.",
-        epilog="Run 'coursebook COMMAND --help' for a command's options.",
+        epilog="Run 'coursebook COMMAND --help' for a command's options. Exit status: 0 "
+        "done, 1 the book has errors, 2 a wrong command line, 130 interrupted, 70 a bug in "
+        "coursebook.",
     )
     parser.add_argument("--version", action="version", version=f"coursebook {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
