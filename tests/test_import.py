@@ -371,3 +371,20 @@ def test_a_huge_page_is_refused_and_long_text_stays_fast(
     code, stdout, _ = run(["nasty.txt", "-o", "nasty"], capsys)
     assert code == 0 and time.monotonic() - started < 10
     assert re.search(r"a paragraph of [\d,]+ characters", stdout)
+
+
+def test_a_page_name_with_a_newline_stays_in_its_comment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The written files name the page in comments; a newline in its name must not end the
+    comment and write YAML of the name's making."""
+    page = tmp_path / "page\ntitle: injected\nx.txt"
+    page.write_bytes(SEED_16.read_bytes())
+    out = tmp_path / "book"
+    code, _, _ = run([str(page), "-o", str(out)], capsys)
+    assert code == 0
+    manifest = yaml.safe_load((out / "book.yaml").read_text(encoding="utf-8"))
+    assert manifest["title"] != "injected"
+    for lesson in (out / "lessons").glob("*.md"):
+        assert "title" in front_matter(lesson) and front_matter(lesson)["title"] != "injected"
+    assert "\\ntitle: injected" in (out / "book.yaml").read_text(encoding="utf-8")

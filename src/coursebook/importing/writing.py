@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from ..diagnostics import Diagnostics, Location, display_path
+from ..diagnostics import Diagnostics, Location, display_path, printable
 from ..naming import slugify
 from ..sources import read_sources
 from .lessons import import_lesson
@@ -142,7 +142,7 @@ def lesson_markdown(lesson: ImportedLesson, keys: Mapping[str, str], book: Impor
 
     front = [
         "---",
-        f"# Imported from {display_path(lesson.page.path)}; check the citations against the page.",
+        f"# Imported from {_shown(lesson.page.path)}; check the citations against the page.",
         f"title: {json.dumps(lesson.title, ensure_ascii=False)}",
     ]
     if lesson.number is not None:
@@ -174,10 +174,10 @@ def sources_yaml(sources: Sequence[DraftSource]) -> str:
         if source.key in written:
             continue  # two works of the pages found to be one entry of --sources
         written.add(source.key)
-        place = f"{display_path(source.first.location.path)}:{source.first.location.line}"
+        place = f"{_shown(source.first.location.path)}:{source.first.location.line}"
         if source.known is not None:
             origin = source.known.location
-            comment = f"# From {display_path(origin.path)}:{origin.line} (matched by {source.how})."
+            comment = f"# From {_shown(origin.path)}:{origin.line} (matched by {source.how})."
             entry = dict(source.known.data)
         else:
             comment = f"# draft: first cited at {place} as: {_one_line(source.first.written)}"
@@ -215,11 +215,17 @@ def _csl_type(work: Work) -> str:
     return {"article": "article-magazine", "book": "book", "chapter": "chapter"}[work.kind]
 
 
+def _shown(path: Path) -> str:
+    """A page's path for a comment in a written file: on one line, whatever its name holds
+    (a newline in a file name would end the comment and start YAML of the name's making)."""
+    return printable(display_path(path))
+
+
 def book_yaml(book: ImportedBook, files: Iterable[str], fallback_title: str) -> str:
     """The manifest: the page furniture as metadata, the lessons in number order."""
     furniture = book.furniture
     title = furniture.course_title or fallback_title
-    pages = ", ".join(display_path(lesson.page.path) for lesson in book.lessons)
+    pages = ", ".join(_shown(lesson.page.path) for lesson in book.lessons)
     lines = [
         f"# Imported by coursebook import from {pages}.",
         '# The page furniture (site name, course title, "About this course") is here; each',
