@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -254,7 +255,7 @@ def prepare(
     citations = sum(len(p.citations) for p in parsed.values())
     progress.stage("formatting citations", citations)
     engine = citation_engine(book, diagnostics, cache)
-    with fewer_collections():  # citeproc-py allocates much too
+    with fewer_collections(), _style_failures(book, diagnostics):  # citeproc-py allocates much
         notes = resolve_notes(book, parsed, engine, diagnostics, progress)
     if not diagnostics.errors:  # a failed build writes nothing, not even its cache
         engine.save_memo()
@@ -327,6 +328,27 @@ class PrintEdition:
         except TimeLimitExceeded as problem:
             self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
             raise BookError(self.diagnostics) from None
+
+
+@contextlib.contextmanager
+def _style_failures(book: Book, diagnostics: Diagnostics) -> Iterator[None]:
+    """A style of the book's own that the engine can't run (a shape of CSL it doesn't
+    expect) is an error at the line naming the style; with a bundled style, a failure is a
+    bug of ours and goes up as one."""
+    try:
+        yield
+    except Exception as failure:
+        style = book.citation_style
+        if style is None or not style.from_file:
+            raise
+        where = book.settings.get("citation_style", book.location)
+        diagnostics.error(
+            where,
+            f"the citation style '{style.name}' can't be used: the engine failed on it "
+            f"({type(failure).__name__}: {failure})",
+            "citation-style",
+        )
+        raise BookError(diagnostics) from None
 
 
 def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = None) -> CslEngine:

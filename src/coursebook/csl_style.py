@@ -24,6 +24,58 @@ MAX_DEPTH = 48
 the deepest of the 2,865 bundled styles nests 19 levels."""
 
 
+ELEMENTS = frozenset(
+    [
+        "author",
+        "bibliography",
+        "category",
+        "choose",
+        "citation",
+        "contributor",
+        "date",
+        "date-part",
+        "eissn",
+        "else",
+        "else-if",
+        "email",
+        "et-al",
+        "group",
+        "id",
+        "if",
+        "info",
+        "issn",
+        "issnl",
+        "key",
+        "label",
+        "layout",
+        "link",
+        "locale",
+        "macro",
+        "multiple",
+        "name",
+        "name-part",
+        "names",
+        "number",
+        "published",
+        "rights",
+        "single",
+        "sort",
+        "style",
+        "style-options",
+        "substitute",
+        "summary",
+        "term",
+        "terms",
+        "text",
+        "title",
+        "title-short",
+        "updated",
+        "uri",
+    ]
+)
+"""The elements of CSL 1.0.2 (the engine stops at any other)."""
+
+
 class StyleError(Exception):
     """A style that can't be used; the message says why."""
 
@@ -36,6 +88,8 @@ class CitationStyle:
     """As the book names it: a bundled style's name or the ``.csl`` file's path."""
     xml: bytes
     """The checked XML of the style (a dependent style's parent, with its locale)."""
+    from_file: bool = False
+    """The book's own ``.csl`` file, not one of the bundled styles."""
 
 
 def named_style(name: str | None) -> CitationStyle:
@@ -51,7 +105,7 @@ def named_style(name: str | None) -> CitationStyle:
 
 def style_from_file(name: str, data: bytes) -> CitationStyle:
     """A style from the bytes of a ``.csl`` file of the book (read by the caller)."""
-    return CitationStyle(name, _independent(data, name))
+    return CitationStyle(name, _independent(data, name), from_file=True)
 
 
 def _independent(data: bytes, name: str) -> bytes:
@@ -92,6 +146,12 @@ def _parse(data: bytes, name: str) -> etree._Element:
         )
     if _depth(root) > MAX_DEPTH:
         raise StyleError(f"'{name}' nests its elements more than {MAX_DEPTH} levels deep")
+    for element in root.iter(f"{{{CSL_NS}}}*"):
+        local = etree.QName(element).localname
+        if local not in ELEMENTS:
+            raise StyleError(
+                f"'{name}' has an element CSL doesn't define, <{local}> (line {element.sourceline})"
+            )
     return root
 
 

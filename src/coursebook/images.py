@@ -15,14 +15,15 @@ the book was being built).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from .limits import Limits, raise_hint
 from .paths import FileTooLarge, RefusedPath, read_inside
@@ -154,6 +155,23 @@ def sniff(data: bytes) -> str | None:
 
 def _decoded_size(raw: bytes, media_type: str, max_pixels: int) -> tuple[int, int]:
     """Width and height, once every frame has decoded within the pixel limit."""
+    with _truncated_images_refused():
+        return _decode(raw, media_type, max_pixels)
+
+
+@contextlib.contextmanager
+def _truncated_images_refused() -> Iterator[None]:
+    """Pillow's LOAD_TRUNCATED_IMAGES off while we decode: WeasyPrint turns it on for the
+    whole process when it is imported, and a truncated file would then pass as whole."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
+def _decode(raw: bytes, media_type: str, max_pixels: int) -> tuple[int, int]:
     try:
         with warnings.catch_warnings():
             # We check the size ourselves, against our own limit, before decoding.

@@ -72,6 +72,8 @@ class BookPaths:
             )
         if "\\" in text:
             raise RefusedPath(f"'{reference}' uses backslashes; write paths with /")
+        if any(len(os.fsencode(part)) > 255 for part in text.split("/")) or len(text) > 4000:
+            raise RefusedPath(f"'{reference[:80]}…' is a longer name than file systems take")
         candidate = Path(os.path.normpath(base / PurePosixPath(text)))
         self._check_inside(candidate, reference)
         # Symlinks (the file or any folder on the way) must not lead out either.

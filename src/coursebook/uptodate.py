@@ -125,13 +125,23 @@ def _book_files(root: Path) -> list[Path]:
 
 
 def _file_hash(path: Path) -> bytes:
+    """The file's sha256; a file that is not (or is no longer) a regular file hashes as such.
+    Opened without blocking and checked once open: a named pipe swapped in since the walk
+    would otherwise wait for a writer forever."""
     digest = hashlib.sha256()
     try:
-        with open(path, "rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError:
+        return b"\0unreadable"
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return b"\0not a file"
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
     except OSError:
         digest.update(b"\0unreadable")
+    finally:
+        os.close(fd)
     return digest.digest()
 
 

@@ -1,0 +1,77 @@
+"""Every image, the cover included, judged by its bytes, and read back only as checked."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from benchmarks.hostile_cases import png
+from PIL import Image
+
+from coursebook.images import ImageProblem, check_image, image_data, sniff
+from coursebook.limits import Limits
+
+
+def roots(tmp_path: Path) -> tuple[Path, ...]:
+    return (tmp_path.resolve(),)
+
+
+def test_a_truncated_image_is_refused_even_once_weasyprint_is_imported(tmp_path: Path) -> None:
+    """WeasyPrint turns Pillow's LOAD_TRUNCATED_IMAGES on for the whole process; the check
+    must not let a truncated file pass because of it."""
+    import weasyprint  # noqa: F401  (imported for its side effect on Pillow)
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # what WeasyPrint did
+    image = tmp_path / "cut.png"
+    image.write_bytes(png(200, 200)[:-60])
+    with pytest.raises(ImageProblem, match="damaged or truncated"):
+        check_image(image, roots(tmp_path), Limits())
+    assert ImageFile.LOAD_TRUNCATED_IMAGES  # and left as it was
+
+
+def test_the_type_is_the_bytes_not_the_name(tmp_path: Path) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, format="JPEG")
+    image = tmp_path / "photo.png"
+    image.write_bytes(out.getvalue())
+    with pytest.raises(ImageProblem, match="its name says a PNG image, but the file is a JPEG"):
+        check_image(image, roots(tmp_path), Limits())
+    assert sniff(b"<html><body>") is None and sniff(b"\n<svg/>") == "image/svg+xml"
+
+
+def test_pixels_are_counted_before_decoding_and_frames_together(tmp_path: Path) -> None:
+    image = tmp_path / "big.png"
+    image.write_bytes(png(300, 200))
+    with pytest.raises(ImageProblem, match="300 × 200 pixels, more than the limit of 50,000"):
+        check_image(image, roots(tmp_path), Limits(image_pixels=50_000))
+    frames = [Image.new("RGB", (100, 100), (i, 0, 0)) for i in range(10)]
+    gif = tmp_path / "many.gif"
+    frames[0].save(gif, save_all=True, append_images=frames[1:])
+    with pytest.raises(ImageProblem, match="its frames hold more than the limit"):
+        check_image(gif, roots(tmp_path), Limits(image_pixels=50_000))
+    assert check_image(gif, roots(tmp_path), Limits()).width == 100
+
+
+def test_the_cover_takes_png_or_jpeg_only(tmp_path: Path) -> None:
+    gif = tmp_path / "cover.gif"
+    Image.new("RGB", (4, 4)).save(gif)
+    with pytest.raises(ImageProblem, match="use JPEG or PNG"):
+        check_image(gif, roots(tmp_path), Limits(), ("image/png", "image/jpeg"))
+
+
+def test_what_is_read_back_is_what_was_checked(tmp_path: Path) -> None:
+    image = tmp_path / "dot.png"
+    image.write_bytes(png())
+    checked = check_image(image, roots(tmp_path), Limits())
+    assert image_data(checked) == png()
+    image.write_bytes(png(9, 9))  # another picture, as valid
+    with pytest.raises(ImageProblem, match="changed while the book was being built"):
+        image_data(checked)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
+    outside.write_bytes(png())
+    image.unlink()
+    image.symlink_to(outside)  # the same bytes, but outside the book now
+    with pytest.raises(ImageProblem, match="leads outside the book folder"):
+        image_data(checked)
