@@ -18,7 +18,7 @@ test: $(STAMP) tests/epubjs/node_modules/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Regenerate the golden files of tests/golden/ after an intended change; review the diff.
 golden: $(STAMP)
