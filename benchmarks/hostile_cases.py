@@ -511,6 +511,136 @@ def _full_disk_check(env: Env, result: Result) -> str | None:
     return None
 
 
+# --- the preview, attacked while it runs ----------------------------------------------------------
+
+PREVIEW_LESSON = "# One\n\n![A block](../images/a.png)\n\nText [@marx1867].\n"
+Attack = Callable[[Env, int, "subprocess.Popen[bytes]"], str | None]
+
+
+def _preview(attack: Attack) -> Callable[[Env], Run]:
+    """``coursebook preview`` of a book with an image, running; ``attack`` returns why the
+    preview didn't hold, or None (the child prints it and exits 1, or exits 0)."""
+
+    def make(env: Env) -> Run:
+        write_book(env.book, PREVIEW_LESSON, files={"images/a.png": png()})
+        return Run(child=lambda: _run_preview(env, attack))
+
+    return make
+
+
+def _run_preview(env: Env, attack: Attack) -> int:
+    logs = env.folder / "preview.out"
+    with logs.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "coursebook", "preview", str(env.book), "--port", "0"],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+        )
+    try:
+        port = _preview_port(logs, process)
+        if port is None or _get(port, "/")[0] != 200:
+            print("the preview did not start")
+            return 1
+        why = attack(env, port, process)
+        if why is None and process.poll() is not None:
+            why = f"the preview stopped (exit {process.returncode})"
+        if why:
+            print(why)
+        return 1 if why else 0
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _preview_port(logs: Path, process: subprocess.Popen[bytes]) -> int | None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        match = re.search(rb"http://127\.0\.0\.1:(\d+)/", logs.read_bytes())
+        if match:
+            return int(match.group(1))
+        time.sleep(0.05)
+    return None
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    import http.client
+
+    deadline = time.monotonic() + 60  # the first build may still be running
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+        finally:
+            connection.close()
+        if status != 503 or time.monotonic() > deadline:
+            return status, body
+        time.sleep(0.1)
+
+
+def _threads(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^Threads:\s+(\d+)", status, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def _peak_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    match = re.search(r"^VmHWM:\s+(\d+)", status, re.MULTILINE)
+    return int(match.group(1)) if match else 0
+
+
+def _idle_connections(env: Env, port: int, process: subprocess.Popen[bytes]) -> str | None:
+    import socket
+
+    idle = []
+    try:
+        for index in range(700):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+            if index % 2:
+                sock.sendall(b"GET / HT")  # half a request line, then nothing
+            idle.append(sock)
+        started = time.monotonic()
+        status, _ = _get(port, "/")
+        if status != 200:
+            return f"the author's page answered {status} under 700 idle connections"
+        if time.monotonic() - started > 15:
+            return "the author's page took more than 15 s under 700 idle connections"
+        if _threads(process.pid) > 64:
+            return f"{_threads(process.pid)} threads for 700 idle connections"
+    finally:
+        for sock in idle:
+            sock.close()
+    return None
+
+
+def _image_swapped_out(env: Env, port: int, process: subprocess.Popen[bytes]) -> str | None:
+    if _get(port, "/images/a.png") != (200, png()):
+        return "the image was not served before the swap"
+    outside = env.folder / "outside.png"
+    outside.write_bytes(png() + env.canary)
+    image = env.book / "images" / "a.png"
+    image.unlink()
+    image.symlink_to(outside)
+    served = sum(1 for _ in range(60) if env.canary in _get(port, "/images/a.png")[1])
+    return f"served the file outside the book {served} times of 60" if served else None
+
+
+def _image_to_dev_zero(env: Env, port: int, process: subprocess.Popen[bytes]) -> str | None:
+    before = _peak_kb(process.pid)
+    image = env.book / "images" / "a.png"
+    image.unlink()
+    image.symlink_to("/dev/zero")
+    status, _ = _get(port, "/images/a.png")
+    if status != 404:
+        return f"/dev/zero answered {status}"
+    if _get(port, "/")[0] != 200:
+        return "the page stopped answering"
+    grown = (_peak_kb(process.pid) - before) // 1024
+    return f"the preview grew by {grown} MB" if grown > 100 else None
+
+
 # --- the cases -----------------------------------------------------------------------------------
 
 
@@ -914,6 +1044,31 @@ def _cases() -> list[Case]:
             (),
             0,
             _wrote_two,
+        ),
+        # the preview
+        Case(
+            "preview: 700 idle connections",
+            "preview",
+            "700 connections that send nothing (or half a request line)",
+            _preview(_idle_connections),
+            (),
+            0,
+        ),
+        Case(
+            "preview: image swapped out",
+            "preview",
+            "an image swapped for a link out of the book, requested 60 times",
+            _preview(_image_swapped_out),
+            (),
+            0,
+        ),
+        Case(
+            "preview: image to /dev/zero",
+            "preview",
+            "an image swapped for a link to /dev/zero",
+            _preview(_image_to_dev_zero),
+            (),
+            0,
         ),
         # round one (SECURITY-NOTES.md cases 1–12), briefly
         Case(
