@@ -225,6 +225,11 @@ class _Counter(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/after-redirect.png")
+            self.end_headers()
+            return
         self.send_response(200)
         self.send_header("Content-Type", "image/png")
         self.end_headers()

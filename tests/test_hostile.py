@@ -6,23 +6,21 @@ and checks what reached the network, the disk and the outputs.
 
 from __future__ import annotations
 
-import http.server
 import os
 import re
 import resource
 import signal
 import subprocess
 import sys
-import threading
 import uuid
 import zipfile
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
 
 import pypdf
 import pytest
+from benchmarks.hostile_cases import loopback as loopback_server
+from benchmarks.hostile_cases import output_bytes
 
 from .conftest import epubcheck
 
@@ -61,56 +59,11 @@ def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def output_bytes(out: Path) -> bytes:
-    """Everything the outputs hold, decompressed: zip entries of the EPUB; every stream,
-    string and embedded file of the PDF."""
-    data = b""
-    for path in out.glob("*.epub"):
-        with zipfile.ZipFile(path) as archive:
-            data += b"".join(archive.read(name) for name in archive.namelist())
-    for path in out.glob("*.pdf"):
-        raw = path.read_bytes()
-        data += raw
-        for match in re.finditer(rb"stream\r?\n(.*?)endstream", raw, re.DOTALL):
-            try:
-                data += zlib.decompress(match.group(1))
-            except zlib.error:
-                data += match.group(1)
-        pdf = pypdf.PdfReader(path)
-        for files in pdf.attachments.values():
-            data += b"".join(files)
-    return data
-
-
-class _Counter(http.server.BaseHTTPRequestHandler):
-    hits: ClassVar[list[str]] = []
-
-    def do_GET(self) -> None:
-        type(self).hits.append(self.path)
-        if self.path.startswith("/redirect"):
-            self.send_response(302)
-            self.send_header("Location", "/after-redirect.png")
-            self.end_headers()
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-        self.wfile.write(b"\x89PNG\r\n\x1a\n")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def loopback() -> Iterator[tuple[str, list[str]]]:
     """A server on a loopback port, and the list of requests it sees."""
-    hits: list[str] = []
-    handler = type("Handler", (_Counter,), {"hits": hits})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    server.shutdown()
-    server.server_close()
+    with loopback_server() as (url, hits):
+        yield url, hits
 
 
 @pytest.fixture
