@@ -1,16 +1,21 @@
-"""Notes and bibliography entries read as the reference CSL processor (pandoc's citeproc) sets
-them: at least 98% identical on the corpus of benchmarks/citation_corpus/."""
+"""Notes, in-text citations and bibliographies as the reference CSL processor (pandoc's
+citeproc) sets them, for five styles, on the corpus of benchmarks/citation_corpus/: identical,
+the documented differences aside (none of which the corpus meets: it has no authored notes,
+and print is what is compared for a style that says "Ibid.")."""
 
 from __future__ import annotations
 
-from benchmarks.citation_fidelity import compare
+import pytest
+
+from benchmarks.citation_fidelity import STYLES, compare
 
 
-def test_default_style_matches_pandoc_citeproc() -> None:
-    report = compare()
-    assert report.notes >= 200
+@pytest.mark.parametrize("style", STYLES)
+def test_matches_pandoc_citeproc(style: str) -> None:
+    report = compare(style)
+    assert report.notes >= 200 and report.entries >= 50
     differences = "\n".join(
         f"{kind} {where}:\n  coursebook: {ours}\n  pandoc:     {theirs}"
         for kind, where, ours, theirs in report.differences
     )
-    assert report.rate >= 0.98, f"fidelity {report.rate:.1%}\n{differences}"
+    assert not report.differences, f"fidelity {report.rate:.1%}\n{differences}"

@@ -24,6 +24,7 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
         assert f"coursebook/styles/{style}" in names
     assert "coursebook/templates/lesson.xhtml" in names
     assert "coursebook/templates/epub/nav.xhtml" in names
+    assert "coursebook/lua/citeproc.lua" in names
     for skeleton in ("book.yaml", "sources.yaml", "lessons/01-liberty.md"):
         assert f"coursebook/skeleton/{skeleton}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

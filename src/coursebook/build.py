@@ -14,7 +14,6 @@ from . import uptodate
 from .builddate import BuildDates, build_dates
 from .cache import CACHE_FOLDER, Cache, cache_key
 from .diagnostics import BookError, Diagnostics, Location
-from .gcpause import fewer_collections
 from .limits import Limits, TimeLimitExceeded, deadline
 from .loader import load
 from .model import Book
@@ -31,10 +30,10 @@ from .packs import pack_slug, select_lessons
 from .printing import PAPERS, PrintOptions
 from .progress import Progress, Silent
 
-# The stages' modules (Markdown, citeproc-py, ebooklib, WeasyPrint…) are imported when a
+# The stages' modules (Markdown, ebooklib, WeasyPrint…) are imported when a
 # stage runs, so that a build with nothing to do, --help and check --quick start fast.
 if TYPE_CHECKING:
-    from .csl import CslEngine
+    from .csl import CitationEngine
     from .pagemap import PageList
     from .pdf import PrintLayout
     from .render import RenderedBook
@@ -255,7 +254,7 @@ def prepare(
     citations = sum(len(p.citations) for p in parsed.values())
     progress.stage("formatting citations", citations)
     engine = citation_engine(book, diagnostics, cache)
-    with fewer_collections(), _style_failures(book, diagnostics):  # citeproc-py allocates much
+    with _style_failures(book, diagnostics):
         notes = resolve_notes(book, parsed, engine, diagnostics, progress)
     if not diagnostics.errors:  # a failed build writes nothing, not even its cache
         engine.save_memo()
@@ -332,35 +331,34 @@ class PrintEdition:
 
 @contextlib.contextmanager
 def _style_failures(book: Book, diagnostics: Diagnostics) -> Iterator[None]:
-    """A style of the book's own that the engine can't run (a shape of CSL it doesn't
-    expect) is an error at the line naming the style; with a bundled style, a failure is a
-    bug of ours and goes up as one."""
+    """Pandoc failing on the book's citations (a style of the book's own it can't read, most
+    likely) is an error at the line naming the style."""
+    from .csl import CiteprocError
+
     try:
         yield
-    except Exception as failure:
+    except CiteprocError as failure:
         style = book.citation_style
-        if style is None or not style.from_file:
-            raise
         where = book.settings.get("citation_style", book.location)
+        name = f"'{style.name}'" if style is not None else "the default style"
         diagnostics.error(
-            where,
-            f"the citation style '{style.name}' can't be used: the engine failed on it "
-            f"({type(failure).__name__}: {failure})",
-            "citation-style",
+            where, f"citations could not be formatted with {name}: {failure}", "citation-style"
         )
         raise BookError(diagnostics) from None
 
 
-def citation_engine(book: Book, diagnostics: Diagnostics, cache: Cache | None = None) -> CslEngine:
+def citation_engine(
+    book: Book, diagnostics: Diagnostics, cache: Cache | None = None
+) -> CitationEngine:
     """The book's CSL style, ready to format (a style that could not be used was reported
     when the book was loaded; the default one stands in, so that the citations' own problems
-    are found too). With a cache, citations formatted by earlier builds are taken from it."""
-    from .csl import CitationMemo, CslEngine
+    are found too). With a cache, chapters formatted by earlier builds are taken from it."""
+    from .csl import CitationEngine
     from .csl_style import named_style
 
-    memo = CitationMemo(cache, cache_key(str(book.root), book.meta.language))
     style = book.citation_style or named_style(None)
-    return CslEngine(style, book.meta.language, book.sources, memo)
+    name = cache_key(str(book.root), book.meta.language)
+    return CitationEngine(style, book.meta.language, book.sources, cache, name)
 
 
 def _stage_booklet(pdf: Path, target: Path, staged: OutputSet, options: PrintOptions) -> int:

@@ -239,6 +239,12 @@ CODES = {
             "Cite a source of the sources file by its id, or add the source.",
         ),
         Code(
+            "empty-entry",
+            "error",
+            "source 'memo1936' is cited, but the citation style prints no entry for it in the sources appendix (its type 'document' or its data leave the entry empty): give it the data or a type the style lists",
+            "Give the source the fields the style prints (a title, an author…) or a type it lists in its bibliography (Chicago prints none for 'document' or 'personal_communication').",
+        ),
+        Code(
             "unused-source",
             "warning",
             "source 'neverused' is never cited",

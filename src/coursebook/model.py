@@ -103,6 +103,8 @@ class Source:
     """The CSL-JSON fields (names as lists of ``{family, given}`` / ``{literal}``, dates as
     ``{"date-parts": [[y, m, d]]}``)."""
     location: Location
+    sound: bool = True
+    """False when its entry had errors (reported where they are; no more is said of it)."""
 
     def get(self, name: str) -> Any:
         return self.data.get(name)

@@ -19,15 +19,16 @@ for the sources appendix. Note numbers and positions restart with each chapter.
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from .citation_syntax import PLACEHOLDER
-from .csl import Cite, CslEngine
+from .csl import AuthoredNote, Bibliography, CitationEngine, Cite, Formatted, Formatting, Slot
 from .diagnostics import Diagnostics, did_you_mean
-from .lessons import CALL, ParsedLesson
-from .model import Book, Citation, CitationItem, Lesson, Note, Source
+from .lessons import CALL, Footnote, ParsedLesson
+from .model import Book, Citation, Lesson, Note, Source
 from .progress import Progress, Silent
 
 
@@ -90,185 +91,345 @@ class BookNotes:
 def resolve_notes(
     book: Book,
     parsed: Mapping[str, ParsedLesson],
-    engine: CslEngine,
+    engine: CitationEngine,
     diagnostics: Diagnostics,
     progress: Progress | None = None,
 ) -> BookNotes:
-    """Number every note, format every citation, and list where each source is cited."""
-    uses: dict[str, list[SourceUse]] = {}
-    lessons: dict[str, LessonNotes] = {}
+    """Number every note, format every citation, and list where each source is cited.
+
+    Three steps: every chapter is planned (its notes numbered, its citations listed as the
+    lessons wrote them, every source's uses recorded); the engine formats all chapters and
+    bibliographies at once; the plans are then filled in with the formatted text."""
+    planner = _Planner(book, engine.is_note_style, diagnostics, progress or Silent())
     groups = [chapter.documents for chapter in book.chapters]
     groups += [(appendix,) for appendix in book.appendices]  # each numbered on its own
     if book.about is not None:
         groups.insert(0, (book.about,))
-    for documents in groups:
-        engine.start_chapter()
-        numbering = _ChapterNotes(book, engine, diagnostics, uses, progress or Silent())
-        for lesson in documents:
-            lessons[lesson.id] = numbering.lesson(parsed[lesson.id])
+    plans = [planner.chapter([parsed[lesson.id] for lesson in documents]) for documents in groups]
     if book.pack is None:  # a pack's other sources are cited by the lessons it leaves out
-        _warn_unused(book, uses, diagnostics)
-    bibliography = _bibliography(book, engine, uses)
-    per_chapter = {}
-    if book.sources_per_chapter:
-        for chapter in book.chapters:
-            own = {lesson.id for lesson in chapter.documents}
-            chapter_uses = {
-                key: [use for use in places if use.lesson.id in own] for key, places in uses.items()
-            }
-            per_chapter[chapter.number] = _bibliography(
-                book, engine, {key: places for key, places in chapter_uses.items() if places}
-            )
+        _warn_unused(book, planner.uses, diagnostics)
+    lists = _source_lists(book, planner.uses)
+    requests = _Requests(engine, [plan.slots for plan in plans], lists)
+    formatting = engine.format(requests.chapters, requests.bibliographies)
+    lessons = {
+        lesson_id: notes
+        for plan, formatted in zip(plans, formatting.chapters, strict=False)
+        for lesson_id, notes in plan.fill(formatted).items()
+    }
+    entries = [requests.entries(formatting, i, book, diagnostics) for i in range(len(lists))]
+    bibliography = _bibliography(book, entries[0], planner.uses)
+    per_chapter = {
+        number: _bibliography(book, entries[i + 1], planner.uses, own)
+        for i, (number, own) in enumerate(_chapters_listed(book))
+    }
     return BookNotes(lessons, bibliography, engine.is_note_style, per_chapter)
 
 
+def _chapters_listed(book: Book) -> list[tuple[int, frozenset[str]]]:
+    """The chapters that list their own sources, with their lessons' ids."""
+    if not book.sources_per_chapter:
+        return []
+    return [
+        (chapter.number, frozenset(lesson.id for lesson in chapter.documents))
+        for chapter in book.chapters
+    ]
+
+
+def _source_lists(book: Book, uses: Mapping[str, list[SourceUse]]) -> list[tuple[str, ...]]:
+    """The sources of each list to make: the appendix's, then each listed chapter's."""
+    lists = [tuple(uses)]
+    for _, own in _chapters_listed(book):
+        lists.append(
+            tuple(k for k, places in uses.items() if any(u.lesson.id in own for u in places))
+        )
+    return lists
+
+
 def _bibliography(
-    book: Book, engine: CslEngine, uses: Mapping[str, list[SourceUse]]
+    book: Book,
+    entries: Sequence[tuple[str, str]],
+    uses: Mapping[str, list[SourceUse]],
+    own: frozenset[str] | None = None,
 ) -> tuple[BibliographyEntry, ...]:
-    cited = [book.sources[key] for key in uses]
     return tuple(
-        BibliographyEntry(source, html, tuple(uses[source.id]))
-        for source, html in engine.bibliography_entries(cited)
+        BibliographyEntry(
+            book.sources[key],
+            text,
+            tuple(u for u in uses[key] if own is None or u.lesson.id in own),
+        )
+        for key, text in entries
+    )
+
+
+class _Requests:
+    """What the engine is asked to format: the chapters, and the source lists — as
+    bibliographies, or, for a style that has none (notes only), as one chapter per source
+    whose single citation is its full first form."""
+
+    def __init__(
+        self,
+        engine: CitationEngine,
+        chapters: list[tuple[Slot, ...]],
+        lists: list[tuple[str, ...]],
+    ) -> None:
+        self.lists = lists
+        self.with_bibliography = engine.facts.bibliography
+        self.chapters: list[Sequence[Slot]] = list(chapters)
+        self.bibliographies: list[Bibliography] = []
+        self.alone: dict[str, int] = {}
+        if self.with_bibliography:
+            self.bibliographies = [Bibliography(keys) for keys in lists]
+            return
+        for key in dict.fromkeys(k for keys in lists for k in keys):
+            self.alone[key] = len(self.chapters)
+            self.chapters.append((Cite(f"[@{_key_text(key)}]"),))
+
+    def entries(
+        self, formatting: Formatting, index: int, book: Book, diagnostics: Diagnostics
+    ) -> list[tuple[str, str]]:
+        """List ``index``'s entries in the style's order; a cited source the style prints no
+        entry for is an error (every cited source is in the sources appendix)."""
+        keys = self.lists[index]
+        if not self.with_bibliography:
+            alone = [(k, formatting.chapters[self.alone[k]][0].html) for k in keys]
+            return sorted(alone, key=lambda entry: _sort_text(entry[1]))
+        made = [(k, text) for k, text in formatting.bibliographies[index] if text.strip()]
+        missing = set(keys) - {k for k, _ in made}
+        if index == 0:
+            for key in sorted(missing, key=list(keys).index):
+                source = book.sources[key]
+                if not source.sound:  # its entry's own errors were said
+                    continue
+                diagnostics.error(
+                    source.location,
+                    f"source '{key}' is cited, but the citation style prints no entry for it in "
+                    f"the sources appendix (its type '{source.type}' or its data leave the "
+                    "entry empty): give it the data or a type the style lists",
+                    "empty-entry",
+                )
+        return made
+
+
+def _key_text(key: str) -> str:
+    return key if re.fullmatch(r"\w(?:[\w:.#$%&+?<>~/-]*\w)?", key) else "{" + key + "}"
+
+
+def _sort_text(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", html.unescape(text)).casefold()
+
+
+# --- one chapter's plan -----------------------------------------------------------------------
+
+
+@dataclass
+class _PendingCitation:
+    """A citation in the running text, waiting for its formatted text."""
+
+    placeholder: str
+    citation: Citation
+    index: int
+    """Its place among the chapter's formatted citations."""
+    ref_id: str
+    note: Note | None
+    """Its note (without text yet), with a note style."""
+
+
+@dataclass
+class _PendingFootnote:
+    placeholder: str
+    note: Note
+    footnote: Footnote
+    indexes: dict[int, int]
+    """Citation index in the lesson → place among the chapter's formatted citations."""
+
+
+@dataclass
+class _LessonPlan:
+    lesson: ParsedLesson
+    calls: list[_PendingCitation | _PendingFootnote] = field(default_factory=list)
+
+
+@dataclass
+class _ChapterPlan:
+    lessons: list[_LessonPlan]
+    slots: tuple[Slot, ...]
+
+    def fill(self, formatted: Sequence[Formatted]) -> dict[str, LessonNotes]:
+        return {plan.lesson.lesson.id: _filled(plan, formatted) for plan in self.lessons}
+
+
+def _filled(plan: _LessonPlan, formatted: Sequence[Formatted]) -> LessonNotes:
+    calls: dict[str, Call] = {}
+    notes: list[Note] = []
+    for pending in plan.calls:
+        if isinstance(pending, _PendingCitation):
+            text = formatted[pending.index]
+            if pending.note is None:  # set in the text (an in-text style): "ibid." reads well
+                # there in every medium, the citation before it being just before it
+                calls[pending.placeholder] = Call(pending.ref_id, None, text.print_html)
+                continue
+            note = _with_text(pending.note, text.html, text.print_html)
+            calls[pending.placeholder] = Call(pending.ref_id, note, text.author)
+        else:
+
+            def screen(match: re.Match[str], p: _PendingFootnote = pending) -> str:
+                return formatted[p.indexes[int(match.group(1))]].html
+
+            def printed(match: re.Match[str], p: _PendingFootnote = pending) -> str:
+                return formatted[p.indexes[int(match.group(1))]].print_html
+
+            body = pending.footnote.html
+            note = _with_text(
+                pending.note, PLACEHOLDER.sub(screen, body), PLACEHOLDER.sub(printed, body)
+            )
+            calls[pending.placeholder] = Call(note.call_id, note)
+        notes.append(note)
+    return LessonNotes(calls, tuple(notes))
+
+
+def _with_text(note: Note, screen: str, printed: str) -> Note:
+    return Note(
+        note.number,
+        note.prefix,
+        screen,
+        note.location,
+        note.kind,
+        note.source_ids,
+        printed if printed != screen else "",
     )
 
 
 @dataclass
-class _ChapterNotes:
-    """Numbering state of one chapter: the next note number."""
+class _Planner:
+    """Numbers the notes of each chapter and lists its citations for the engine."""
 
     book: Book
-    engine: CslEngine
+    note_style: bool
     diagnostics: Diagnostics
-    uses: dict[str, list[SourceUse]]
     progress: Progress
-    number: int = 0
-    in_text: int = 0
-    """Citations set in the text so far (in-text styles), per lesson."""
-    calls: dict[str, Call] = field(default_factory=dict)
+    uses: dict[str, list[SourceUse]] = field(default_factory=dict)
 
-    def lesson(self, parsed: ParsedLesson) -> LessonNotes:
-        self.calls = {}
-        self.in_text = 0
-        notes: list[Note] = []
+    def chapter(self, lessons: Sequence[ParsedLesson]) -> _ChapterPlan:
+        self.number = 0
+        self.slots: list[Slot] = []
+        self.cites = 0
+        plans = [self._lesson(lesson) for lesson in lessons]
+        return _ChapterPlan(plans, tuple(self.slots))
+
+    def _lesson(self, parsed: ParsedLesson) -> _LessonPlan:
+        plan = _LessonPlan(parsed)
+        seen: set[str] = set()
+        in_text = 0
         for match in CALL.finditer(parsed.html):
             placeholder = match.group(0)
-            if placeholder in self.calls:  # the same footnote called again
+            if placeholder in seen:  # the same footnote called again
                 continue
+            seen.add(placeholder)
             if match.group(1) is not None:
-                call = self._citation(parsed, parsed.citations[int(match.group(1))])
+                citation = parsed.citations[int(match.group(1))]
+                keys = self._known(citation)
+                if not keys:
+                    continue
+                if not self.note_style:
+                    in_text += 1
+                    ref_id = f"{parsed.prefix}--cite-{in_text}"
+                    self._record(parsed.lesson, keys, str(in_text), ref_id)
+                    plan.calls.append(
+                        _PendingCitation(
+                            placeholder, citation, self._cite(citation.raw), ref_id, None
+                        )
+                    )
+                    continue
+                plan.calls.append(self._citation_note(parsed, placeholder, citation, keys))
             else:
-                call = self._footnote(parsed, int(match.group(2)))
-            if call is None:
-                continue
-            self.calls[placeholder] = call
-            if call.note is not None:
-                notes.append(call.note)
-        return LessonNotes(dict(self.calls), tuple(notes))
+                plan.calls.append(self._footnote(parsed, placeholder, int(match.group(2))))
+        return plan
 
-    def _citation(self, parsed: ParsedLesson, citation: Citation) -> Call | None:
-        cites = list(self._cites(citation))
-        if not cites:
-            return None
-        if not self.engine.is_note_style:
-            self.in_text += 1
-            ref_id = f"{parsed.prefix}--cite-{self.in_text}"
-            self._record(parsed.lesson, cites, str(self.in_text), ref_id)
-            return Call(ref_id, None, self._in_text(citation, cites))
+    def _citation_note(
+        self, parsed: ParsedLesson, placeholder: str, citation: Citation, keys: list[str]
+    ) -> _PendingCitation:
         self.number += 1
-        if citation.author_in_text:  # the sentence names the author; the note needn't
-            cites = [Cite(_without_author(cites[0].item), cites[0].source), *cites[1:]]
-        formatted = self.engine.note(cites)
         note = Note(
             number=self.number,
             prefix=parsed.prefix,
-            html=formatted.html,
-            print_html=formatted.print_html,
+            html="",
             location=citation.location,
             kind="citation",
-            source_ids=tuple(c.source.id for c in cites),
+            source_ids=tuple(keys),
         )
-        self._record(parsed.lesson, cites, str(note.number), note.call_id)
-        author = self.engine.author(cites[0].source) if citation.author_in_text else ""
-        return Call(note.call_id, note, author)
+        self._record(parsed.lesson, keys, str(note.number), note.call_id)
+        return _PendingCitation(placeholder, citation, self._cite(citation.raw), note.call_id, note)
 
-    def _in_text(self, citation: Citation, cites: list[Cite]) -> str:
-        """An in-text style's citation: "(Trotsky 1937, 33)", or "Trotsky (1937, 33)" when the
-        sentence names the author (``@key [p. 33]``)."""
-        if not citation.author_in_text:
-            return self.engine.inline(cites)
-        quiet = [Cite(_without_author(c.item), c.source) for c in cites]
-        return f"{self.engine.author(cites[0].source)} {self.engine.inline(quiet)}"
+    def _cite(self, raw: str, **where: bool) -> int:
+        self.slots.append(Cite(raw, **where))
+        self.cites += 1
+        return self.cites - 1
 
-    def _footnote(self, parsed: ParsedLesson, index: int) -> Call:
+    def _footnote(self, parsed: ParsedLesson, placeholder: str, index: int) -> _PendingFootnote:
         footnote = parsed.footnotes[index]
         self.number += 1
-        number = self.number
-        ref_id = f"{parsed.prefix}--ref-{number}"
+        ref_id = f"{parsed.prefix}--ref-{self.number}"
         sources: list[str] = []
-        printed: list[str] = []
-
-        def format_citation(match: re.Match[str]) -> str:
+        cites: list[Cite] = []
+        indexes: dict[int, int] = {}
+        body = footnote.html
+        for match in PLACEHOLDER.finditer(body):
             citation = parsed.citations[int(match.group(1))]
-            cites = list(self._cites(citation))
-            if not cites:
-                printed.append("")
-                return ""
-            sources.extend(c.source.id for c in cites)
-            self._record(parsed.lesson, cites, str(number), ref_id)
-            if not self.engine.is_note_style:
-                text = self._in_text(citation, cites)
-                printed.append(text)
-                return text
-            formatted = self.engine.note(cites)
-            # Inside a sentence of the author's, a citation ends where the sentence says.
-            ends = _ends_note(footnote.html[match.end() :])
-            html, print_html = (
-                (formatted.html, formatted.print_html)
-                if ends
-                else (formatted.html.removesuffix("."), formatted.print_html.removesuffix("."))
-            )
-            author = self.engine.author(cites[0].source) + " " if citation.author_in_text else ""
-            printed.append(author + print_html)
-            return author + html
-
-        html = PLACEHOLDER.sub(format_citation, footnote.html)
-        printed_iter = iter(printed)
-        print_html = PLACEHOLDER.sub(lambda _: next(printed_iter), footnote.html)
-        if not sources:
-            self.engine.break_ibid()
-        note = Note(
-            number, parsed.prefix, html, footnote.location, "authored", tuple(sources), print_html
-        )
-        return Call(note.call_id, note)
-
-    def _cites(self, citation: Citation) -> Iterator[Cite]:
-        """The citation's items with their sources; unknown keys are errors."""
-        self.progress.advance()
-        for item in citation.items:
-            source = self.book.sources.get(item.key)
-            if source is None:
-                self.diagnostics.error(
-                    item.location,
-                    f"unknown source '{item.key}'{did_you_mean(item.key, self.book.sources)}",
-                    "unknown-source",
-                )
+            keys = self._known(citation)
+            if not keys:
                 continue
-            yield Cite(item, source)
+            sources += keys
+            self._record(parsed.lesson, keys, str(self.number), ref_id)
+            indexes[int(match.group(1))] = self.cites + len(cites)
+            cites.append(
+                Cite(
+                    citation.raw,
+                    in_note=True,
+                    after_text=bool(_text(PLACEHOLDER.sub("", body[: match.start()]))),
+                    before_capital=_starts_capital(body[match.end() :]),
+                )
+            )
+        self.slots.append(AuthoredNote(tuple(cites)))
+        self.cites += len(cites)
+        note = Note(self.number, parsed.prefix, "", footnote.location, "authored", tuple(sources))
+        body_without = PLACEHOLDER.sub(
+            lambda m: "" if int(m.group(1)) not in indexes else m.group(0), body
+        )
+        footnote = Footnote(footnote.label, body_without, footnote.location)
+        return _PendingFootnote(placeholder, note, footnote, indexes)
 
-    def _record(self, lesson: Lesson, cites: list[Cite], label: str, ref_id: str) -> None:
-        for key in dict.fromkeys(c.source.id for c in cites):
+    def _known(self, citation: Citation) -> list[str]:
+        """The citation's sources, by key; unknown keys are errors."""
+        self.progress.advance()
+        keys = []
+        for item in citation.items:
+            if item.key in self.book.sources:
+                keys.append(item.key)
+                continue
+            self.diagnostics.error(
+                item.location,
+                f"unknown source '{item.key}'{did_you_mean(item.key, self.book.sources)}",
+                "unknown-source",
+            )
+        return keys
+
+    def _record(self, lesson: Lesson, keys: list[str], label: str, ref_id: str) -> None:
+        for key in dict.fromkeys(keys):
             places = self.uses.setdefault(key, [])
             if not places or places[-1].ref_id != ref_id:
                 places.append(SourceUse(lesson, label, ref_id))
 
 
-def _without_author(item: CitationItem) -> CitationItem:
-    return replace(item, suppress_author=True)
+def _text(fragment: str) -> str:
+    """The words of an XHTML fragment, without tags."""
+    return re.sub(r"<[^>]+>", "", fragment).strip()
 
 
-def _ends_note(rest: str) -> bool:
-    """True when nothing but closing tags follows (the citation ends the note)."""
-    return not re.sub(r"</[a-z]+>|\s", "", rest)
+def _starts_capital(rest: str) -> bool:
+    """Whether the text after a citation in a note starts with a capital, or is empty (what
+    decides whether pandoc keeps the final period of an author-in-text citation)."""
+    words = _text(PLACEHOLDER.sub("", rest))
+    return not words or words[0].isupper()
 
 
 def _warn_unused(book: Book, uses: Mapping[str, list[SourceUse]], diagnostics: Diagnostics) -> None:

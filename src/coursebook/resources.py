@@ -1,4 +1,4 @@
-"""Where coursebook's own files are: the stylesheets."""
+"""Where coursebook's own files are: the stylesheets, and files of the package."""
 
 from __future__ import annotations
 
@@ -23,3 +23,8 @@ def styles_dir() -> Path:
 
 def stylesheet(name: str) -> Path:
     return styles_dir() / name
+
+
+def package_file(name: str) -> Path:
+    """A file shipped inside the package (``lua/citeproc.lua``)."""
+    return _PACKAGE / name

@@ -338,6 +338,7 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
         diagnostics.error(location, "a source needs an 'id'", "source-id")
         return None
     key = str(source_id.value)
+    errors = len(diagnostics.errors)
     data: dict[str, Any] = {"id": key}
     for name, node in fields.items():
         if name == "id":
@@ -363,7 +364,8 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
     # so that citations of it don't add "unknown source" errors that aren't true.
     if data.get("type") not in CSL_TYPES:
         data["type"] = "document"
-    return Source(id=key, type=data["type"], data=data, location=location)
+    sound = len(diagnostics.errors) == errors
+    return Source(id=key, type=data["type"], data=data, location=location, sound=sound)
 
 
 def _add_field(data: dict[str, Any], name: str, node: Node, diagnostics: Diagnostics) -> None:
