@@ -6,7 +6,6 @@ and print is what is compared for a style that says "Ibid.")."""
 from __future__ import annotations
 
 import pytest
-
 from benchmarks.citation_fidelity import STYLES, compare
 
 

@@ -168,7 +168,8 @@ def test_in_text_citation_keeps_the_author_in_the_sentence(make_book) -> None:
     rendered = render_book(loaded, parsed, notes, diagnostics)
     lesson_a = next(d for d in rendered.documents if d.id == "a")
     # The name as pandoc gives it for a first citation, in full.
-    assert re.search(r"As Leon Trotsky<a class=\"noteref\"[^>]*><sup>1</sup></a> argued", lesson_a.html)
+    call = r"As Leon Trotsky<a class=\"noteref\"[^>]*><sup>1</sup></a> argued"
+    assert re.search(call, lesson_a.html)
     # The note doesn't name the author again (as pandoc does it).
     assert texts(notes, "a")[0].startswith("1. The Revolution Betrayed")
     assert texts(notes, "a")[0].endswith("1937), 33.")
