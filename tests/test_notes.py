@@ -232,3 +232,124 @@ def test_in_text_style_sets_citations_in_the_text(make_book, tmp_path: Path) -> 
     ]
     path = output(build(folder, ("epub",), tmp_path / "out"), "epub")
     assert epubcheck(path) == []
+
+
+def notes_of(make_book, style: str, lesson: str, sources: str = SOURCES) -> BookNotes:
+    folder = make_book(
+        {
+            "book.yaml": f"title: T\nlanguage: en-US\ncitation_style: {style}\n"
+            "chapters: [lessons/a.md]\n",
+            "sources.yaml": sources,
+            "lessons/a.md": lesson,
+        }
+    )
+    notes, diagnostics = resolve(folder)
+    assert not diagnostics.errors, diagnostics.errors
+    return notes
+
+
+def test_a_citation_in_an_authored_note_names_its_author_once_and_has_no_parentheses(
+    make_book,
+) -> None:
+    """``@key [p. 162]`` inside an authored note printed the author twice ("Johnson Johnson,
+    The Ghost Map"); pandoc sets the name once, then the rest of the note after a comma, and
+    puts a citation in the middle of a note in parentheses, which coursebook doesn't."""
+    lesson = (
+        "# A\n\nText[^n] and more[^m].\n\n"
+        "[^n]: As @trotsky1936 [p. 162] says, and see [@hadden1999, 12] too.\n"
+        "[^m]: [@hadden1999, 14]; also [@trotsky1936, p. 3].\n"
+    )
+    first, second = texts(notes_of(make_book, "chicago-notes-bibliography", lesson), "a")
+    assert first == (
+        "1. As Leon Trotsky, The Revolution Betrayed: What Is the Soviet Union and Where Is It "
+        "Going? (Doubleday, Doran, 1937), 162 says, and see Peter Hadden, The Struggle for "
+        "Socialism Today (Socialist Party, 1999), 12 too."
+    )
+    assert "Trotsky Trotsky" not in first and "(Peter Hadden" not in first
+    # First in its note: set as a note of its own; later: without pandoc's parentheses.
+    assert (
+        second
+        == "2. Hadden, The Struggle for Socialism Today, 14; also Trotsky, Revolution Betrayed, 3."
+    )
+
+
+def test_ibid_in_print_only(make_book) -> None:
+    lesson = (
+        "# A\n\nOne [@trotsky1936, p. 3]. Two [@trotsky1936, p. 4]. Three [@trotsky1936, p. 4].\n"
+    )
+    notes = notes_of(make_book, "chicago-notes-bibliography-subsequent-ibid", lesson)
+    printed = [re.sub("<[^>]+>", "", n.printed) for n in notes.lessons["a"].notes]
+    screen = [re.sub("<[^>]+>", "", n.html) for n in notes.lessons["a"].notes]
+    assert printed[1:] == ["Ibid., 4.", "Ibid."]
+    assert screen[1:] == ["Trotsky, Revolution Betrayed, 4.", "Trotsky, Revolution Betrayed, 4."]
+    assert printed[0] == screen[0] and printed[0].startswith("Leon Trotsky, The Revolution")
+
+
+DISAMBIGUATION = """\
+- id: ali1936
+  type: book
+  author: Tariq Ali
+  title: Empire
+  issued: 1936
+- id: ali1936b
+  type: book
+  author: Sara Ali
+  title: Harvest
+  issued: 1936
+- id: mandel1965a
+  type: book
+  author: Ernest Mandel
+  title: Marxist Economic Theory
+  issued: 1965
+- id: mandel1965b
+  type: book
+  author: Ernest Mandel
+  title: The Formation of Marx's Economic Thought
+  issued: 1965
+"""
+
+
+def test_author_date_styles_tell_sources_apart_as_pandoc_does(make_book) -> None:
+    lesson = "# A\n\nOne [@ali1936]. Two [@ali1936b]. Three [@mandel1965a; @mandel1965b].\n"
+    for style, expected in {
+        "apa": ["(T. Ali, 1936)", "(S. Ali, 1936)", "(Mandel, 1965a, 1965b)"],
+        "chicago-author-date": ["(T. Ali 1936)", "(S. Ali 1936)", "(Mandel 1965a, 1965b)"],
+    }.items():
+        notes = notes_of(make_book, style, lesson, DISAMBIGUATION)
+        calls = notes.lessons["a"].calls
+        assert [re.sub("<[^>]+>", "", c.text) for c in calls.values()] == expected, style
+
+
+def test_numeric_styles_number_each_source_once(make_book) -> None:
+    lesson = "# A\n\nOne [@trotsky1936]. Two [@hadden1999]. Three [@trotsky1936, p. 4].\n"
+    notes = notes_of(make_book, "ieee", lesson)
+    calls = [re.sub("<[^>]+>", "", c.text) for c in notes.lessons["a"].calls.values()]
+    assert calls == ["[1]", "[2]", "[1, p. 4]"]
+
+
+def test_never_cited_sources_past_twenty_are_counted_in_one_warning(make_book) -> None:
+    many = "".join(
+        f"- id: s{i}\n  type: book\n  title: Book {i}\n  issued: 1900\n" for i in range(30)
+    )
+    folder = make_book(
+        {"sources.yaml": SOURCES + many, "lessons/one.md": "# One\n\n[@hadden1999]\n"}
+    )
+    _, diagnostics = resolve(folder)
+    unused = [d.message for d in diagnostics.warnings if d.code == "unused-source"]
+    assert len(unused) == 21
+    assert unused[-1] == (
+        "and 12 more sources are never cited, from here on (the first 20 are named above)"
+    )
+
+
+def test_a_citation_ending_an_authored_note_doesnt_double_its_stop(make_book) -> None:
+    sources = SOURCES + (
+        "- id: smith1930\n  type: article-journal\n  author: A. Smith\n"
+        "  title: The New Workers\n  container-title: Labour\n  issued: 1930\n"
+    )
+    lesson = "# A\n\nText[^j] more[^k].\n\n[^j]: [@smith1930].\n[^k]: Also [@smith1930]: more.\n"
+    notes = notes_of(make_book, "chicago-notes-bibliography", lesson, sources)
+    assert texts(notes, "a") == [
+        "1. A. Smith, “The New Workers,” Labour, 1930.",
+        "2. Also Smith, “The New Workers”: more.",
+    ]

@@ -253,7 +253,7 @@ def prepare(
     progress.finish()
     citations = sum(len(p.citations) for p in parsed.values())
     progress.stage("formatting citations", citations)
-    engine = citation_engine(book, diagnostics, cache)
+    engine = citation_engine(book, diagnostics, cache, options.limits)
     with _style_failures(book, diagnostics):
         notes = resolve_notes(book, parsed, engine, diagnostics, progress)
     if not diagnostics.errors:  # a failed build writes nothing, not even its cache
@@ -338,6 +338,9 @@ def _style_failures(book: Book, diagnostics: Diagnostics) -> Iterator[None]:
     try:
         yield
     except CiteprocError as failure:
+        if failure.code != "citation-style":
+            diagnostics.error(book.location, str(failure), failure.code)
+            raise BookError(diagnostics) from None
         style = book.citation_style
         where = book.settings.get("citation_style", book.location)
         name = f"'{style.name}'" if style is not None else "the default style"
@@ -348,7 +351,10 @@ def _style_failures(book: Book, diagnostics: Diagnostics) -> Iterator[None]:
 
 
 def citation_engine(
-    book: Book, diagnostics: Diagnostics, cache: Cache | None = None
+    book: Book,
+    diagnostics: Diagnostics,
+    cache: Cache | None = None,
+    limits: Limits | None = None,
 ) -> CitationEngine:
     """The book's CSL style, ready to format (a style that could not be used was reported
     when the book was loaded; the default one stands in, so that the citations' own problems
@@ -357,8 +363,11 @@ def citation_engine(
     from .csl_style import named_style
 
     style = book.citation_style or named_style(None)
+    limits = limits or Limits()
     name = cache_key(str(book.root), book.meta.language)
-    return CitationEngine(style, book.meta.language, book.sources, cache, name)
+    return CitationEngine(
+        style, book.meta.language, book.sources, cache, name, limits.citations_seconds
+    )
 
 
 def _stage_booklet(pdf: Path, target: Path, staged: OutputSet, options: PrintOptions) -> int:

@@ -24,7 +24,7 @@ from .model import Citation, CitationItem, Locator
 
 CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 """Around a citation's index in the text handed to Markdown."""
-PLACEHOLDER_CHARS = "\ue000\ue001\ue002\ue003"
+PLACEHOLDER_CHARS = "\ue000\ue001\ue002\ue003\ue004"
 """Reserved for our placeholders; removed from authors' text so they can't be forged."""
 PLACEHOLDER = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}")
 

@@ -46,17 +46,23 @@ from lxml import etree
 
 from .cache import Cache, cache_key
 from .csl_style import CSL_NS, CitationStyle
+from .limits import Limits, raise_hint
 from .model import Source
-from .pandoc import PandocError, pandoc_version, run_pandoc
+from .pandoc import PandocError, PandocTimeout, pandoc_version, run_pandoc
 from .resources import package_file
 
 ENGINE = "pandoc-citeproc-1"
 """Part of every cache key: formatted text from another way of formatting is not reused."""
-PANDOC_SECONDS = 600.0
 
 
 class CiteprocError(Exception):
     """Pandoc could not format the citations; the message says why."""
+
+    def __init__(self, message: str, code: str = "citation-style") -> None:
+        super().__init__(message)
+        self.code = code
+        """``citation-style`` (pandoc failed on the style or the data), ``limit`` (it ran
+        past citations_seconds) or ``output`` (its working files couldn't be written)."""
 
 
 # --- the style -----------------------------------------------------------------------------------
@@ -183,8 +189,10 @@ class CitationEngine:
         sources: Mapping[str, Source],
         cache: Cache | None = None,
         cache_name: str = "",
+        seconds: float = Limits.citations_seconds,
     ) -> None:
         self.style = style
+        self.seconds = seconds
         self.language = language
         self.sources = sources
         self.facts = style_facts(style.xml)
@@ -254,6 +262,29 @@ class CitationEngine:
         cited = [k for slots in chapters.values() for k in _cited(slots)]
         cited += [k for b in bibliographies.values() for k in b.keys]
         keys = [k for k in dict.fromkeys(cited) if k in self.sources]
+        try:
+            output = self._in_folder(texts, bibliographies, keys)
+        except OSError as error:  # a full disk, a temporary folder that can't be written
+            raise CiteprocError(
+                f"could not write the files pandoc reads: {error.strerror}", code="output"
+            ) from None
+        reader = _Reader(json.loads(output), self.facts)
+        variants = ["print", "screen"] if self.facts.ibid else ["print"]
+        results: dict[Any, Any] = {}
+        for i, slots in chapters.items():
+            results[i] = reader.chapter(f"c{i}", slots, variants)
+        for i in bibliographies:
+            results[f"b{i}"] = reader.bibliography(f"b{i}")
+        return results
+
+    def _in_folder(
+        self,
+        texts: Mapping[int, str],
+        bibliographies: Mapping[int, Bibliography],
+        keys: Sequence[str],
+    ) -> bytes:
+        """Pandoc's output for the document of ``texts``, run in a temporary folder holding
+        the styles, the sources and the plan."""
         with tempfile.TemporaryDirectory(prefix="coursebook-citeproc-") as folder:
             work = Path(folder)
             (work / "print.csl").write_bytes(self.style.xml)
@@ -277,14 +308,7 @@ class CitationEngine:
             document = "\n\n".join(
                 f"::: {{#c{i} .chapter}}\n{text}\n:::" for i, text in texts.items()
             )
-            output = self._pandoc(document, work)
-        reader = _Reader(json.loads(output), self.facts)
-        results: dict[Any, Any] = {}
-        for i, slots in chapters.items():
-            results[i] = reader.chapter(f"c{i}", slots, variants)
-        for i in bibliographies:
-            results[f"b{i}"] = reader.bibliography(f"b{i}")
-        return results
+            return self._pandoc(document, work)
 
     def _pandoc(self, document: str, work: Path) -> bytes:
         script = package_file("lua/citeproc.lua")
@@ -297,9 +321,15 @@ class CitationEngine:
                     f"--metadata=coursebook-plan:{work / 'plan.json'}",
                 ],
                 stdin=document.encode("utf-8"),
-                timeout=PANDOC_SECONDS,
+                timeout=self.seconds,
                 cwd=work,
             )
+        except PandocTimeout:
+            raise CiteprocError(
+                f"formatting the citations timed out after {self.seconds:g} seconds "
+                f"({raise_hint('citations_seconds')})",
+                code="limit",
+            ) from None
         except PandocError as error:
             raise CiteprocError(str(error)) from None
 

@@ -59,6 +59,8 @@ class Limits:
     """Width × height of one image."""
     markdown_seconds: float = 10.0
     """Time to turn one lesson's Markdown into HTML."""
+    citations_seconds: float = 300.0
+    """Time to format the book's citations (one pandoc run)."""
     layout_seconds: float = 900.0
     """Time to lay the printed book out."""
     memory_mb: int = 6_144

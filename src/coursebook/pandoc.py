@@ -19,6 +19,10 @@ class PandocError(Exception):
     """Pandoc could not be run or failed; the message says how."""
 
 
+class PandocTimeout(PandocError):
+    """Pandoc ran past its time."""
+
+
 @cache
 def pandoc_path() -> Path:
     """The wheel's pandoc binary."""
@@ -55,7 +59,7 @@ def run_pandoc(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        raise PandocError(f"pandoc took more than {timeout:g} seconds") from None
+        raise PandocTimeout(f"pandoc took more than {timeout:g} seconds") from None
     except OSError as error:
         raise PandocError(f"pandoc could not be run: {error.strerror}") from None
     if done.returncode != 0:
