@@ -353,3 +353,36 @@ def test_a_citation_ending_an_authored_note_doesnt_double_its_stop(make_book) ->
         "1. A. Smith, “The New Workers,” Labour, 1930.",
         "2. Also Smith, “The New Workers”: more.",
     ]
+
+
+def test_chapters_restart_positions_but_share_numbers_and_disambiguation(make_book) -> None:
+    """Each chapter restarts its notes and positions; citation numbers and year suffixes
+    are the book's (a source cited in chapter 2 tells chapter 1's citation apart)."""
+
+    def chapters(style: str) -> tuple[BookNotes, list[str]]:
+        folder = make_book(
+            {
+                "book.yaml": f"title: T\nlanguage: en-US\ncitation_style: {style}\nchapters:\n"
+                "  - lessons/a.md\n  - lessons/b.md\n",
+                "sources.yaml": SOURCES + DISAMBIGUATION,
+                "lessons/a.md": "# A\n\nOne [@mandel1965a]. Two[^x].\n\n[^x]: First note.\n",
+                "lessons/b.md": "# B\n\nThree [@mandel1965b]. Four [@mandel1965a]. Five[^y].\n\n"
+                "[^y]: Second note.\n",
+            },
+            name=style,
+        )
+        notes, diagnostics = resolve(folder)
+        calls = [
+            re.sub("<[^>]+>", "", call.text)
+            for lesson in ("a", "b")
+            for call in notes.lessons[lesson].calls.values()
+            if call.note is None
+        ]
+        return notes, calls
+
+    notes, calls = chapters("chicago-author-date")
+    assert calls == ["(Mandel 1965a)", "(Mandel 1965b)", "(Mandel 1965a)"]
+    assert texts(notes, "a") == ["1. First note."]
+    assert texts(notes, "b") == ["1. Second note."]  # its own note, numbered anew
+    _, calls = chapters("ieee")
+    assert calls == ["[1]", "[2]", "[1]"]

@@ -4,16 +4,18 @@ CSL is the style language Zotero, Mendeley and pandoc share. Rather than approxi
 coursebook hands the work to pandoc's own citeproc (jgm/citeproc, which passes the CSL test
 suite as well as any processor does), in **one pandoc run per build**:
 
-- Each chapter's citations are written as the lessons wrote them, in a Markdown document of
+- Each chapter's citations are written as the lessons wrote them, in a Markdown Div of
   their own (``[see @a, p. 3]``, ``@a [p. 33]``, the citations of an authored note inside that
   note), so pandoc reads each exactly as it would read the lesson, locators and affixes
-  included, and numbers the notes as the chapter does.
-- A Lua filter (``lua/citeproc.lua``) runs ``pandoc.utils.citeproc`` on each chapter on its
-  own, so that positions (first, subsequent, "Ibid.") restart with every chapter; and makes
-  each bibliography asked for (the sources appendix, each chapter's list) from an empty
-  document citing its sources with ``nocite``.
+  included.
+- A Lua filter (``lua/citeproc.lua``) numbers each chapter's notes as the book does and runs
+  ``pandoc.utils.citeproc`` once over all the chapters, as pandoc formats a whole book:
+  disambiguation (year suffixes, initials) and citation numbers are the book's, and
+  positions (first, subsequent, "Ibid.") restart with every chapter (pandoc's
+  ``reset-citation-positions``). The bibliography comes from the same run.
 - pandoc gives back its document as JSON; :class:`_Reader` takes each citation's formatted
-  text from it, and :func:`inline_html` writes that as XHTML.
+  text and the bibliography's entries from it, and :func:`inline_html` writes them as
+  XHTML.
 
 Where coursebook sets citations differently from pandoc, on purpose (README, "Citations"):
 
@@ -25,9 +27,10 @@ Where coursebook sets citations differently from pandoc, on purpose (README, "Ci
 - The note number after the punctuation that follows a citation is placed by the rendering,
   not here.
 
-Formatted chapters and bibliographies are kept between builds (by the text pandoc is given,
-the style, the language and the cited sources' data), so an unchanged chapter is not formatted
-again, and a build whose every chapter is known runs no pandoc at all.
+What a run formatted is kept between builds (by the text pandoc is given, the style, the
+language and the cited sources' data), so a book whose citations haven't changed runs no
+pandoc at all. (Nothing smaller than the book can be kept: one new citation anywhere may
+change how every other one of its author reads.)
 """
 
 from __future__ import annotations
@@ -159,21 +162,14 @@ class Formatted:
     """``@a [p. 33]`` with a note style: the author's name, set in the sentence."""
 
 
-@dataclass(frozen=True)
-class Bibliography:
-    """A list of sources to make, by their ids."""
-
-    keys: tuple[str, ...]
-
-
 @dataclass
 class Formatting:
     """What one run formatted: each chapter's citations (in slot order, citations inside an
-    authored note in their order), and each bibliography's entries (id, XHTML), in the
-    style's order."""
+    authored note in their order), and the bibliography of every source cited, as (id,
+    XHTML) in the style's order (empty where the style prints nothing for a source)."""
 
     chapters: list[list[Formatted]] = field(default_factory=list)
-    bibliographies: list[list[tuple[str, str]]] = field(default_factory=list)
+    bibliography: list[tuple[str, str]] = field(default_factory=list)
 
 
 # --- the engine ----------------------------------------------------------------------------------
@@ -206,85 +202,55 @@ class CitationEngine:
     def _screen_xml(self) -> bytes:
         return without_ibid(self.style.xml) if self.facts.ibid else self.style.xml
 
-    def format(
-        self, chapters: Sequence[Sequence[Slot]], bibliographies: Sequence[Bibliography]
-    ) -> Formatting:
-        """Every chapter's citations and every bibliography, from the memo or from one
-        pandoc run."""
-        chapter_texts = [chapter_markdown(slots) for slots in chapters]
-        chapter_keys = [
-            self._key("chapter", text, _cited(slots))
-            for text, slots in zip(chapter_texts, chapters, strict=True)
-        ]
-        bibliography_keys = [
-            self._key("bibliography", " ".join(b.keys), b.keys) for b in bibliographies
-        ]
-        known = {key: self._memo.get(key) for key in [*chapter_keys, *bibliography_keys]}
-        missing_chapters = [i for i, key in enumerate(chapter_keys) if known[key] is None]
-        missing_bibliographies = [
-            i for i, key in enumerate(bibliography_keys) if known[key] is None
-        ]
-        if missing_chapters or missing_bibliographies:
-            fresh = self._run(
-                {i: chapter_texts[i] for i in missing_chapters},
-                {i: bibliographies[i] for i in missing_bibliographies},
-                {i: chapters[i] for i in missing_chapters},
-            )
-            for i, result in fresh.items():
-                key = chapter_keys[i] if isinstance(i, int) else bibliography_keys[int(i[1:])]
-                known[key] = result
-        for key, value in known.items():
-            self._memo.put(key, value)
+    def format(self, chapters: Sequence[Sequence[Slot]]) -> Formatting:
+        """Every chapter's citations and the bibliography, from the memo or from one pandoc
+        run."""
+        texts = [chapter_markdown(slots, f"c{i}") for i, slots in enumerate(chapters)]
+        keys = [k for slots in chapters for k in _cited(slots) if k in self.sources]
+        key = self._key("\n\n".join(texts), keys)
+        known = self._memo.get(key)
+        if known is None:
+            known = self._run(texts, chapters, list(dict.fromkeys(keys)))
+        self._memo.put(key, known)
         return Formatting(
-            [[Formatted(*item) for item in known[key] or ()] for key in chapter_keys],
-            [[(k, text) for k, text in known[key] or ()] for key in bibliography_keys],
+            [[Formatted(*item) for item in chapter] for chapter in known["chapters"]],
+            [(k, text) for k, text in known["bibliography"]],
         )
 
     def save_memo(self) -> None:
         """Keep what this build formatted for the next (with a cache)."""
         self._memo.save()
 
-    def _key(self, kind: str, text: str, keys: Sequence[str]) -> str:
+    def _key(self, text: str, keys: Sequence[str]) -> str:
         data = json.dumps(
-            [_csl_json(self.sources[k]) for k in dict.fromkeys(keys) if k in self.sources],
+            [_csl_json(self.sources[k]) for k in dict.fromkeys(keys)],
             sort_keys=True,
             ensure_ascii=False,
         )
-        return cache_key(ENGINE, pandoc_version(), kind, self.style.xml, self.language, text, data)
+        return cache_key(ENGINE, pandoc_version(), self.style.xml, self.language, text, data)
 
     def _run(
-        self,
-        texts: Mapping[int, str],
-        bibliographies: Mapping[int, Bibliography],
-        chapters: Mapping[int, Sequence[Slot]],
-    ) -> dict[Any, Any]:
-        """Format the chapters and bibliographies the memo lacks, in one pandoc run."""
-        cited = [k for slots in chapters.values() for k in _cited(slots)]
-        cited += [k for b in bibliographies.values() for k in b.keys]
-        keys = [k for k in dict.fromkeys(cited) if k in self.sources]
+        self, texts: Sequence[str], chapters: Sequence[Sequence[Slot]], keys: Sequence[str]
+    ) -> dict[str, Any]:
+        """Format the book's citations in one pandoc run."""
+        variants = ["print", "screen"] if self.facts.ibid else ["print"]
         try:
-            output = self._in_folder(texts, bibliographies, keys)
+            output = self._in_folder(texts, keys, variants)
         except OSError as error:  # a full disk, a temporary folder that can't be written
             raise CiteprocError(
                 f"could not write the files pandoc reads: {error.strerror}", code="output"
             ) from None
         reader = _Reader(json.loads(output), self.facts)
-        variants = ["print", "screen"] if self.facts.ibid else ["print"]
-        results: dict[Any, Any] = {}
-        for i, slots in chapters.items():
-            results[i] = reader.chapter(f"c{i}", slots, variants)
-        for i in bibliographies:
-            results[f"b{i}"] = reader.bibliography(f"b{i}")
-        return results
+        return {
+            "chapters": [
+                reader.chapter(f"c{i}", slots, variants) for i, slots in enumerate(chapters)
+            ],
+            "bibliography": reader.bibliography(),
+        }
 
-    def _in_folder(
-        self,
-        texts: Mapping[int, str],
-        bibliographies: Mapping[int, Bibliography],
-        keys: Sequence[str],
-    ) -> bytes:
-        """Pandoc's output for the document of ``texts``, run in a temporary folder holding
-        the styles, the sources and the plan."""
+    def _in_folder(self, texts: Sequence[str], keys: Sequence[str], variants: list[str]) -> bytes:
+        """Pandoc's output for the chapters' ``texts``, run in a temporary folder holding the
+        styles, the sources and the plan."""
         with tempfile.TemporaryDirectory(prefix="coursebook-citeproc-") as folder:
             work = Path(folder)
             (work / "print.csl").write_bytes(self.style.xml)
@@ -293,20 +259,15 @@ class CitationEngine:
                 json.dumps([_csl_json(self.sources[k]) for k in keys], ensure_ascii=False),
                 encoding="utf-8",
             )
-            variants = ["print", "screen"] if self.facts.ibid else ["print"]
             plan = {
                 "lang": self.language,
                 "styles": {name: str(work / f"{name}.csl") for name in ("print", "screen")},
                 "references": str(work / "references.json"),
-                "chapters": {f"c{i}": variants for i in texts},
-                "bibliographies": [
-                    {"id": f"b{i}", "style": "print", "keys": list(b.keys)}
-                    for i, b in bibliographies.items()
-                ],
+                "variants": variants,
             }
             (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
             document = "\n\n".join(
-                f"::: {{#c{i} .chapter}}\n{text}\n:::" for i, text in texts.items()
+                f"::: {{#c{i} .chapter}}\n{text}\n:::" for i, text in enumerate(texts)
             )
             return self._pandoc(document, work)
 
@@ -349,12 +310,13 @@ _KEYS = re.compile(r"@(?:\{([^{}]+)\}|(\w(?:[\w:.#$%&+?<>~/-]*\w)?))")
 # --- the document pandoc reads -------------------------------------------------------------------
 
 
-def chapter_markdown(slots: Sequence[Slot]) -> str:
+def chapter_markdown(slots: Sequence[Slot], name: str = "c") -> str:
     """A chapter's citations as pandoc Markdown: each citation of the running text a
     paragraph of its own; each authored note a note, holding its citations as the author's
     text does (a word before the first when text precedes it; after each, a word whose first
     letter has the case of what follows). After each citation stands a token ``q<n>`` that
-    lets :class:`_Reader` find it again."""
+    lets :class:`_Reader` find it again. Note labels carry ``name``: they are the whole
+    document's."""
     paragraphs: list[str] = []
     notes: list[str] = []
     counter = 0
@@ -363,7 +325,7 @@ def chapter_markdown(slots: Sequence[Slot]) -> str:
             paragraphs.append(f"{_one_line(slot.raw)} q{counter}")
             counter += 1
             continue
-        label = f"n{len(notes)}"
+        label = f"{name}n{len(notes)}"
         parts = ["w"] if slot.cites and slot.cites[0].after_text else []
         for cite in slot.cites:
             token = f"Q{counter}" if cite.before_capital else f"q{counter}"
@@ -384,23 +346,28 @@ _TOKEN = re.compile(r"^[qQ](\d+)$")
 
 
 class _Reader:
-    """The formatted citations and bibliographies in pandoc's JSON output."""
+    """The formatted citations and the bibliography in pandoc's JSON output."""
 
     def __init__(self, document: dict[str, Any], facts: StyleFacts) -> None:
         self.facts = facts
-        self.divs = {
-            block["c"][0][0]: block["c"][1]
+        self.variants = {
+            block["c"][0][0].removeprefix("variant-"): block["c"][1]
             for block in document.get("blocks", [])
             if block.get("t") == "Div"
         }
+        self.divs = {
+            variant: {
+                block["c"][0][0]: block["c"][1] for block in blocks if block.get("t") == "Div"
+            }
+            for variant, blocks in self.variants.items()
+        }
 
     def chapter(self, cid: str, slots: Sequence[Slot], variants: Sequence[str]) -> list[Any]:
-        expected = sum(len(s.cites) if isinstance(s, AuthoredNote) else 1 for s in slots)
         cites = [
             c for slot in slots for c in (slot.cites if isinstance(slot, AuthoredNote) else (slot,))
         ]
         found = {
-            variant: _cites_in(self.divs.get(f"{cid}--{variant}", []), expected)
+            variant: _cites_in(self.divs.get(variant, {}).get(cid, []), len(cites))
             for variant in variants
         }
         results = []
@@ -424,9 +391,9 @@ class _Reader:
             content = _without_parentheses(content)
         return inline_html(content).strip(), ""
 
-    def bibliography(self, bid: str) -> list[list[str]]:
+    def bibliography(self) -> list[list[str]]:
         entries = []
-        for block in _walk_blocks(self.divs.get(bid, [])):
+        for block in _walk_blocks(self.variants.get("print", [])):
             if block.get("t") != "Div":
                 continue
             (identifier, classes, _), content = block["c"]

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .citation_syntax import PLACEHOLDER
-from .csl import AuthoredNote, Bibliography, CitationEngine, Cite, Formatted, Formatting, Slot
+from .csl import AuthoredNote, CitationEngine, Cite, Formatted, Formatting, Slot
 from .diagnostics import Diagnostics, did_you_mean
 from .lessons import CALL, Footnote, ParsedLesson
 from .model import Book, Citation, Lesson, Note, Source
@@ -108,19 +108,18 @@ def resolve_notes(
     plans = [planner.chapter([parsed[lesson.id] for lesson in documents]) for documents in groups]
     if book.pack is None:  # a pack's other sources are cited by the lessons it leaves out
         _warn_unused(book, planner.uses, diagnostics)
-    lists = _source_lists(book, planner.uses)
-    requests = _Requests(engine, [plan.slots for plan in plans], lists)
-    formatting = engine.format(requests.chapters, requests.bibliographies)
+    requests = _Requests(engine, [plan.slots for plan in plans], list(planner.uses))
+    formatting = engine.format(requests.chapters)
     lessons = {
         lesson_id: notes
         for plan, formatted in zip(plans, formatting.chapters, strict=False)
         for lesson_id, notes in plan.fill(formatted).items()
     }
-    entries = [requests.entries(formatting, i, book, diagnostics) for i in range(len(lists))]
-    bibliography = _bibliography(book, entries[0], planner.uses)
+    entries = requests.entries(formatting, book, diagnostics)
+    bibliography = _bibliography(book, entries, planner.uses)
     per_chapter = {
-        number: _bibliography(book, entries[i + 1], planner.uses, own)
-        for i, (number, own) in enumerate(_chapters_listed(book))
+        number: _bibliography(book, entries, planner.uses, own)
+        for number, own in _chapters_listed(book)
     }
     return BookNotes(lessons, bibliography, engine.is_note_style, per_chapter)
 
@@ -135,78 +134,61 @@ def _chapters_listed(book: Book) -> list[tuple[int, frozenset[str]]]:
     ]
 
 
-def _source_lists(book: Book, uses: Mapping[str, list[SourceUse]]) -> list[tuple[str, ...]]:
-    """The sources of each list to make: the appendix's, then each listed chapter's."""
-    lists = [tuple(uses)]
-    for _, own in _chapters_listed(book):
-        lists.append(
-            tuple(k for k, places in uses.items() if any(u.lesson.id in own for u in places))
-        )
-    return lists
-
-
 def _bibliography(
     book: Book,
     entries: Sequence[tuple[str, str]],
     uses: Mapping[str, list[SourceUse]],
     own: frozenset[str] | None = None,
 ) -> tuple[BibliographyEntry, ...]:
-    return tuple(
-        BibliographyEntry(
-            book.sources[key],
-            text,
-            tuple(u for u in uses[key] if own is None or u.lesson.id in own),
-        )
-        for key, text in entries
-    )
+    """The entries (of the book, or of the chapter whose lessons are ``own``) with the
+    places that cite each."""
+    listed = []
+    for key, text in entries:
+        places = tuple(u for u in uses[key] if own is None or u.lesson.id in own)
+        if places:
+            listed.append(BibliographyEntry(book.sources[key], text, places))
+    return tuple(listed)
 
 
 class _Requests:
-    """What the engine is asked to format: the chapters, and the source lists — as
-    bibliographies, or, for a style that has none (notes only), as one chapter per source
-    whose single citation is its full first form."""
+    """What the engine is asked to format: the chapters, and for a style with no
+    bibliography (notes only) one more chapter per cited source, whose single citation is its
+    full first form: the sources appendix lists that."""
 
     def __init__(
-        self,
-        engine: CitationEngine,
-        chapters: list[tuple[Slot, ...]],
-        lists: list[tuple[str, ...]],
+        self, engine: CitationEngine, chapters: list[tuple[Slot, ...]], cited: list[str]
     ) -> None:
-        self.lists = lists
+        self.cited = cited
         self.with_bibliography = engine.facts.bibliography
         self.chapters: list[Sequence[Slot]] = list(chapters)
-        self.bibliographies: list[Bibliography] = []
         self.alone: dict[str, int] = {}
-        if self.with_bibliography:
-            self.bibliographies = [Bibliography(keys) for keys in lists]
-            return
-        for key in dict.fromkeys(k for keys in lists for k in keys):
-            self.alone[key] = len(self.chapters)
-            self.chapters.append((Cite(f"[@{_key_text(key)}]"),))
+        if not self.with_bibliography:
+            for key in cited:
+                self.alone[key] = len(self.chapters)
+                self.chapters.append((Cite(f"[@{_key_text(key)}]"),))
 
     def entries(
-        self, formatting: Formatting, index: int, book: Book, diagnostics: Diagnostics
+        self, formatting: Formatting, book: Book, diagnostics: Diagnostics
     ) -> list[tuple[str, str]]:
-        """List ``index``'s entries in the style's order; a cited source the style prints no
-        entry for is an error (every cited source is in the sources appendix)."""
-        keys = self.lists[index]
+        """Every cited source's entry in the style's order; a cited source the style prints
+        no entry for is an error (every cited source is in the sources appendix)."""
         if not self.with_bibliography:
-            alone = [(k, formatting.chapters[self.alone[k]][0].html) for k in keys]
+            alone = [(k, formatting.chapters[self.alone[k]][0].html) for k in self.cited]
             return sorted(alone, key=lambda entry: _sort_text(entry[1]))
-        made = [(k, text) for k, text in formatting.bibliographies[index] if text.strip()]
-        missing = set(keys) - {k for k, _ in made}
-        if index == 0:
-            for key in sorted(missing, key=list(keys).index):
-                source = book.sources[key]
-                if not source.sound:  # its entry's own errors were said
-                    continue
-                diagnostics.error(
-                    source.location,
-                    f"source '{key}' is cited, but the citation style prints no entry for it in "
-                    f"the sources appendix (its type '{source.type}' or its data leave the "
-                    "entry empty): give it the data or a type the style lists",
-                    "empty-entry",
-                )
+        cited = set(self.cited)
+        made = [(k, t) for k, t in formatting.bibliography if k in cited and t.strip()]
+        missing = cited - {k for k, _ in made}
+        for key in (k for k in self.cited if k in missing):
+            source = book.sources[key]
+            if not source.sound:  # its entry's own errors were said
+                continue
+            diagnostics.error(
+                source.location,
+                f"source '{key}' is cited, but the citation style prints no entry for it in "
+                f"the sources appendix (its type '{source.type}' or its data leave the "
+                "entry empty): give it the data or a type the style lists",
+                "empty-entry",
+            )
         return made
 
 
