@@ -371,7 +371,7 @@ def test_chapters_restart_positions_but_share_numbers_and_disambiguation(make_bo
             },
             name=style,
         )
-        notes, diagnostics = resolve(folder)
+        notes, _ = resolve(folder)
         calls = [
             re.sub("<[^>]+>", "", call.text)
             for lesson in ("a", "b")
