@@ -239,6 +239,12 @@ CODES = {
             "Cite a source of the sources file by its id, or add the source.",
         ),
         Code(
+            "citation-syntax",
+            "warning",
+            "'@b' after a comma inside a citation is not a citation; separate citations with ';'",
+            "Write the citation as pandoc reads it: [see @a, p. 3; @b] (';' between sources, a comma before the locator).",
+        ),
+        Code(
             "unused-source",
             "warning",
             "source 'neverused' is never cited",
