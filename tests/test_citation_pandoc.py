@@ -157,7 +157,7 @@ def norm(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).replace("\u00a0", " ").split())
 
 
-DEFINITION = re.compile(r" {0,3}\[[^\]^@]+\]: \S")
+DEFINITION = re.compile(r" {0,3}\[[^\]@]+\]: \S")
 TERMS = {label: {t.casefold() for t in terms} for label, terms in locator_terms().items()}
 
 
@@ -321,7 +321,7 @@ def compare(
     nested_ours = sorted(
         re.match(r"'-?@\{?([^}']+)", message).group(1)  # type: ignore[union-attr]
         for message in warnings
-        if "inside a citation" in message or "inside the citation" in message
+        if message.startswith(("'@", "'-@")) and " inside " in message
     )
     nested_theirs = sorted(reading.nested)
     return Outcome(

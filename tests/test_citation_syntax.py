@@ -256,3 +256,11 @@ def test_a_locator_right_before_a_note_call_is_a_warning() -> None:
 
 def test_unknown_handles_in_brackets_are_no_warning() -> None:
     assert warnings("[write to @someone; or call]") == []
+
+
+def test_a_note_call_inside_a_citation_is_a_warning() -> None:
+    assert warnings("Text [@trotsky1936, see the note[^2]].\n\n[^2]: A note.") == [
+        "lesson.md:12:33: warning: the note call '[^2]' inside the citation "
+        "'[@trotsky1936, see the note[^2]]' is lost: put it outside the brackets "
+        "[citation-syntax]"
+    ]

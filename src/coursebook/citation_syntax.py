@@ -188,6 +188,7 @@ class _Warnings:
         for found in kept:
             for part in found.parts:
                 self.colon(part)
+            self.note_call(found)
         self.brackets(kept)
         self.refused(kept)
         self.intricate()
@@ -226,6 +227,19 @@ class _Warnings:
             f"':' after '@{part.key}' does not start a locator (the note would print "
             f"': {rest}'); write a comma: '@{part.key}, {rest}'",
         )
+
+    def note_call(self, found: Found) -> None:
+        """``[@a, see[^2]]``: pandoc puts the note inside the citation's note; the book
+        would lose it (the citation is formatted on its own)."""
+        for part in found.parts:
+            for start, end in ((part.start, part.prefix_end), (part.suffix_start, part.end)):
+                if call := _NOTE_CALL.search(self.reading.text, start, end):
+                    self.warn(
+                        call.start(),
+                        f"the note call '{call.group()}' inside the citation "
+                        f"'{_short(self.reading.written(found.start, found.end))}' is lost: "
+                        "put it outside the brackets",
+                    )
 
     def brackets(self, kept: list[Found]) -> None:
         """``[@a;]``, ``[@a, {pp. 1; 3}]``, ``[@a, 5*]``, ``[@a][x]``: not a citation for
@@ -273,6 +287,10 @@ class _Warnings:
             "(thousands of brackets, quotes or '*' left open?); they were found by a simpler "
             "reading" + (f" (and in {more} more paragraphs)" if more else ""),
         )
+
+
+_NOTE_CALL = re.compile(r"\[\^[^\s\]]+\]|\^\[")
+"""An authored note's call, or an inline note's start."""
 
 
 def _why_not(written: str, brackets: Brackets) -> str:
