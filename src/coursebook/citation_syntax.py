@@ -244,11 +244,15 @@ class _Warnings:
     def brackets(self, kept: list[Found]) -> None:
         """``[@a;]``, ``[@a, {pp. 1; 3}]``, ``[@a, 5*]``, ``[@a][x]``: not a citation for
         pandoc, which prints the brackets and cites ``@a`` in the sentence."""
+        found = sorted(self.reading.found, key=lambda f: f.start)
+        starts = [f.start for f in found]
         for brackets in self.reading.brackets:
-            inside = [f for f in self.reading.found if brackets.start < f.start < brackets.end]
-            if not inside or not inside[0].in_text:
+            index = bisect.bisect_right(starts, brackets.start)
+            if index == len(found) or found[index].start >= brackets.end:
                 continue
-            first = inside[0]
+            first = found[index]
+            if not first.in_text:
+                continue
             opening = self.reading.text[brackets.start + 1 : first.start].strip()
             if first.parts[0].key not in self.known_keys and opening:
                 continue  # "[write to @handle" …: prose
