@@ -126,12 +126,23 @@ def test_any_front_matter(front: str, body: str) -> None:
 
 
 @FUZZ
-@given(text=st.text(alphabet=st.sampled_from(list("[]@;,-{} ap.0123456789\n\\")), max_size=200))
+@given(
+    text=st.lists(
+        st.sampled_from([*"[]@;,-{} ap.0123456789\n\\*_\"'`^()<>:|#!$~", "> ", "[^1]", "@a"]),
+        max_size=120,
+    ).map("".join)
+)
 def test_any_citation_text(text: str) -> None:
-    replaced, citations = extract_citations(text, Path("l.md"), 1, {"a", "b"})
+    diagnostics = Diagnostics()
+    replaced, citations = extract_citations(text, Path("l.md"), 1, {"a", "b"}, diagnostics)
     assert len(PLACEHOLDER.findall(replaced)) == len(citations)
+    lines = text.split("\n")
     for citation in citations:
         assert citation.location.line >= 1 and citation.items
+        assert lines[citation.location.line - 1][citation.location.column - 1] in "[@-"
+        for item in citation.items:
+            assert lines[item.location.line - 1][item.location.column - 1] == "@"
+    assert_clear(diagnostics)
 
 
 @FUZZ

@@ -245,6 +245,12 @@ CODES = {
             "Give the source the fields the style prints (a title, an author…) or a type it lists in its bibliography (Chicago prints none for 'document' or 'personal_communication').",
         ),
         Code(
+            "citation-syntax",
+            "warning",
+            "'@b' after a comma inside a citation is not a citation; separate citations with ';'",
+            "Write the citation as pandoc reads it: [see @a, p. 3; @b] (';' between sources, a comma before the locator).",
+        ),
+        Code(
             "unused-source",
             "warning",
             "source 'neverused' is never cited",

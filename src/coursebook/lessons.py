@@ -250,7 +250,7 @@ class _MarkdownParser:
 
     def parse(self, lesson: Lesson, level: int) -> _Draft:
         text, citations = extract_citations(
-            lesson.body, lesson.path, lesson.body_line, self.book.sources
+            lesson.body, lesson.path, lesson.body_line, self.book.sources, self.diagnostics
         )
         html, removed = self.convert(lesson, text)
         tree = _fragment(html)
