@@ -338,8 +338,11 @@ def _style_failures(book: Book, diagnostics: Diagnostics) -> Iterator[None]:
     try:
         yield
     except CiteprocError as failure:
-        if failure.code != "citation-style":
-            diagnostics.error(book.location, str(failure), failure.code)
+        if failure.code == "limit":
+            diagnostics.error(book.location, str(failure), "limit")
+            raise BookError(diagnostics) from None
+        if failure.code == "output":
+            diagnostics.error(book.location, str(failure), "output")
             raise BookError(diagnostics) from None
         style = book.citation_style
         where = book.settings.get("citation_style", book.location)
