@@ -382,6 +382,8 @@ def _sources(rng: random.Random, prose: Prose, count: int) -> list[dict[str, obj
             source["page"] = f"{rng.randint(1, 60)}–{rng.randint(61, 120)}"
         if kind == "thesis":
             source["genre"] = "PhD diss."
+        if kind == "manuscript":  # held somewhere a reader can find it (Chicago lists it then)
+            source["archive"], source["archive-place"] = "Hoover Institution Archives", "Stanford"
         if kind == "book" and rng.random() < 0.2:
             source["translator"] = [
                 {"family": rng.choice(LAST_NAMES), "given": rng.choice(FIRST_NAMES)}

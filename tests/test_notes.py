@@ -386,3 +386,30 @@ def test_chapters_restart_positions_but_share_numbers_and_disambiguation(make_bo
     assert texts(notes, "b") == ["1. Second note."]  # its own note, numbered anew
     _, calls = chapters("ieee")
     assert calls == ["[1]", "[2]", "[1]"]
+
+
+def test_every_cited_source_is_in_the_appendix_or_an_error_says_what_it_lacks(make_book) -> None:
+    """Chicago lists a letter only where a reader can find it: a letter with no archive is
+    an error naming the fields that would list it. It lists no social-media post at all:
+    that is a warning, and the appendix lists the post as its first note reads."""
+    sources = (
+        "- id: lenin1922\n  type: personal_communication\n  author: V. I. Lenin\n"
+        "  title: Letter to the Congress\n  issued: 1922-12-23\n"
+        "- id: post2020\n  type: post\n  author: A. Writer\n  title: A thread\n"
+        "  container-title: Mastodon\n  issued: 2020-05-01\n  URL: https://example.org/p/1\n"
+    )
+    folder = make_book(
+        {
+            "sources.yaml": sources,
+            "lessons/one.md": "# One\n\nA letter [@lenin1922]. A post [@post2020].\n",
+        }
+    )
+    notes, diagnostics = resolve(folder)
+    (error,) = diagnostics.errors
+    assert error.code == "empty-entry" and error.location.line == 1
+    assert "'archive'" in error.message and "'URL'" in error.message
+    (warning,) = [d for d in diagnostics.warnings if d.code == "empty-entry"]
+    assert warning.location.line == 6 and "lists no 'post'" in warning.message
+    (entry,) = notes.bibliography
+    assert entry.source.id == "post2020"
+    assert re.sub("<[^>]+>", "", entry.html).startswith("A. Writer, “A thread,” Mastodon")

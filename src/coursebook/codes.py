@@ -241,8 +241,8 @@ CODES = {
         Code(
             "empty-entry",
             "error",
-            "source 'memo1936' is cited, but the citation style prints no entry for it in the sources appendix (its type 'document' or its data leave the entry empty): give it the data or a type the style lists",
-            "Give the source the fields the style prints (a title, an author…) or a type it lists in its bibliography (Chicago prints none for 'document' or 'personal_communication').",
+            "source 'lenin1922' is cited, but the citation style prints no entry for it in the sources appendix: its data leave the entry empty (give it one of 'publisher', 'URL', 'archive', 'archive-place', 'container-title' or 'number')",
+            "Give the source one of the fields named (where a reader can find it); a warning when the style lists no source of its type at all (then the appendix lists it as its first note reads).",
         ),
         Code(
             "citation-syntax",
