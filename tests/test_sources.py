@@ -20,6 +20,7 @@ YAML = """\
   type: book
   author: Karl Marx
   title: "Capital: A Critique of Political Economy"
+  title-short: Capital
   volume: 1
   translator: Ben Fowkes
   publisher: Penguin
@@ -39,6 +40,7 @@ YAML = """\
   type: article-journal
   author: Sheila Fitzpatrick
   title: "Ascribing Class: The Construction of Social Identity in Soviet Russia"
+  title-short: Ascribing Class
   container-title: Journal of Modern History
   volume: 65
   issue: 4
@@ -48,6 +50,7 @@ YAML = """\
   type: webpage
   author: {literal: Marxists Internet Archive}
   title: "Encyclopedia of Marxism: Bonapartism"
+  title-short: Encyclopedia of Marxism
   URL: https://www.marxists.org/glossary/terms/b/o.htm
   accessed: 2026-01-15
 - id: haslam1979
@@ -66,6 +69,7 @@ JSON = json.dumps(
             "type": "book",
             "author": [{"family": "Marx", "given": "Karl"}],
             "title": "Capital: A Critique of Political Economy",
+            "title-short": "Capital",
             "volume": "1",
             "translator": [{"family": "Fowkes", "given": "Ben"}],
             "publisher": "Penguin",
@@ -89,6 +93,7 @@ JSON = json.dumps(
             "type": "article-journal",
             "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
             "title": "Ascribing Class: The Construction of Social Identity in Soviet Russia",
+            "title-short": "Ascribing Class",
             "container-title": "Journal of Modern History",
             "volume": "65",
             "issue": "4",
@@ -100,6 +105,7 @@ JSON = json.dumps(
             "type": "webpage",
             "author": [{"literal": "Marxists Internet Archive"}],
             "title": "Encyclopedia of Marxism: Bonapartism",
+            "title-short": "Encyclopedia of Marxism",
             "URL": "https://www.marxists.org/glossary/terms/b/o.htm",
             "accessed": {"date-parts": [[2026, 1, 15]]},
         },
@@ -121,19 +127,18 @@ BIB = r"""
 @book{marx1976,
   author    = {Marx, Karl},
   title     = {Capital},
-  subtitle  = {A Critique of Political Economy},
+  subtitle  = {A {Critique} of {Political} {Economy}},
   volume    = {1},
   translator = {Fowkes, Ben},
   publisher = {Penguin},
   address   = {London},
   year      = {1976},
-  keywords  = {economics},
 }
 
 @incollection{lenin1975,
   author    = {Lenin, V. I.},
-  title     = {The State and Revolution},
-  booktitle = {The Lenin Anthology},
+  title     = {The {State} and {Revolution}},
+  booktitle = {The {Lenin} {Anthology}},
   editor    = {Robert C. Tucker},
   publisher = {W. W. Norton},
   location  = {New York},
@@ -143,7 +148,8 @@ BIB = r"""
 
 @article{fitzpatrick1993,
   author       = {Fitzpatrick, Sheila},
-  title        = {Ascribing Class: The Construction of Social Identity in Soviet Russia},
+  title        = {Ascribing {Class}: {The} {Construction} of {Social}
+                  {Identity} in {Soviet} {Russia}},
   journaltitle = {Journal of Modern History},
   volume       = {65},
   number       = {4},
@@ -153,14 +159,15 @@ BIB = r"""
 
 @online{mia2024,
   author  = {{Marxists Internet Archive}},
-  title   = {Encyclopedia of Marxism: Bonapartism},
+  title   = {Encyclopedia of {Marxism}: {Bonapartism}},
   url     = {https://www.marxists.org/glossary/terms/b/o.htm},
   urldate = {2026-01-15},
 }
 
 @phdthesis{haslam1979,
   author = {Haslam, Jonathan},
-  title  = {Soviet Foreign Policy, 1930--33},
+  title  = {{Soviet} {Foreign} {Policy}, 1930--33},
+  type   = {PhD diss.},
   school = {University of Birmingham},
   year   = {1979},
 }
@@ -234,7 +241,7 @@ def test_yaml_errors_have_lines(tmp_path: Path) -> None:
     read_sources(path, diagnostics)
     messages = [f"{d.location.line}: {d.severity.value}: {d.message}" for d in diagnostics]
     assert messages == [
-        "4: error: duplicate source id 'a' (first at line 1)",
+        "4: error: duplicate source id 'a' (first at line 1), with other data",
         "8: error: source 'b': unknown type 'bok' (did you mean 'book'?)",
         "11: error: source 'c': 'author': expected a name, found 42",
         "13: warning: unknown CSL field 'edtior' (did you mean 'editor'?); it is ignored",
@@ -244,35 +251,23 @@ def test_yaml_errors_have_lines(tmp_path: Path) -> None:
 
 def test_json_errors_have_lines(tmp_path: Path) -> None:
     path = tmp_path / "sources.json"
-    path.write_text('[\n  {"id": "a", "type": "book"},\n  {"id": "a", "type": "book"}\n]\n')
+    path.write_text(
+        '[\n  {"id": "a", "type": "book"},\n  {"id": "a", "type": "book"},\n'
+        '  "not an entry",\n  {"id": "a", "type": "book", "title": "A"}\n]\n'
+    )
     diagnostics = Diagnostics()
-    read_sources(path, diagnostics)
+    sources = read_sources(path, diagnostics)
     assert [(d.location.line, d.message) for d in diagnostics] == [
-        (3, "duplicate source id 'a' (first at line 2)")
+        (3, "source 'a' is given twice, the same both times (first at line 2)"),
+        (1, "each source must be a mapping of CSL fields"),
+        (5, "duplicate source id 'a' (first at line 2), with other data"),
     ]
+    assert sources["a"].data["title"] == "A"  # as pandoc: the last one
     path.write_text('[\n  {"id": "a",\n  "type": "book"\n')
     diagnostics = Diagnostics()
     read_sources(path, diagnostics)
     assert diagnostics.errors[0].location.line == 4
     assert diagnostics.errors[0].message.startswith("invalid JSON")
-
-
-def test_bibtex_errors_have_lines(tmp_path: Path) -> None:
-    path = tmp_path / "sources.bib"
-    path.write_text(
-        "@book{a, title={A}, year=1999}\n\n"
-        "@book{a, title={Again}}\n\n"
-        "@article{broken, title = {unclosed\n\n"
-        "@book{c, title={C}, frobnicate={x}}\n"
-    )
-    diagnostics = Diagnostics()
-    sources = read_sources(path, diagnostics)
-    assert [(d.location.line, d.severity.value, d.message) for d in diagnostics] == [
-        (3, "error", "duplicate source id 'a'"),
-        (5, "error", "malformed BibTeX entry (unbalanced braces or quotes?)"),
-        (7, "warning", "BibTeX field 'frobnicate' is not used"),
-    ]
-    assert set(sources) == {"a", "c"}
 
 
 def test_unknown_key_and_unused_source(make_book) -> None:
