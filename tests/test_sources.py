@@ -14,6 +14,7 @@ from coursebook.lessons import parse_book
 from coursebook.loader import load
 from coursebook.notes import resolve_notes
 from coursebook.sources import read_sources
+from coursebook.yamlio import load_yaml
 
 YAML = """\
 - id: marx1976
@@ -285,3 +286,48 @@ def test_unknown_key_and_unused_source(make_book) -> None:
         f"source '{key}' is never cited"
         for key in ("fitzpatrick1993", "haslam1979", "lenin1975", "marx1976", "mia2024")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '- id: é\n  title: ünïcödé: "x"\n  URL: x\n',
+        "- {id: ä, title: [1, 2, {a: b}]}\n- id: 2\n  issued: 2020-01-01\n  x: 2020-02-30\n"
+        "  y: 1.5\n  z: null\n  w: yes\n",
+        "\ufeff- id: a\n",
+        "references:\n  - id: a\n    author:\n      - family: Müller\n        given: Jörg\n",
+        "- id: a\n  note: |\n    multi\n    line\n  other: >\n    folded\n    text\n",
+        "- id: a\n  t: 'single ''quoted'''\n  u: \"dq \\u00e9\"\n",
+        "---\n- id: a\n...\n",
+        "- &x id: a\n",
+        "- &x {a: 1}\n- *x\n",
+        "- id: *emph*\n",
+        "a: 1\na: 2\n",
+        "- !!python/object x\n",
+        "- id: a\n\t- bad\n",
+        "- id: a\0\n",
+        "[" * 45 + "]" * 45,
+        "- " * 45 + "x\n",
+    ],
+)
+def test_the_fast_yaml_reader_reads_as_the_usual_one(text: str) -> None:
+    """libyaml reads a large sources file; what it reads, and what it reports, is what the
+    usual reader would (it leaves aliases, deep nesting and every problem to that one)."""
+    usual, fast = Diagnostics(), Diagnostics()
+    assert load_yaml(text, Path("s.yaml"), fast, fast=True) == load_yaml(
+        text, Path("s.yaml"), usual
+    )
+    assert [str(d) for d in fast] == [str(d) for d in usual]
+
+
+def test_json_entries_of_references_have_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "sources.json"
+    path.write_text(
+        '{"note": {"x": [{"y": 1}]},\n "references": [\n'
+        '  {"id": "a", "type": "book", "title": "[{not a bracket}]"},\n'
+        '  {"id": "b",\n   "type": "bok"}\n]}\n'
+    )
+    diagnostics = Diagnostics()
+    sources = read_sources(path, diagnostics)
+    assert {key: s.location.line for key, s in sources.items()} == {"a": 3, "b": 4}
+    assert [d.location.line for d in diagnostics] == [4]

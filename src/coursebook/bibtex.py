@@ -213,7 +213,7 @@ def _close_slowly(text: str, start: int, braces_only: bool) -> int | None:
 _PART_ENTRIES = 500
 """Fewer entries than this per pandoc are not worth another process (pandoc reads about a
 thousand entries a second)."""
-_MEMO_ITEMS = 200_000
+_MEMO_ITEMS = 100_000
 _memo: dict[str, dict[str, Any]] = {}
 """Pandoc's reading of each entry lately read, by :func:`_memo_keys`: the preview, or a
 program that loads a book again, reads again only the entries that changed."""

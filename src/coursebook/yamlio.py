@@ -100,8 +100,8 @@ class _NotFast(Exception):
     """The fast reader leaves this text to the usual one."""
 
 
-# Where an alias may be: a '*' starting a value. Some texts have a '*' there that is none
-# ("- *emphasis*" is an alias to libyaml too); they only cost the check below.
+# Where an alias may be: a '*' starting a value (or one inside quoted or block text, which
+# costs no more than the check of the node graph below).
 _MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,])\*", re.MULTILINE)
 
 
