@@ -14,12 +14,14 @@ from coursebook.lessons import parse_book
 from coursebook.loader import load
 from coursebook.notes import resolve_notes
 from coursebook.sources import read_sources
+from coursebook.yamlio import load_yaml
 
 YAML = """\
 - id: marx1976
   type: book
   author: Karl Marx
   title: "Capital: A Critique of Political Economy"
+  title-short: Capital
   volume: 1
   translator: Ben Fowkes
   publisher: Penguin
@@ -39,6 +41,7 @@ YAML = """\
   type: article-journal
   author: Sheila Fitzpatrick
   title: "Ascribing Class: The Construction of Social Identity in Soviet Russia"
+  title-short: Ascribing Class
   container-title: Journal of Modern History
   volume: 65
   issue: 4
@@ -48,6 +51,7 @@ YAML = """\
   type: webpage
   author: {literal: Marxists Internet Archive}
   title: "Encyclopedia of Marxism: Bonapartism"
+  title-short: Encyclopedia of Marxism
   URL: https://www.marxists.org/glossary/terms/b/o.htm
   accessed: 2026-01-15
 - id: haslam1979
@@ -66,6 +70,7 @@ JSON = json.dumps(
             "type": "book",
             "author": [{"family": "Marx", "given": "Karl"}],
             "title": "Capital: A Critique of Political Economy",
+            "title-short": "Capital",
             "volume": "1",
             "translator": [{"family": "Fowkes", "given": "Ben"}],
             "publisher": "Penguin",
@@ -89,6 +94,7 @@ JSON = json.dumps(
             "type": "article-journal",
             "author": [{"family": "Fitzpatrick", "given": "Sheila"}],
             "title": "Ascribing Class: The Construction of Social Identity in Soviet Russia",
+            "title-short": "Ascribing Class",
             "container-title": "Journal of Modern History",
             "volume": "65",
             "issue": "4",
@@ -100,6 +106,7 @@ JSON = json.dumps(
             "type": "webpage",
             "author": [{"literal": "Marxists Internet Archive"}],
             "title": "Encyclopedia of Marxism: Bonapartism",
+            "title-short": "Encyclopedia of Marxism",
             "URL": "https://www.marxists.org/glossary/terms/b/o.htm",
             "accessed": {"date-parts": [[2026, 1, 15]]},
         },
@@ -121,19 +128,18 @@ BIB = r"""
 @book{marx1976,
   author    = {Marx, Karl},
   title     = {Capital},
-  subtitle  = {A Critique of Political Economy},
+  subtitle  = {A {Critique} of {Political} {Economy}},
   volume    = {1},
   translator = {Fowkes, Ben},
   publisher = {Penguin},
   address   = {London},
   year      = {1976},
-  keywords  = {economics},
 }
 
 @incollection{lenin1975,
   author    = {Lenin, V. I.},
-  title     = {The State and Revolution},
-  booktitle = {The Lenin Anthology},
+  title     = {The {State} and {Revolution}},
+  booktitle = {The {Lenin} {Anthology}},
   editor    = {Robert C. Tucker},
   publisher = {W. W. Norton},
   location  = {New York},
@@ -143,7 +149,8 @@ BIB = r"""
 
 @article{fitzpatrick1993,
   author       = {Fitzpatrick, Sheila},
-  title        = {Ascribing Class: The Construction of Social Identity in Soviet Russia},
+  title        = {Ascribing {Class}: {The} {Construction} of {Social}
+                  {Identity} in {Soviet} {Russia}},
   journaltitle = {Journal of Modern History},
   volume       = {65},
   number       = {4},
@@ -153,14 +160,15 @@ BIB = r"""
 
 @online{mia2024,
   author  = {{Marxists Internet Archive}},
-  title   = {Encyclopedia of Marxism: Bonapartism},
+  title   = {Encyclopedia of {Marxism}: {Bonapartism}},
   url     = {https://www.marxists.org/glossary/terms/b/o.htm},
   urldate = {2026-01-15},
 }
 
 @phdthesis{haslam1979,
   author = {Haslam, Jonathan},
-  title  = {Soviet Foreign Policy, 1930--33},
+  title  = {{Soviet} {Foreign} {Policy}, 1930--33},
+  type   = {PhD diss.},
   school = {University of Birmingham},
   year   = {1979},
 }
@@ -234,7 +242,7 @@ def test_yaml_errors_have_lines(tmp_path: Path) -> None:
     read_sources(path, diagnostics)
     messages = [f"{d.location.line}: {d.severity.value}: {d.message}" for d in diagnostics]
     assert messages == [
-        "4: error: duplicate source id 'a' (first at line 1)",
+        "4: error: duplicate source id 'a' (first at line 1), with other data",
         "8: error: source 'b': unknown type 'bok' (did you mean 'book'?)",
         "11: error: source 'c': 'author': expected a name, found 42",
         "13: warning: unknown CSL field 'edtior' (did you mean 'editor'?); it is ignored",
@@ -244,35 +252,23 @@ def test_yaml_errors_have_lines(tmp_path: Path) -> None:
 
 def test_json_errors_have_lines(tmp_path: Path) -> None:
     path = tmp_path / "sources.json"
-    path.write_text('[\n  {"id": "a", "type": "book"},\n  {"id": "a", "type": "book"}\n]\n')
+    path.write_text(
+        '[\n  {"id": "a", "type": "book"},\n  {"id": "a", "type": "book"},\n'
+        '  "not an entry",\n  {"id": "a", "type": "book", "title": "A"}\n]\n'
+    )
     diagnostics = Diagnostics()
-    read_sources(path, diagnostics)
+    sources = read_sources(path, diagnostics)
     assert [(d.location.line, d.message) for d in diagnostics] == [
-        (3, "duplicate source id 'a' (first at line 2)")
+        (3, "source 'a' is given twice, the same both times (first at line 2)"),
+        (1, "each source must be a mapping of CSL fields"),
+        (5, "duplicate source id 'a' (first at line 2), with other data"),
     ]
+    assert sources["a"].data["title"] == "A"  # as pandoc: the last one
     path.write_text('[\n  {"id": "a",\n  "type": "book"\n')
     diagnostics = Diagnostics()
     read_sources(path, diagnostics)
     assert diagnostics.errors[0].location.line == 4
     assert diagnostics.errors[0].message.startswith("invalid JSON")
-
-
-def test_bibtex_errors_have_lines(tmp_path: Path) -> None:
-    path = tmp_path / "sources.bib"
-    path.write_text(
-        "@book{a, title={A}, year=1999}\n\n"
-        "@book{a, title={Again}}\n\n"
-        "@article{broken, title = {unclosed\n\n"
-        "@book{c, title={C}, frobnicate={x}}\n"
-    )
-    diagnostics = Diagnostics()
-    sources = read_sources(path, diagnostics)
-    assert [(d.location.line, d.severity.value, d.message) for d in diagnostics] == [
-        (3, "error", "duplicate source id 'a'"),
-        (5, "error", "malformed BibTeX entry (unbalanced braces or quotes?)"),
-        (7, "warning", "BibTeX field 'frobnicate' is not used"),
-    ]
-    assert set(sources) == {"a", "c"}
 
 
 def test_unknown_key_and_unused_source(make_book) -> None:
@@ -290,3 +286,48 @@ def test_unknown_key_and_unused_source(make_book) -> None:
         f"source '{key}' is never cited"
         for key in ("fitzpatrick1993", "haslam1979", "lenin1975", "marx1976", "mia2024")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '- id: é\n  title: ünïcödé: "x"\n  URL: x\n',
+        "- {id: ä, title: [1, 2, {a: b}]}\n- id: 2\n  issued: 2020-01-01\n  x: 2020-02-30\n"
+        "  y: 1.5\n  z: null\n  w: yes\n",
+        "\ufeff- id: a\n",
+        "references:\n  - id: a\n    author:\n      - family: Müller\n        given: Jörg\n",
+        "- id: a\n  note: |\n    multi\n    line\n  other: >\n    folded\n    text\n",
+        "- id: a\n  t: 'single ''quoted'''\n  u: \"dq \\u00e9\"\n",
+        "---\n- id: a\n...\n",
+        "- &x id: a\n",
+        "- &x {a: 1}\n- *x\n",
+        "- id: *emph*\n",
+        "a: 1\na: 2\n",
+        "- !!python/object x\n",
+        "- id: a\n\t- bad\n",
+        "- id: a\0\n",
+        "[" * 45 + "]" * 45,
+        "- " * 45 + "x\n",
+    ],
+)
+def test_the_fast_yaml_reader_reads_as_the_usual_one(text: str) -> None:
+    """libyaml reads a large sources file; what it reads, and what it reports, is what the
+    usual reader would (it leaves aliases, deep nesting and every problem to that one)."""
+    usual, fast = Diagnostics(), Diagnostics()
+    assert load_yaml(text, Path("s.yaml"), fast, fast=True) == load_yaml(
+        text, Path("s.yaml"), usual
+    )
+    assert [str(d) for d in fast] == [str(d) for d in usual]
+
+
+def test_json_entries_of_references_have_their_lines(tmp_path: Path) -> None:
+    path = tmp_path / "sources.json"
+    path.write_text(
+        '{"note": {"x": [{"y": 1}]},\n "references": [\n'
+        '  {"id": "a", "type": "book", "title": "[{not a bracket}]"},\n'
+        '  {"id": "b",\n   "type": "bok"}\n]}\n'
+    )
+    diagnostics = Diagnostics()
+    sources = read_sources(path, diagnostics)
+    assert {key: s.location.line for key, s in sources.items()} == {"a": 3, "b": 4}
+    assert [d.location.line for d in diagnostics] == [4]

@@ -198,7 +198,7 @@ CODES = {
         Code(
             "sources-format",
             "error",
-            "malformed BibTeX entry (unbalanced braces or quotes?)",
+            "BibTeX that pandoc can't read: unexpected '@' in the entry 'marx1867' (line 12)",
             "Fix the entry, or export the sources again.",
         ),
         Code(
@@ -211,14 +211,26 @@ CODES = {
         Code(
             "duplicate-source",
             "error",
-            "duplicate source id 'trotsky1936' (first at line 1)",
+            "duplicate source id 'trotsky1936' (first at line 1), with other data",
             "Give each source its own id.",
+        ),
+        Code(
+            "repeated-source",
+            "warning",
+            "source 'trotsky1936' is given twice, the same both times (first at line 1)",
+            "Remove one of the two entries.",
         ),
         Code(
             "source-type",
             "error",
             "source 'deutscher1949': unknown type 'novel-ish'",
             "Use a CSL type (book, chapter, article-journal…); the message suggests the nearest.",
+        ),
+        Code(
+            "bibtex-type",
+            "warning",
+            "unknown BibTeX entry type '@novel': pandoc reads it as @misc, without a CSL type",
+            "Use an entry type pandoc knows (@book, @article, @incollection, @online…).",
         ),
         Code(
             "source-field",
@@ -231,6 +243,12 @@ CODES = {
             "warning",
             "unknown CSL field 'colour'; it is ignored",
             "Correct the field's name or remove it.",
+        ),
+        Code(
+            "source-url",
+            "warning",
+            "source 'mia2024': URL 'www.marxists.org/glossary' has no scheme; https://www.marxists.org/glossary is used",
+            "Write the address in full, with https:// (or http://).",
         ),
         Code(
             "unknown-source",

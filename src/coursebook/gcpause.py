@@ -26,3 +26,16 @@ def fewer_collections() -> Iterator[None]:
     finally:
         gc.set_threshold(*before)
         gc.unfreeze()
+
+
+@contextmanager
+def no_collections() -> Iterator[None]:
+    """No cyclic collections at all while reading a file into many small objects that all
+    live on (a large sources file): collecting would only walk them, again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -406,7 +406,11 @@ class _BookReader:
         return path, self._read_sources(path)
 
     def _read_sources(self, path: Path) -> dict[str, Source]:
-        return read_sources(path, self.diagnostics, self.paths.roots, self.limits.sources_bytes)
+        # The book's language: pandoc reads BibTeX as for a document in it.
+        language = str(self.values.get("language", "en-US"))
+        return read_sources(
+            path, self.diagnostics, self.paths.roots, self.limits.sources_bytes, language
+        )
 
     def _print_options(self) -> PrintOptions:
         settings = dict(self.values.get("print", {}))

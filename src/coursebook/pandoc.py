@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -45,10 +45,15 @@ def pandoc_version() -> str:
 
 
 def run_pandoc(
-    args: Sequence[str], stdin: bytes = b"", timeout: float | None = None, cwd: Path | None = None
+    args: Sequence[str],
+    stdin: bytes = b"",
+    timeout: float | None = None,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> bytes:
     """Run pandoc with ``args``; its standard output, or :class:`PandocError` with what it
-    said on failure (or when it ran past ``timeout`` seconds)."""
+    said on failure (or when it ran past ``timeout`` seconds). ``env`` adds to (or replaces
+    some of) the environment pandoc inherits."""
     try:
         done = subprocess.run(
             [str(pandoc_path()), *args],
@@ -56,6 +61,7 @@ def run_pandoc(
             capture_output=True,
             timeout=timeout,
             cwd=cwd,
+            env={**os.environ, **env} if env is not None else None,
             check=False,
         )
     except subprocess.TimeoutExpired:

@@ -1,9 +1,10 @@
 """Reading the sources file into CSL data.
 
 ``sources.yaml`` (CSL-YAML, plus the shorthand of BOOK-FORMAT.md: ``author: Leon Trotsky`` and
-``year: 1936``) and ``sources.json`` (CSL-JSON, as Zotero exports it) both become
-:class:`~coursebook.model.Source` objects holding normalized CSL-JSON, so everything after this
-module sees one shape of data whatever the file was.
+``year: 1936``), ``sources.json`` (CSL-JSON, as Zotero exports it) and ``sources.bib``
+(BibTeX or BibLaTeX, read by pandoc: :mod:`coursebook.bibtex`) all become
+:class:`~coursebook.model.Source` objects holding CSL-JSON, so everything after this module
+sees one shape of data whatever the file was.
 """
 
 from __future__ import annotations
@@ -11,18 +12,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .bibtex import bibtex_entries
 from .diagnostics import Diagnostics, Location, did_you_mean
+from .gcpause import no_collections
 from .limits import Limits
 from .model import Source
 from .paths import read_text
 from .yamlio import MAX_DEPTH, Node, load_yaml
 
-SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib")
+SOURCE_FILES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib", "sources.bibtex")
 
 # CSL 1.0.2 item types and variables (https://docs.citationstyles.org/en/stable/specification.html).
 CSL_TYPES = frozenset(
@@ -181,7 +184,7 @@ KNOWN_FIELDS = NAME_VARIABLES | DATE_VARIABLES | TEXT_VARIABLES | {"id", "type",
 
 
 def find_sources_file(root: Path) -> Path | None:
-    """The default sources file: the first of sources.yaml, sources.yml, sources.json."""
+    """The default sources file: the first of :data:`SOURCE_FILES` that exists."""
     for name in SOURCE_FILES:
         candidate = root / name
         if candidate.is_file():
@@ -194,49 +197,93 @@ def read_sources(
     diagnostics: Diagnostics,
     roots: Sequence[Path] | None = None,
     max_bytes: int = Limits.sources_bytes,
+    language: str = "en-US",
 ) -> dict[str, Source]:
     """All entries of a sources file by id, in file order; problems go to ``diagnostics``.
     The file is read only if it lies inside ``roots`` (by default, the folder it is in once
-    links are followed: a file named on the command line)."""
+    links are followed: a file named on the command line). ``language`` is the book's (a
+    BibTeX file is read by pandoc as for a document in that language)."""
     roots = roots if roots is not None else (path.resolve().parent,)
     text = read_text(path, roots, diagnostics, max_bytes, "sources_bytes")
     if text is None:
         return {}
-    if path.suffix.lower() == ".json":
-        entries = _json_entries(text, path, diagnostics)
-    elif path.suffix.lower() in (".yaml", ".yml"):
-        entries = _yaml_entries(text, path, diagnostics)
-    elif path.suffix.lower() == ".bib":
-        entries = [_as_node(data, at) for data, at in bibtex_entries(text, path, diagnostics)]
-    else:
-        diagnostics.error(
-            Location(path),
-            "sources must be a .yaml, .json or .bib file (CSL-YAML, CSL-JSON or BibTeX)",
-            "sources-format",
-        )
-        return {}
-    sources: dict[str, Source] = {}
-    for entry in entries:
-        source = _source(entry, diagnostics)
+    # A large file makes hundreds of thousands of small objects that all live on: the
+    # cyclic collector, walking them again and again, would double the time.
+    with no_collections():
+        found = _read(text, path, diagnostics, language)
+        if found is not None:
+            return _by_id(found, diagnostics)
+    diagnostics.error(
+        Location(path),
+        "sources must be a .yaml, .json or .bib file (CSL-YAML, CSL-JSON or BibTeX)",
+        "sources-format",
+    )
+    return {}
+
+
+def _read(
+    text: str, path: Path, diagnostics: Diagnostics, language: str
+) -> Iterator[Source | None] | None:
+    """The sources of the file, by its name's extension; None when it has no known one."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return (_source(entry, diagnostics) for entry in _json_entries(text, path, diagnostics))
+    if suffix in (".yaml", ".yml"):
+        return (_source(entry, diagnostics) for entry in _yaml_entries(text, path, diagnostics))
+    if suffix in (".bib", ".bibtex"):
+        entries = bibtex_entries(text, path, diagnostics, language)
+        return (_bib_source(data, at, diagnostics) for data, at in entries)
+    return None
+
+
+def _by_id(sources: Iterable[Source | None], diagnostics: Diagnostics) -> dict[str, Source]:
+    """The sources by id. An id given twice is pandoc's case too, and pandoc takes the last:
+    the same data twice is a warning, other data an error naming both lines."""
+    result: dict[str, Source] = {}
+    first_line: dict[str, int] = {}
+    for source in sources:
         if source is None:
             continue
-        if source.id in sources:
-            first = sources[source.id].location
+        earlier = result.get(source.id)
+        if earlier is None:
+            first_line[source.id] = source.location.line
+        elif (earlier.type, earlier.data) == (source.type, source.data):
+            diagnostics.warning(
+                source.location,
+                f"source '{source.id}' is given twice, the same both times "
+                f"(first at line {first_line[source.id]})",
+                "repeated-source",
+            )
+        else:
             diagnostics.error(
                 source.location,
-                f"duplicate source id '{source.id}' (first at line {first.line})",
+                f"duplicate source id '{source.id}' (first at line {first_line[source.id]}), "
+                "with other data",
                 "duplicate-source",
             )
-            continue
-        sources[source.id] = source
-    return sources
+        result[source.id] = source
+    return result
 
 
-# --- the two file formats ---------------------------------------------------------------------
+# --- the file formats -----------------------------------------------------------------------
 
 
-def _yaml_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]:
-    root = load_yaml(text, path, diagnostics)
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One entry of a YAML or JSON sources file, as plain data, with where it is."""
+
+    value: Any
+    """A mapping of CSL fields, or whatever else the file holds in its place."""
+    location: Location
+    places: Mapping[str, Location]
+    """Where the value of each field is, when the format tells (YAML)."""
+
+    def place(self, name: str) -> Location:
+        return self.places.get(name, self.location)
+
+
+def _yaml_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[_Entry]:
+    root = load_yaml(text, path, diagnostics, fast=True)
     if root is None:
         return []
     if isinstance(root.value, dict) and "references" in root.value:
@@ -248,10 +295,21 @@ def _yaml_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]
             "sources-format",
         )
         return []
-    return root.value
+    return [_yaml_entry(node) for node in root.value]
 
 
-def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]:
+def _yaml_entry(node: Node) -> _Entry:
+    if not isinstance(node.value, dict):
+        return _Entry(node.plain(), node.location, {})
+    fields: dict[str, Node] = node.value
+    return _Entry(
+        {name: value.plain() for name, value in fields.items()},
+        node.location,
+        {name: value.location for name, value in fields.items()},
+    )
+
+
+def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[_Entry]:
     """CSL-JSON entries, each located at the line where its object starts."""
     lines, (depth, deepest_line) = _json_object_lines(text)
     if depth > MAX_DEPTH:  # json.loads would recurse until a RecursionError
@@ -273,80 +331,76 @@ def _json_entries(text: str, path: Path, diagnostics: Diagnostics) -> list[Node]
     if not isinstance(data, list):
         diagnostics.error(Location(path, 1), "CSL-JSON must be a list of entries", "sources-format")
         return []
-    entries = []
-    for index, item in enumerate(data):
-        line = lines[index] if index < len(lines) else 1
-        location = Location(path, line)
-        entries.append(_as_node(item, location))
-    return entries
+    # The lines are those of the objects, in order: an element that is not one has none.
+    object_lines = iter(lines)
+    return [
+        _Entry(item, Location(path, next(object_lines, 1) if isinstance(item, dict) else 1), {})
+        for item in data
+    ]
+
+
+# A JSON string: it can't hold a line break, nor (unescaped) a quote.
+_JSON_STRING = re.compile(r'"(?:[^"\\\n]++|\\.)*+"')
+_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _json_object_lines(text: str) -> tuple[list[int], tuple[int, int]]:
-    """The line of each top-level object of a JSON array, and the deepest nesting with its
-    line.
+    """The line of each entry object (in the top array, or in the array of the top object's
+    'references'), and the deepest nesting with its line.
 
-    The standard json module keeps no positions, so we find where each element of the top
-    array opens by scanning brackets outside strings.
+    The standard json module keeps no positions, so we find where each object opens by
+    following the brackets outside strings (the strings blanked out first, keeping lines).
     """
+    bare = _JSON_STRING.sub('""', text)
     lines: list[int] = []
-    depth = 0
+    entry_depth = 2 if bare.lstrip().startswith("{") else 1
+    opened: list[str] = []
     deepest = (0, 0)
-    in_string = escaped = False
-    line = 1
-    for char in text:
-        if char == "\n":
-            line += 1
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
+    line, counted = 1, 0
+    for found in _BRACKET.finditer(bare):
+        char = found.group()
+        if char in "]}":
+            if opened:
+                opened.pop()
             continue
-        if char == '"':
-            in_string = True
-        elif char in "[{":
-            if depth == 1 and char == "{":
+        depth = len(opened)
+        is_entry = depth == entry_depth and char == "{" and opened[-1] == "["
+        if is_entry or depth + 1 > deepest[0]:  # only then is its line needed
+            line += bare.count("\n", counted, found.start())
+            counted = found.start()
+            if is_entry:
                 lines.append(line)
-            depth += 1
-            deepest = max(deepest, (depth, -line))
-        elif char in "]}":
-            depth -= 1
-    return lines, (deepest[0], -deepest[1])
-
-
-def _as_node(value: Any, location: Location) -> Node:
-    if isinstance(value, dict):
-        return Node({str(k): _as_node(v, location) for k, v in value.items()}, location)
-    if isinstance(value, list):
-        return Node([_as_node(v, location) for v in value], location)
-    return Node(value, location)
+            if depth + 1 > deepest[0]:
+                deepest = (depth + 1, line)
+        opened.append(char)
+    return lines, deepest
 
 
 # --- one entry ------------------------------------------------------------------------------
 
 
-def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
+def _source(entry: _Entry, diagnostics: Diagnostics) -> Source | None:
     location = entry.location
     if not isinstance(entry.value, dict):
         diagnostics.error(location, "each source must be a mapping of CSL fields", "sources-format")
         return None
-    fields: dict[str, Node] = entry.value
+    fields: dict[str, Any] = entry.value
     source_id = fields.get("id")
-    if source_id is None or not isinstance(source_id.value, str | int) or not str(source_id.value):
+    if not isinstance(source_id, str | int) or not str(source_id):
         diagnostics.error(location, "a source needs an 'id'", "source-id")
         return None
-    key = str(source_id.value)
+    key = str(source_id)
     errors = len(diagnostics.errors)
     data: dict[str, Any] = {"id": key}
-    for name, node in fields.items():
+    for name, value in fields.items():
         if name == "id":
             continue
         try:
-            _add_field(data, name, node, diagnostics)
+            _add_field(data, name, value, entry.place(name), diagnostics)
         except ValueError as problem:
-            diagnostics.error(node.location, f"source '{key}': '{name}': {problem}", "source-field")
+            diagnostics.error(
+                entry.place(name), f"source '{key}': '{name}': {problem}", "source-field"
+            )
     csl_type = data.get("type")
     if csl_type is None:
         diagnostics.error(
@@ -356,7 +410,7 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
         )
     elif csl_type not in CSL_TYPES:
         diagnostics.error(
-            fields["type"].location,
+            entry.place("type"),
             f"source '{key}': unknown type '{csl_type}'{did_you_mean(csl_type, CSL_TYPES)}",
             "source-type",
         )
@@ -364,12 +418,51 @@ def _source(entry: Node, diagnostics: Diagnostics) -> Source | None:
     # so that citations of it don't add "unknown source" errors that aren't true.
     if data.get("type") not in CSL_TYPES:
         data["type"] = "document"
+    _with_scheme(data, entry.place("URL"), diagnostics)
     sound = len(diagnostics.errors) == errors
     return Source(id=key, type=data["type"], data=data, location=location, sound=sound)
 
 
-def _add_field(data: dict[str, Any], name: str, node: Node, diagnostics: Diagnostics) -> None:
-    value = node.plain()
+def _bib_source(data: dict[str, Any], location: Location, diagnostics: Diagnostics) -> Source:
+    """A source from pandoc's CSL-JSON for a BibTeX entry: kept as pandoc made it (its type
+    may be "", for @misc), with its dates checked as those of the other formats are."""
+    key = str(data.get("id", ""))
+    errors = len(diagnostics.errors)
+    for name in DATE_VARIABLES & data.keys():
+        date = data[name]
+        try:
+            for parts in (date.get("date-parts") or ()) if isinstance(date, dict) else ():
+                _check_parts(parts)
+        except ValueError as problem:
+            diagnostics.error(location, f"source '{key}': '{name}': {problem}", "source-field")
+    _with_scheme(data, location, diagnostics)
+    csl_type = data.get("type")
+    sound = len(diagnostics.errors) == errors
+    return Source(key, csl_type if isinstance(csl_type, str) else "", data, location, sound)
+
+
+# An address with a scheme (https:, mailto:, doi:…). Without one, a link is relative: it
+# leads to a file of the book that doesn't exist (EPUBCheck's RSC-007).
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+-]*:")
+_HOST = re.compile(r"(?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)")
+
+
+def _with_scheme(data: dict[str, Any], location: Location, diagnostics: Diagnostics) -> None:
+    """A URL that starts with a host name (``www.example.org/x``) gets ``https://``."""
+    url = data.get("URL")
+    if not isinstance(url, str) or _SCHEME.match(url) or not _HOST.match(url):
+        return
+    data["URL"] = "https:" + url if url.startswith("//") else "https://" + url
+    diagnostics.warning(
+        location,
+        f"source '{data['id']}': URL '{url}' has no scheme; {data['URL']} is used",
+        "source-url",
+    )
+
+
+def _add_field(
+    data: dict[str, Any], name: str, value: Any, location: Location, diagnostics: Diagnostics
+) -> None:
     if name == "year":  # shorthand
         data.setdefault("issued", _date(value))
     elif name in NAME_VARIABLES:
@@ -382,7 +475,7 @@ def _add_field(data: dict[str, Any], name: str, node: Node, diagnostics: Diagnos
         pass  # Zotero and pandoc put private data here
     else:
         diagnostics.warning(
-            node.location,
+            location,
             f"unknown CSL field '{name}'{did_you_mean(name, KNOWN_FIELDS)}; it is ignored",
             "source-unknown-field",
         )

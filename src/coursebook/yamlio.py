@@ -9,6 +9,7 @@ errors, never constructors.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,16 +75,74 @@ class YamlError(Exception):
         self.message = message
 
 
-def load_yaml(text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1) -> Node | None:
+def load_yaml(
+    text: str, path: Path, diagnostics: Diagnostics, first_line: int = 1, fast: bool = False
+) -> Node | None:
     """Parse one YAML document; report problems and return None when it can't be read.
 
     ``first_line`` is the line of the file where ``text`` starts (front matter starts at 2).
+    ``fast`` reads with libyaml's C parser when PyYAML has it (a sources file of 50,000
+    entries: seconds instead of minutes); whatever it can't read is read again the usual way,
+    so problems are reported exactly as without it.
     """
+    if fast:
+        root = _load_fast(text, path, first_line)
+        if root is not None:
+            return root
     try:
         return _load(text, path, first_line)
     except YamlError as error:
         diagnostics.error(error.location, error.message, "yaml")
         return None
+
+
+class _NotFast(Exception):
+    """The fast reader leaves this text to the usual one."""
+
+
+# Where an alias may be: a '*' starting a value (or one inside quoted or block text, which
+# costs no more than the check of the node graph below).
+_MAYBE_ALIAS = re.compile(r"(?:^|[\s\[{,])\*", re.MULTILINE)
+
+
+def _load_fast(text: str, path: Path, first_line: int) -> Node | None:
+    """The document read by libyaml, or None when it is empty, has any problem, or has
+    anything the usual reader refuses (aliases, deep nesting, characters YAML forbids)."""
+    if not yaml.__with_libyaml__ or yaml.reader.Reader.NON_PRINTABLE.search(text):
+        return None
+    loader = yaml.CSafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None
+        if _MAYBE_ALIAS.search(text):
+            _refuse_aliases(root)
+        return _convert(loader, root, path, first_line, deepest=MAX_DEPTH)
+    except (yaml.YAMLError, YamlError, _NotFast, ValueError, TypeError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _refuse_aliases(root: yaml.Node) -> None:
+    """Leave a node graph with aliases to the usual reader (which says where they are).
+
+    libyaml resolves an alias to the very node its anchor names: an alias is a node met
+    twice. (libyaml stops at 1,000 levels of nesting, so its own recursion is safe; the
+    graph is walked here without recursion.)
+    """
+    seen: set[int] = set()
+    stack: list[yaml.Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            raise _NotFast
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for pair in node.value:
+                stack.extend(pair)
 
 
 def _load(text: str, path: Path, first_line: int) -> Node | None:
@@ -132,39 +191,62 @@ def _position(path: Path, text: str, offset: int, first_line: int) -> Location:
     return Location(path, first_line + text.count("\n", 0, offset), offset - line_start + 1)
 
 
+_STR = "tag:yaml.org,2002:str"
 _PLAIN_COLLECTIONS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
-def _convert(loader: yaml.SafeLoader, node: yaml.Node, path: Path, first_line: int) -> Node:
+def _convert(
+    loader: yaml.SafeLoader | yaml.CSafeLoader,
+    node: yaml.Node,
+    path: Path,
+    first_line: int,
+    deepest: int | None = None,
+) -> Node:
+    """Our node for PyYAML's. A collection more than ``deepest`` levels down (the fast
+    reader's graph: the usual reader refused it while composing) is an error."""
     location = _location(path, node.start_mark, first_line)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_COLLECTIONS:
         # Scalars with unknown tags are refused by the safe constructor; collections are
         # built here, so their tags are checked here.
         raise YamlError(location, f"invalid YAML: the tag {node.tag} is not allowed")
+    if isinstance(node, yaml.ScalarNode):
+        return Node(_scalar(loader, node, location), location)
+    if deepest is not None and deepest <= 0:
+        raise YamlError(location, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
+    below = deepest - 1 if deepest is not None else None
     if isinstance(node, yaml.MappingNode):
-        return Node(_convert_mapping(loader, node, path, first_line), location)
-    if isinstance(node, yaml.SequenceNode):
-        return Node([_convert(loader, item, path, first_line) for item in node.value], location)
+        return Node(_convert_mapping(loader, node, path, first_line, below), location)
+    return Node([_convert(loader, item, path, first_line, below) for item in node.value], location)
+
+
+def _scalar(loader: yaml.SafeLoader | yaml.CSafeLoader, node: yaml.Node, location: Location) -> Any:
+    if node.tag == _STR:  # most values: what the constructor would return, without it
+        return node.value
     try:
-        return Node(loader.construct_object(node), location)
+        return loader.construct_object(node)
     except ValueError as error:
         if node.tag == "tag:yaml.org,2002:timestamp":
             # A date that doesn't exist (2026-02-30): PyYAML's datetime refuses it. It stays
             # text, and the schema that expects a date says what is wrong with it.
-            return Node(str(node.value), location)
+            return str(node.value)
         raise YamlError(location, f"invalid YAML value '{node.value}': {error}") from None
 
 
 def _convert_mapping(
-    loader: yaml.SafeLoader, node: yaml.MappingNode, path: Path, first_line: int
+    loader: yaml.SafeLoader | yaml.CSafeLoader,
+    node: yaml.MappingNode,
+    path: Path,
+    first_line: int,
+    deepest: int | None = None,
 ) -> dict[str, Node]:
     result: dict[str, Node] = {}
     for key_node, value_node in node.value:
-        key_location = _location(path, key_node.start_mark, first_line)
         if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-            raise YamlError(key_location, "keys must be plain names")
-        key = str(loader.construct_object(key_node))
+            location = _location(path, key_node.start_mark, first_line)
+            raise YamlError(location, "keys must be plain names")
+        key = key_node.value if key_node.tag == _STR else str(loader.construct_object(key_node))
         if key in result:
-            raise YamlError(key_location, f"duplicate key '{key}'")
-        result[key] = _convert(loader, value_node, path, first_line)
+            location = _location(path, key_node.start_mark, first_line)
+            raise YamlError(location, f"duplicate key '{key}'")
+        result[key] = _convert(loader, value_node, path, first_line, deepest)
     return result
