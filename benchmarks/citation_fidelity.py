@@ -73,12 +73,15 @@ def citation_lines() -> list[str]:
 
 
 def lesson_markdown(lines: list[str]) -> str:
-    """One paragraph per citation; the in-text form inside a sentence."""
+    """One paragraph per citation; the in-text form inside a sentence; a definition at the
+    end for each authored note a line calls (``[^r1]``)."""
     paragraphs = [
         f"As {line} says." if line.startswith("@") else f"Sentence {index} {line}."
         for index, line in enumerate(lines)
     ]
-    return "\n\n".join(paragraphs) + "\n"
+    labels = sorted(set(re.findall(r"\[\^(r\d+)\]", "\n".join(lines))))
+    notes = [f"[^{label}]: A remark of the author's, {label}." for label in labels]
+    return "\n\n".join(paragraphs + notes) + "\n"
 
 
 def normalize(text: str) -> str:
@@ -86,13 +89,18 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("↩︎", "").replace("\u00a0", " ")).strip()
 
 
-def coursebook_output(style: str, work: Path) -> tuple[list[str], dict[str, str], Path]:
-    """Notes and bibliography entries as coursebook makes them, and the CSL-JSON it used."""
+def coursebook_output(
+    style: str, work: Path, sources: str = "sources.yaml"
+) -> tuple[list[str], dict[str, str], Path]:
+    """Notes and bibliography entries as coursebook makes them, and the sources file pandoc
+    is to read: the CSL-JSON coursebook loaded (from the CSL-YAML corpus), or the corpus's
+    BibTeX file itself (so that reading it is compared too)."""
     book = work / "book"
     (book / "lessons").mkdir(parents=True)
-    (book / "sources.yaml").write_text((CORPUS / "sources.yaml").read_text(encoding="utf-8"))
+    (book / sources).write_text((CORPUS / sources).read_text(encoding="utf-8"))
     (book / "book.yaml").write_text(
-        f"title: Corpus\nlanguage: en-US\ncitation_style: {style}\nchapters: [lessons/c.md]\n"
+        f"title: Corpus\nlanguage: en-US\ncitation_style: {style}\nsources: {sources}\n"
+        "chapters: [lessons/c.md]\n"
     )
     (book / "lessons" / "c.md").write_text("# Corpus\n\n" + lesson_markdown(citation_lines()))
     diagnostics = Diagnostics()
@@ -111,6 +119,8 @@ def coursebook_output(style: str, work: Path) -> tuple[list[str], dict[str, str]
             if m.group(0) in lesson.calls
         ]
     entries = {entry.source.id: entry.html for entry in notes.bibliography}
+    if sources.endswith(".bib"):
+        return texts, entries, CORPUS / sources
     # The same data, as CSL-JSON, for pandoc.
     data = [dict(source.data) for source in loaded.sources.values()]
     csl_json = work / "sources.json"
@@ -168,11 +178,15 @@ def pandoc_output(style: str, csl_json: Path, work: Path) -> tuple[list[str], di
     return notes, entries
 
 
-def compare(style: str = STYLES[0]) -> Report:
-    report = Report(style)
+SOURCES = ("sources.yaml", "sources.bib")
+"""The corpus's sources as CSL-YAML, and as BibTeX the way Zotero exports it."""
+
+
+def compare(style: str = STYLES[0], sources: str = SOURCES[0]) -> Report:
+    report = Report(f"{style} ({sources})")
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
-        ours, our_entries, csl_json = coursebook_output(style, work)
+        ours, our_entries, csl_json = coursebook_output(style, work, sources)
         theirs, their_entries = pandoc_output(style, csl_json, work)
     for index in range(max(len(ours), len(theirs))):
         a = normalize(ours[index]) if index < len(ours) else "(missing)"
@@ -207,13 +221,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     summary = []
-    for style in args.style or STYLES:
-        report = compare(style)
+    for style, sources in ((s, f) for s in args.style or STYLES for f in SOURCES):
+        report = compare(style, sources)
         shown = (
             report.differences if args.differences < 0 else report.differences[: args.differences]
         )
         for kind, number, ours, theirs in shown:
-            print(f"{style} {kind} {number}:\n  coursebook: {ours}\n  pandoc:     {theirs}")
+            print(f"{report.style} {kind} {number}:\n  coursebook: {ours}\n  pandoc:     {theirs}")
         summary.append(
             f"style {report.style}: citations {report.notes_same}/{report.notes} identical, "
             f"bibliography {report.entries_same}/{report.entries} identical; "

@@ -369,7 +369,13 @@ def citation_engine(
     limits = limits or Limits()
     name = cache_key(str(book.root), book.meta.language)
     return CitationEngine(
-        style, book.meta.language, book.sources, cache, name, limits.citations_seconds
+        style,
+        book.meta.language,
+        book.sources,
+        cache,
+        name,
+        limits.citations_seconds,
+        book.bibtex,
     )
 
 

@@ -186,9 +186,13 @@ class CitationEngine:
         cache: Cache | None = None,
         cache_name: str = "",
         seconds: float = Limits.citations_seconds,
+        bibtex: Mapping[Path, str] | None = None,
     ) -> None:
         self.style = style
         self.seconds = seconds
+        self.bibtex = dict(bibtex or {})
+        """BibTeX files the sources come from, by path: pandoc reads those entries from
+        them, as it would read the book's own file (braces keeping a word's case and all)."""
         self.language = language
         self.sources = sources
         self.facts = style_facts(style.xml)
@@ -227,7 +231,10 @@ class CitationEngine:
             sort_keys=True,
             ensure_ascii=False,
         )
-        return cache_key(ENGINE, pandoc_version(), self.style.xml, self.language, text, data)
+        bibtex = [cache_key(str(path), text) for path, text in sorted(self.bibtex.items())]
+        return cache_key(
+            ENGINE, pandoc_version(), self.style.xml, self.language, text, data, *bibtex
+        )
 
     def _run(
         self, texts: Sequence[str], chapters: Sequence[Sequence[Slot]], keys: Sequence[str]
@@ -255,14 +262,19 @@ class CitationEngine:
             work = Path(folder)
             (work / "print.csl").write_bytes(self.style.xml)
             (work / "screen.csl").write_bytes(self._screen_xml)
+            own = [k for k in keys if self.sources[k].location.path not in self.bibtex]
             (work / "references.json").write_text(
-                json.dumps([_csl_json(self.sources[k]) for k in keys], ensure_ascii=False),
+                json.dumps([_csl_json(self.sources[k]) for k in own], ensure_ascii=False),
                 encoding="utf-8",
             )
+            files = [str(work / "references.json")]
+            for index, text in enumerate(self.bibtex.values()):
+                (work / f"sources-{index}.bib").write_text(_bib_urls(text), encoding="utf-8")
+                files.append(str(work / f"sources-{index}.bib"))
             plan = {
                 "lang": self.language,
                 "styles": {name: str(work / f"{name}.csl") for name in ("print", "screen")},
-                "references": str(work / "references.json"),
+                "bibliography": files,
                 "variants": variants,
             }
             (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
@@ -284,6 +296,9 @@ class CitationEngine:
                 stdin=document.encode("utf-8"),
                 timeout=self.seconds,
                 cwd=work,
+                # Pandoc's BibTeX reader takes its language from LANG (the loader read the
+                # file the same way): English titles are set in sentence case for it.
+                env={"LANG": self.language},
             )
         except PandocTimeout:
             raise CiteprocError(
@@ -293,6 +308,15 @@ class CitationEngine:
             ) from None
         except PandocError as error:
             raise CiteprocError(str(error)) from None
+
+
+_BIB_URL = re.compile(r"(\b(?:url|doi)\s*=\s*)(\{(?:[^{}]|\{[^{}]*\})*\}|\"[^\"]*\")", re.I)
+
+
+def _bib_urls(text: str) -> str:
+    """A BibTeX file with LaTeX's escapes out of its addresses (``a\\&b``): pandoc keeps
+    the backslash, and the link would lead nowhere (the loader reads them so too)."""
+    return _BIB_URL.sub(lambda m: m.group(1) + re.sub(r"\\([&%#_$~])", r"\1", m.group(2)), text)
 
 
 def _cited(slots: Sequence[Slot]) -> list[str]:

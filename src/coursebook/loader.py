@@ -96,6 +96,7 @@ class _BookReader:
         self.limits = limits
         self.total_bytes = 0
         self.settings: dict[str, Location] = {}
+        self.bibtex: dict[Path, str] = {}
 
     def read(self, location: Location, settings: dict[str, Location]) -> Book:
         self.settings = settings
@@ -132,6 +133,7 @@ class _BookReader:
             index_terms=self._index_terms(),
             about=about,
             reading_speed=self.values.get("reading_speed", 200),
+            bibtex=dict(self.bibtex),
         )
         self._check_unique_ids(book)
         self._check_includes_used(book)
@@ -409,7 +411,12 @@ class _BookReader:
         # The book's language: pandoc reads BibTeX as for a document in it.
         language = str(self.values.get("language", "en-US"))
         return read_sources(
-            path, self.diagnostics, self.paths.roots, self.limits.sources_bytes, language
+            path,
+            self.diagnostics,
+            self.paths.roots,
+            self.limits.sources_bytes,
+            language,
+            self.bibtex,
         )
 
     def _print_options(self) -> PrintOptions:

@@ -184,6 +184,9 @@ class Book:
     settings: Mapping[str, Location] = field(default_factory=dict)
     """Where each key of book.yaml was written, for messages about its value."""
     sources_path: Path | None = None
+    bibtex: Mapping[Path, str] = field(default_factory=dict)
+    """The text of each BibTeX file the sources come from, by its path: the citations'
+    engine gives pandoc these as they are, so that it reads them as it reads its own."""
     sources_per_chapter: bool = False
     """Besides the appendix, each chapter ends with the list of its own sources."""
     print_options: PrintOptions = field(default_factory=PrintOptions)

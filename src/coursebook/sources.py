@@ -198,15 +198,20 @@ def read_sources(
     roots: Sequence[Path] | None = None,
     max_bytes: int = Limits.sources_bytes,
     language: str = "en-US",
+    bibtex: dict[Path, str] | None = None,
 ) -> dict[str, Source]:
     """All entries of a sources file by id, in file order; problems go to ``diagnostics``.
     The file is read only if it lies inside ``roots`` (by default, the folder it is in once
     links are followed: a file named on the command line). ``language`` is the book's (a
-    BibTeX file is read by pandoc as for a document in that language)."""
+    BibTeX file is read by pandoc as for a document in that language). The text of a BibTeX
+    file goes into ``bibtex``, by its path, when given: the citations' engine hands it to
+    pandoc as it is."""
     roots = roots if roots is not None else (path.resolve().parent,)
     text = read_text(path, roots, diagnostics, max_bytes, "sources_bytes")
     if text is None:
         return {}
+    if bibtex is not None and path.suffix.lower() in (".bib", ".bibtex"):
+        bibtex[path] = text
     # A large file makes hundreds of thousands of small objects that all live on: the
     # cyclic collector, walking them again and again, would double the time.
     with no_collections():

@@ -48,7 +48,6 @@ end
 
 function Pandoc(doc)
   local plan = pandoc.json.decode(read_file(pandoc.utils.stringify(doc.meta["coursebook-plan"])))
-  local references = pandoc.read(read_file(plan.references), "csljson").meta.references
   local chapters = pandoc.List()
   for _, block in ipairs(doc.blocks) do
     if block.t == "Div" and block.classes:includes("chapter") then
@@ -61,7 +60,11 @@ function Pandoc(doc)
   local out = pandoc.List()
   for _, variant in ipairs(plan.variants) do
     local meta = pandoc.Meta({})
-    meta.references = references
+    -- The sources files themselves (CSL-JSON, and the book's BibTeX as it is), which pandoc
+    -- reads straight into citeproc's references, as --bibliography does: read into metadata
+    -- first, they would lose a literal date, a season, a particle's quotes, and BibTeX's
+    -- braces that keep a word's case.
+    meta.bibliography = plan.bibliography
     meta.csl = plan.styles[variant]
     if plan.lang ~= "" then
       meta.lang = plan.lang
