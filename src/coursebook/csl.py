@@ -50,7 +50,7 @@ from .model import Source
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .resources import package_file
 
-ENGINE = "pandoc-citeproc-1"
+ENGINE = "pandoc-citeproc-2"
 """Part of every cache key: formatted text from another way of formatting is not reused."""
 PANDOC_SECONDS = 600.0
 
@@ -514,6 +514,12 @@ def _inline(inline: dict[str, Any]) -> str:
     return ""
 
 
+_DISPLAY = ("csl-block", "csl-left-margin", "csl-right-inline", "csl-indent")
+"""The spans citeproc makes of CSL's ``display`` attribute (an entry's number in the margin,
+its text beside it, a heading block, an indented block): kept, as pandoc's own HTML keeps
+them, so that a stylesheet can lay them out (flattened, a number and a title run together)."""
+
+
 def _span(attributes: list[Any], content: list[Any]) -> str:
     classes = attributes[1]
     inner = inline_html(content)
@@ -521,6 +527,9 @@ def _span(attributes: list[Any], content: list[Any]) -> str:
         value == "font-variant:small-caps;" for key, value in attributes[2] if key == "style"
     ):
         return f'<span class="smallcaps">{inner}</span>'
+    display = next((c for c in classes if c in _DISPLAY), None)
+    if display is not None:
+        return f'<span class="{display}">{inner}</span>'
     return inner
 
 
