@@ -50,7 +50,7 @@ from .model import Source
 from .pandoc import PandocError, pandoc_version, run_pandoc
 from .resources import package_file
 
-ENGINE = "pandoc-citeproc-2"
+ENGINE = "pandoc-citeproc-3"
 """Part of every cache key: formatted text from another way of formatting is not reused."""
 PANDOC_SECONDS = 600.0
 
