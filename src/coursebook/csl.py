@@ -54,7 +54,7 @@ from .model import Source
 from .pandoc import PandocError, PandocTimeout, pandoc_version, run_pandoc
 from .resources import package_file
 
-ENGINE = "pandoc-citeproc-1"
+ENGINE = "pandoc-citeproc-3"
 """Part of every cache key: formatted text from another way of formatting is not reused."""
 
 
@@ -206,15 +206,16 @@ class CitationEngine:
     def _screen_xml(self) -> bytes:
         return without_ibid(self.style.xml) if self.facts.ibid else self.style.xml
 
-    def format(self, chapters: Sequence[Sequence[Slot]]) -> Formatting:
+    def format(self, chapters: Sequence[Sequence[Slot]], uncited: Sequence[str] = ()) -> Formatting:
         """Every chapter's citations and the bibliography, from the memo or from one pandoc
-        run."""
+        run. ``uncited`` sources are in the bibliography too (pandoc's ``nocite``)."""
         texts = [chapter_markdown(slots, f"c{i}") for i, slots in enumerate(chapters)]
         keys = [k for slots in chapters for k in _cited(slots) if k in self.sources]
-        key = self._key("\n\n".join(texts), keys)
+        nocite = [k for k in uncited if k in self.sources]
+        key = self._key("\n\n".join([*texts, " ".join(nocite)]), [*keys, *nocite])
         known = self._memo.get(key)
         if known is None:
-            known = self._run(texts, chapters, list(dict.fromkeys(keys)))
+            known = self._run(texts, chapters, list(dict.fromkeys([*keys, *nocite])), nocite)
         self._memo.put(key, known)
         return Formatting(
             [[Formatted(*item) for item in chapter] for chapter in known["chapters"]],
@@ -237,12 +238,16 @@ class CitationEngine:
         )
 
     def _run(
-        self, texts: Sequence[str], chapters: Sequence[Sequence[Slot]], keys: Sequence[str]
+        self,
+        texts: Sequence[str],
+        chapters: Sequence[Sequence[Slot]],
+        keys: Sequence[str],
+        nocite: Sequence[str] = (),
     ) -> dict[str, Any]:
         """Format the book's citations in one pandoc run."""
         variants = ["print", "screen"] if self.facts.ibid else ["print"]
         try:
-            output = self._in_folder(texts, keys, variants)
+            output = self._in_folder(texts, keys, variants, nocite)
         except OSError as error:  # a full disk, a temporary folder that can't be written
             raise CiteprocError(
                 f"could not write the files pandoc reads: {error.strerror}", code="output"
@@ -255,7 +260,13 @@ class CitationEngine:
             "bibliography": reader.bibliography(),
         }
 
-    def _in_folder(self, texts: Sequence[str], keys: Sequence[str], variants: list[str]) -> bytes:
+    def _in_folder(
+        self,
+        texts: Sequence[str],
+        keys: Sequence[str],
+        variants: list[str],
+        nocite: Sequence[str] = (),
+    ) -> bytes:
         """Pandoc's output for the chapters' ``texts``, run in a temporary folder holding the
         styles, the sources and the plan."""
         with tempfile.TemporaryDirectory(prefix="coursebook-citeproc-") as folder:
@@ -276,6 +287,7 @@ class CitationEngine:
                 "styles": {name: str(work / f"{name}.csl") for name in ("print", "screen")},
                 "bibliography": files,
                 "variants": variants,
+                "nocite": list(nocite),
             }
             (work / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
             document = "\n\n".join(
@@ -535,6 +547,12 @@ def _inline(inline: dict[str, Any]) -> str:
     return ""
 
 
+_DISPLAY = ("csl-block", "csl-left-margin", "csl-right-inline", "csl-indent")
+"""The spans citeproc makes of CSL's ``display`` attribute (an entry's number in the margin,
+its text beside it, a heading block, an indented block): kept, as pandoc's own HTML keeps
+them, so that a stylesheet can lay them out (flattened, a number and a title run together)."""
+
+
 def _span(attributes: list[Any], content: list[Any]) -> str:
     classes = attributes[1]
     inner = inline_html(content)
@@ -542,6 +560,9 @@ def _span(attributes: list[Any], content: list[Any]) -> str:
         value == "font-variant:small-caps;" for key, value in attributes[2] if key == "style"
     ):
         return f'<span class="smallcaps">{inner}</span>'
+    display = next((c for c in classes if c in _DISPLAY), None)
+    if display is not None:
+        return f'<span class="{display}">{inner}</span>'
     return inner
 
 

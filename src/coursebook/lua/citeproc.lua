@@ -10,6 +10,14 @@
 -- too, as the book numbers its notes (each citation in the text a note, each authored note
 -- one, its citations sharing its number).
 
+local function nocite(keys)
+  local citations = {}
+  for _, key in ipairs(keys) do
+    citations[#citations + 1] = pandoc.Citation(key, "NormalCitation")
+  end
+  return pandoc.MetaInlines({ pandoc.Cite({ pandoc.Str("") }, citations) })
+end
+
 local function read_file(path)
   local file = assert(io.open(path, "rb"))
   local text = file:read("a")
@@ -68,6 +76,9 @@ function Pandoc(doc)
     meta.csl = plan.styles[variant]
     if plan.lang ~= "" then
       meta.lang = plan.lang
+    end
+    if #plan.nocite > 0 then -- sources listed though not cited
+      meta.nocite = nocite(plan.nocite)
     end
     local done = pandoc.utils.citeproc(pandoc.Pandoc(chapters, meta))
     out:insert(pandoc.Div(done.blocks, pandoc.Attr("variant-" .. variant)))
