@@ -366,3 +366,24 @@ def test_a_large_file_read_in_parts_reads_as_the_whole(tmp_path: Path) -> None:
             "https://example.org/x is used"
         ]
     )
+
+
+def test_the_engine_reads_only_the_cited_entries_with_what_they_need() -> None:
+    """A file cut down to the cited entries, those they take fields from and the macros,
+    in the file's order (what pandoc reads for a build)."""
+    from coursebook.bibtex import cited_text
+
+    text = (
+        "@string{pub = {Penguin}}\n"
+        "@book{parent, title = {Whole}, publisher = pub}\n"
+        "@incollection{child, title = {Part}, crossref = {parent}}\n"
+        "@book{other, title = {Not Cited}}\n"
+    )
+    assert cited_text(text, ["child"]) == (
+        "@string{pub = {Penguin}}\n"
+        "@book{parent, title = {Whole}, publisher = pub}\n"
+        "@incollection{child, title = {Part}, crossref = {parent}}\n"
+    )
+    assert "Not Cited" not in cited_text(text, ["parent"])
+    broken = text + "@book{open, title = {never closed}\n"
+    assert cited_text(broken, ["child"]) == broken  # not clean: pandoc reads it all

@@ -173,6 +173,38 @@ def scan(text: str) -> Scan:
     return Scan(entries, strings, _LINKED.search(text) is not None, clean)
 
 
+_PARENTS = re.compile(r"(?i)\b(?:crossref|xdata)\s*=\s*[{\"]([^{}\"]*)[}\"]")
+
+
+def cited_text(text: str, keys: Iterable[str]) -> str:
+    """A .bib text cut down to the entries of ``keys``, those they take fields from
+    (``crossref``, ``xdata``, followed through) and every ``@string``, in the file's order:
+    what pandoc needs to read those entries exactly as from the whole file, without reading
+    fifty thousand others. The whole text when it doesn't scan cleanly."""
+    found = scan(text)
+    if not found.clean:
+        return text
+    by_key: dict[str, list[Entry]] = defaultdict(list)
+    for entry in found.entries:
+        by_key[entry.key].append(entry)
+    wanted: set[int] = set()
+    todo = list(dict.fromkeys(keys))
+    seen: set[str] = set()
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        for entry in by_key.get(key, ()):
+            wanted.add(entry.start)
+            body = text[entry.start : entry.end]
+            for parents in _PARENTS.findall(body):
+                todo += [p.strip() for p in parents.split(",") if p.strip()]
+    spans = [(start, end) for start, end in found.strings]
+    spans += [(e.start, e.end or len(text)) for e in found.entries if e.start in wanted]
+    return "\n".join(text[start:end] for start, end in sorted(spans)) + "\n"
+
+
 def _line_end(text: str, at: int) -> int:
     end = text.find("\n", at)
     return len(text) if end < 0 else end + 1

@@ -47,6 +47,7 @@ from typing import Any
 
 from lxml import etree
 
+from .bibtex import cited_text
 from .cache import Cache, cache_key
 from .csl_style import CSL_NS, CitationStyle
 from .limits import Limits, raise_hint
@@ -279,9 +280,12 @@ class CitationEngine:
                 encoding="utf-8",
             )
             files = [str(work / "references.json")]
-            for index, text in enumerate(self.bibtex.values()):
-                (work / f"sources-{index}.bib").write_text(_bib_urls(text), encoding="utf-8")
-                files.append(str(work / f"sources-{index}.bib"))
+            for index, (path, text) in enumerate(self.bibtex.items()):
+                # Only the entries cited (a file of 50,000 would take pandoc half a minute).
+                mine = [k for k in keys if self.sources[k].location.path == path]
+                bib = work / f"sources-{index}.bib"
+                bib.write_text(_bib_urls(cited_text(text, mine)), encoding="utf-8")
+                files.append(str(bib))
             plan = {
                 "lang": self.language,
                 "styles": {name: str(work / f"{name}.csl") for name in ("print", "screen")},
