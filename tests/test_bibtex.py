@@ -387,3 +387,61 @@ def test_the_engine_reads_only_the_cited_entries_with_what_they_need() -> None:
     assert "Not Cited" not in cited_text(text, ["parent"])
     broken = text + "@book{open, title = {never closed}\n"
     assert cited_text(broken, ["child"]) == broken  # not clean: pandoc reads it all
+
+
+def test_a_large_file_is_read_for_the_entries_cited(make_book, tmp_path: Path) -> None:
+    """A file of more than DEFERRED_ABOVE entries is found and located at once, and pandoc
+    reads only the cited entries, once the lessons are read: the notes are those pandoc makes
+    from the whole file; a cited entry's problems are at its line; uncited ones are counted
+    as never cited."""
+    from coursebook.build import build
+    from coursebook.diagnostics import BookError
+
+    entries = library(bibtex.DEFERRED_ABOVE + 500)
+    text = as_bibtex(entries)
+    text += "\n@book{broken, title = {Late}, date = {1859-02-30}}\n"
+    first, second = entries[7]["id"], entries[2400]["id"]
+    folder = make_book(
+        {
+            "book.yaml": "title: Large\nlanguage: en-US\nsources: refs.bib\n"
+            "chapters: [lessons/one.md]\n",
+            "refs.bib": text,
+            "lessons/one.md": f"# One\n\nA [@{first}, p. 3]. B [@{second}]. C [@broken].\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics, check=False)
+    assert book.sources[first].data.get(bibtex.DEFERRED)  # not read by pandoc yet
+    with pytest.raises(BookError):
+        build(book, ("epub",), tmp_path / "out", diagnostics=diagnostics)
+    (error,) = diagnostics.errors
+    line = text.count("\n", 0, text.index("@book{broken")) + 1
+    assert error.code == "source-field" and error.location.line == line
+    unused = [d for d in diagnostics.warnings if d.code == "unused-source"]
+    assert len(unused) == 21 and unused[-1].message.startswith("and 2,478 more sources")
+    # Without the broken citation, the notes are pandoc's from the whole file.
+    (folder / "lessons/one.md").write_text(f"# One\n\nA [@{first}, p. 3]. B [@{second}].\n")
+    notes_made = resolved_notes(folder)
+    whole = tmp_path / "whole.bib"
+    whole.write_text(text)
+    style = get_style_filepath("chicago-notes-bibliography")
+    document = f"A [@{first}, p. 3]. B [@{second}].\n".encode()
+    args = ["--citeproc", "--bibliography", str(whole), "--csl", style, "-t", "plain"]
+    args += ["--wrap=none", "-M", "lang=en-US"]
+    plain = run_pandoc(args, document).decode()
+    pandoc_notes = re.findall(r"^\[\d+\] (.+)$", plain, re.MULTILINE)
+    assert notes_made == pandoc_notes
+
+
+def resolved_notes(folder: Path) -> list[str]:
+    from coursebook.build import BuildOptions, prepare
+    from coursebook.cache import Cache
+
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics)
+    rendered = prepare(book, diagnostics, BuildOptions(), Cache(folder.parent / "cache"))
+    return [
+        re.sub("<[^>]+>", "", note.html)
+        for lesson in rendered.notes.lessons.values()
+        for note in lesson.notes
+    ]

@@ -251,14 +251,36 @@ _memo: dict[str, dict[str, Any]] = {}
 program that loads a book again, reads again only the entries that changed."""
 
 
+DEFERRED_ABOVE = 2_000
+"""A file of more entries than this (a whole Zotero library exported, say) is read lazily:
+its entries are found and located at once, and pandoc reads only those the book cites, when
+the lessons have been read (:func:`coursebook.sources.with_cited_data`). Pandoc reads about
+a thousand entries a second: fifty thousand would hold every build up for half a minute."""
+DEFERRED = "coursebook-bibtex-entry"
+"""The field of a deferred entry's stand-in data: the entry's text, as written."""
+
+
 def bibtex_entries(
-    text: str, path: Path, diagnostics: Diagnostics, language: str = "en-US"
+    text: str,
+    path: Path,
+    diagnostics: Diagnostics,
+    language: str = "en-US",
+    defer_above: int = DEFERRED_ABOVE,
 ) -> list[tuple[dict[str, Any], Location]]:
     """The entries of a .bib (or .bibtex) file as pandoc reads them, as CSL-JSON, each with
     the line where it starts. ``language`` is the book's: pandoc's reading depends on it
-    (English titles are put in sentence case, "PhD thesis" is said in the book's language)."""
+    (English titles are put in sentence case, "PhD thesis" is said in the book's language).
+    A clean file of more than ``defer_above`` entries gives stand-ins, read when cited
+    (:data:`DEFERRED`)."""
     found = scan(text)
     variant = "bibtex" if path.suffix.lower() == ".bibtex" else "biblatex"
+    if found.clean and len(found.entries) > defer_above:
+        _unknown_types(found.entries, path, diagnostics)
+        return [
+            ({"id": e.key, "type": "", DEFERRED: text[e.start : e.end]}, Location(path, e.line))
+            for e in found.entries
+            if e.key and e.kind != "xdata"
+        ]
     try:
         items = _read(text, found, variant, language)
     except PandocError as error:

@@ -34,6 +34,7 @@ from .progress import Progress, Silent
 # stage runs, so that a build with nothing to do, --help and check --quick start fast.
 if TYPE_CHECKING:
     from .csl import CitationEngine
+    from .lessons import ParsedLesson
     from .pagemap import PageList
     from .pdf import PrintLayout
     from .render import RenderedBook
@@ -251,6 +252,7 @@ def prepare(
     progress.stage("parsing lessons", sum(1 for _ in book.documents()))
     parsed = parse_book(book, diagnostics, options.limits, remote, progress)
     progress.finish()
+    book = _with_cited_data(book, parsed, diagnostics)
     citations = sum(len(p.citations) for p in parsed.values())
     progress.stage("formatting citations", citations)
     engine = citation_engine(book, diagnostics, cache, options.limits)
@@ -327,6 +329,21 @@ class PrintEdition:
         except TimeLimitExceeded as problem:
             self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
             raise BookError(self.diagnostics) from None
+
+
+def _with_cited_data(
+    book: Book, parsed: Mapping[str, ParsedLesson], diagnostics: Diagnostics
+) -> Book:
+    """The book, the cited entries of a large BibTeX file read now (see
+    :func:`coursebook.sources.with_cited_data`); as it was when there is none."""
+    from .bibtex import DEFERRED
+    from .sources import with_cited_data
+
+    if not any(DEFERRED in source.data for source in book.sources.values()):
+        return book
+    keys = [item.key for p in parsed.values() for c in p.citations for item in c.items]
+    sources = with_cited_data(book.sources, keys, book.bibtex, diagnostics, book.meta.language)
+    return replace(book, sources=sources)
 
 
 @contextlib.contextmanager

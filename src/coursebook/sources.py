@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bibtex import bibtex_entries
+from .bibtex import DEFERRED, bibtex_entries, cited_text
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .gcpause import no_collections
 from .limits import Limits
@@ -239,6 +239,39 @@ def _read(
         entries = bibtex_entries(text, path, diagnostics, language)
         return (_bib_source(data, at, diagnostics) for data, at in entries)
     return None
+
+
+def with_cited_data(
+    sources: Mapping[str, Source],
+    keys: Iterable[str],
+    bibtex: Mapping[Path, str],
+    diagnostics: Diagnostics,
+    language: str = "en-US",
+) -> dict[str, Source]:
+    """The sources, the cited ones of a large BibTeX file (deferred when it was loaded: see
+    :data:`coursebook.bibtex.DEFERRED_ABOVE`) now read by pandoc, with the same checks as
+    any entry, at their own lines."""
+    result = dict(sources)
+    deferred: dict[Path, list[str]] = {}
+    for key in dict.fromkeys(keys):
+        source = sources.get(key)
+        if source is not None and DEFERRED in source.data:
+            deferred.setdefault(source.location.path, []).append(key)
+    for path, wanted in deferred.items():
+        text = cited_text(bibtex.get(path, ""), wanted)
+        scratch = Diagnostics()  # its lines would be those of the cut text
+        read = bibtex_entries(text, path, scratch, language, defer_above=len(wanted) + 1)
+        for problem in scratch.errors:
+            first = sources[wanted[0]].location
+            diagnostics.error(
+                first, f"{problem.message} (in one of the entries cited)", problem.code
+            )
+        for data, _ in read:
+            key = str(data.get("id", ""))
+            if key in wanted:  # an entry it takes fields from is not a cited one
+                located = sources[key].location
+                result[key] = _bib_source(data, located, diagnostics)
+    return result
 
 
 def _by_id(sources: Iterable[Source | None], diagnostics: Diagnostics) -> dict[str, Source]:
