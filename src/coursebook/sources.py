@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .bibtex import DEFERRED, bibtex_entries, cited_text
+from .bibtex import DEFERRED, DEFERRED_ABOVE, bibtex_entries, cited_text
 from .diagnostics import Diagnostics, Location, did_you_mean
 from .gcpause import no_collections
 from .limits import Limits
@@ -199,13 +199,15 @@ def read_sources(
     max_bytes: int = Limits.sources_bytes,
     language: str = "en-US",
     bibtex: dict[Path, str] | None = None,
+    defer: bool = True,
 ) -> dict[str, Source]:
     """All entries of a sources file by id, in file order; problems go to ``diagnostics``.
     The file is read only if it lies inside ``roots`` (by default, the folder it is in once
     links are followed: a file named on the command line). ``language`` is the book's (a
     BibTeX file is read by pandoc as for a document in that language). The text of a BibTeX
     file goes into ``bibtex``, by its path, when given: the citations' engine hands it to
-    pandoc as it is."""
+    pandoc as it is. With ``defer`` (a book's own file), a large BibTeX file is read lazily
+    (see :func:`with_cited_data`); without, every entry is read now."""
     roots = roots if roots is not None else (path.resolve().parent,)
     text = read_text(path, roots, diagnostics, max_bytes, "sources_bytes")
     if text is None:
@@ -215,7 +217,7 @@ def read_sources(
     # A large file makes hundreds of thousands of small objects that all live on: the
     # cyclic collector, walking them again and again, would double the time.
     with no_collections():
-        found = _read(text, path, diagnostics, language)
+        found = _read(text, path, diagnostics, language, defer)
         if found is not None:
             return _by_id(found, diagnostics)
     diagnostics.error(
@@ -227,7 +229,7 @@ def read_sources(
 
 
 def _read(
-    text: str, path: Path, diagnostics: Diagnostics, language: str
+    text: str, path: Path, diagnostics: Diagnostics, language: str, defer: bool = True
 ) -> Iterator[Source | None] | None:
     """The sources of the file, by its name's extension; None when it has no known one."""
     suffix = path.suffix.lower()
@@ -236,7 +238,8 @@ def _read(
     if suffix in (".yaml", ".yml"):
         return (_source(entry, diagnostics) for entry in _yaml_entries(text, path, diagnostics))
     if suffix in (".bib", ".bibtex"):
-        entries = bibtex_entries(text, path, diagnostics, language)
+        limit = DEFERRED_ABOVE if defer else len(text)  # never more entries than characters
+        entries = bibtex_entries(text, path, diagnostics, language, limit)
         return (_bib_source(data, at, diagnostics) for data, at in entries)
     return None
 

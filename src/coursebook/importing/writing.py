@@ -53,7 +53,7 @@ def _known_sources(path: Path, diagnostics: Diagnostics) -> SourceIndex | None:
         diagnostics.error(Location(path), "sources file not found", "not-found")
         return None
     try:
-        return SourceIndex.of(read_sources(path, diagnostics))
+        return SourceIndex.of(read_sources(path, diagnostics, defer=False))
     except UnicodeDecodeError as problem:
         diagnostics.error(Location(path, 1), f"not UTF-8 text ({problem.reason})", "encoding")
     except OSError as problem:
