@@ -31,13 +31,13 @@ from lxml import html as lxml_html
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursebook.build import citation_engine  # noqa: E402
-from coursebook.csl import style_facts  # noqa: E402
-from coursebook.csl_style import named_style  # noqa: E402
-from coursebook.diagnostics import Diagnostics  # noqa: E402
-from coursebook.lessons import parse_book  # noqa: E402
-from coursebook.loader import load  # noqa: E402
-from coursebook.notes import resolve_notes  # noqa: E402
+from coursebook.cite.csl import style_facts  # noqa: E402
+from coursebook.cite.notes import resolve_notes  # noqa: E402
+from coursebook.core.diagnostics import Diagnostics  # noqa: E402
+from coursebook.parse.lessons import parse_book  # noqa: E402
+from coursebook.pipeline.build import citation_engine  # noqa: E402
+from coursebook.source.csl_style import named_style  # noqa: E402
+from coursebook.source.loader import load  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parent / "citation_corpus"
 STYLES = (

@@ -1,9 +1,9 @@
 """The CSL processor test suite, run through coursebook's citation engine.
 
 Every fixture of the suite (``shared/csl-test-suite/humans/*.txt``, 845) is formatted the way
-a build formats a book: by :class:`coursebook.csl.CitationEngine` (pandoc's citeproc, through
-the Lua filter, one pandoc run per fixture), given :class:`~coursebook.csl.Cite`,
-:class:`~coursebook.csl.AuthoredNote` and the sources to list built from the
+a build formats a book: by :class:`coursebook.cite.csl.CitationEngine` (pandoc's citeproc, through
+the Lua filter, one pandoc run per fixture), given :class:`~coursebook.cite.csl.Cite`,
+:class:`~coursebook.cite.csl.AuthoredNote` and the sources to list built from the
 fixture. The script prints every failure (expected and got), every skip and its reason, the
 pass rate by category (the file name before its first ``_``) and overall, and ends with one
 line of JSON::
@@ -95,7 +95,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursebook.csl import (  # noqa: E402
+from coursebook.cite.csl import (  # noqa: E402
     AuthoredNote,
     CitationEngine,
     Cite,
@@ -104,8 +104,8 @@ from coursebook.csl import (  # noqa: E402
     Slot,
     style_facts,
 )
-from coursebook.csl_style import StyleError, style_from_file  # noqa: E402
 from coursebook.model import Location, Source  # noqa: E402
+from coursebook.source.csl_style import StyleError, style_from_file  # noqa: E402
 
 SUITE = next(
     (

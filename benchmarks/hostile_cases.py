@@ -3,7 +3,7 @@ must hold. Shared by the tests (``tests/test_hostile_books.py``, one test per ca
 benchmark that prints the results table (``benchmarks/hostile.py``).
 
 Every case runs the real command in a child process (``python -m coursebook``; or, for the
-faults that need a signal at an exact point of the real code, ``coursebook.build.build`` in a
+faults that need a signal at an exact point of the real code, the command's ``main`` in a
 forked child that kills or interrupts itself there). A case *holds* when:
 
 - the command ends with the exit status expected (1 for a book with errors), printing no
@@ -408,7 +408,7 @@ def _pair(env: Env) -> tuple[bytes, bytes]:
 def _two_editions(env: Env) -> tuple[tuple[bytes, bytes], tuple[bytes, bytes]]:
     """The book built as it was (into ``out``) and as it is after an edit (elsewhere):
     the old pair and the new pair of outputs, for a faulty build to be judged against."""
-    from coursebook.build import build
+    from coursebook.pipeline.build import build
 
     write_book(env.book, LESSON + "\nThe first edition.\n")
     build(env.book, out_dir=env.out)
@@ -449,7 +449,7 @@ def _faulty_build(env: Env, at: tuple[str, str, str], sig: int) -> Callable[[], 
     """A build of the book that sends itself ``sig`` at ``at`` (event, function, caller)."""
 
     def child() -> int:
-        from coursebook.cli import main
+        from coursebook.app.cli import main
 
         _at(*at, lambda: os.kill(os.getpid(), sig))
         return main(["build", str(env.book), "-o", str(env.out), "-q"])

@@ -22,9 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from coursebook.citation_syntax import extract_citations
-from coursebook.diagnostics import Diagnostics
-from coursebook.importing import (
+from coursebook.app.importing import (
     SourceIndex,
     import_pages,
     source_families,
@@ -32,8 +30,10 @@ from coursebook.importing import (
     source_years,
     write_book,
 )
-from coursebook.loader import load
+from coursebook.core.diagnostics import Diagnostics
 from coursebook.model import Book, Lesson, Source
+from coursebook.parse.citation_syntax import extract_citations
+from coursebook.source.loader import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "book"

@@ -87,7 +87,7 @@ def main() -> None:
         for line in verbose.stderr.splitlines():
             if line.endswith(" s)"):
                 print("  " + line)
-        from coursebook.build import BuildOptions, build
+        from coursebook.pipeline.build import BuildOptions, build
 
         profile = cProfile.Profile()
         formats = ("epub", "pdf") if args.format == "all" else (args.format,)

@@ -6,7 +6,7 @@ For each size, the same generated library (Zotero-like entries: books, chapters,
 web pages and theses with capitalised words braced, accents, abstracts, keywords, file
 attachments) is written as ``sources.bib`` (as Zotero's BibTeX export writes it),
 ``sources.json`` (CSL-JSON) and ``sources.yaml`` (CSL-YAML), and each is loaded once with
-:func:`coursebook.sources.read_sources`, timed with ``time.perf_counter`` (wall time, one
+:func:`coursebook.source.sources.read_sources`, timed with ``time.perf_counter`` (wall time, one
 run each, in this process), with the CPU time of this process and of the pandoc processes it
 ran. The .bib file is then loaded once more in the same process, as the preview does.
 """
@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from coursebook.diagnostics import Diagnostics
-from coursebook.sources import read_sources
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.source.sources import read_sources
 
 FAMILIES = ["Finer", "Müller", "Thompson", "Hobsbawm", "Davies", "Brontë", "Ørsted", "Lenin"]
 GIVENS = ["Samuel E.", "Jörg", "Edward P.", "Eric", "R. W.", "Charlotte", "Hans Christian"]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import BuildResult, build
-from coursebook.diagnostics import Diagnostics
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.pipeline.build import BuildResult, build
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_BOOK = ROOT / "book"

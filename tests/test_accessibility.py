@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from coursebook.build import BuildResult, build
-from coursebook.diagnostics import Diagnostics
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.pipeline.build import BuildResult, build
 
 from .conftest import SAMPLE_BOOK, SHARED, epubcheck, output
 

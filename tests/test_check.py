@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 import coursebook
-from coursebook.build import BuildOptions
-from coursebook.codes import CODES
+from coursebook.core.codes import CODES
+from coursebook.pipeline.build import BuildOptions
 
 from .conftest import ROOT, SAMPLE_BOOK
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from coursebook.citation_syntax import extract_citations, locator_terms
-from coursebook.diagnostics import Diagnostics
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.core.pandoc import run_pandoc
 from coursebook.model import Citation, CitationItem
-from coursebook.pandoc import run_pandoc
+from coursebook.parse.citation_syntax import extract_citations, locator_terms
 
 HERE = Path(__file__).parent / "citations"
 CORPUS = HERE / "corpus.txt"

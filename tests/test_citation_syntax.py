@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.citation_syntax import PLACEHOLDER, extract_citations
-from coursebook.diagnostics import Diagnostics
+from coursebook.core.diagnostics import Diagnostics
 from coursebook.model import Locator
+from coursebook.parse.citation_syntax import PLACEHOLDER, extract_citations
 
 KNOWN = {"trotsky1936", "hadden1999", "a"}
 

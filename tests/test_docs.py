@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ast
 
-from coursebook import schema
-from coursebook.cli import _parser
-from coursebook.codes import CODES
+from coursebook.app.cli import _parser
+from coursebook.core.codes import CODES
+from coursebook.source import schema
 
 from .conftest import ROOT
 

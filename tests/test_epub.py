@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from coursebook.build import BuildResult, build
+from coursebook.pipeline.build import BuildResult, build
 
 from .conftest import SAMPLE_BOOK, epub_text, epubcheck, output
 

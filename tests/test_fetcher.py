@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.fetcher import BookFetcher, RefusedResource
+from coursebook.formats.pdf.fetcher import BookFetcher, RefusedResource
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coursebook.citation_syntax import PLACEHOLDER, extract_citations
-from coursebook.diagnostics import BookError, Diagnostics
-from coursebook.lessons import parse_book
-from coursebook.limits import Limits
-from coursebook.loader import load
+from coursebook.core.diagnostics import BookError, Diagnostics
+from coursebook.core.limits import Limits
+from coursebook.parse.citation_syntax import PLACEHOLDER, extract_citations
+from coursebook.parse.lessons import parse_book
+from coursebook.source.loader import load
 
 MESSAGE = re.compile(r"^\S.*?:\d+(:\d+)?: (error|warning): .+ \[[\w-]+\]$")
 FUZZ = settings(

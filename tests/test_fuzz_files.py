@@ -3,7 +3,7 @@ matter, the sources (YAML, JSON, BibTeX), the glossary, a CSL style, an image or
 hold, the real command ends with exit 0 or 1 and ``path:line:col: error: message [code]``
 lines: never a traceback, never an internal error, never a hang.
 
-Each example runs ``coursebook.cli.main`` in a forked child, as the command runs it (its
+Each example runs ``coursebook.app.cli.main`` in a forked child, as the command runs it (its
 memory limit set in the child only), with its output captured; the parent waits a bounded
 time and fails the example if the child is still running (a hang, not a benchmark).
 """
@@ -160,7 +160,7 @@ def write_book(folder: Path, replaced: dict[str, bytes], extra: str = "", image:
 
 def run_command(args: list[str]) -> tuple[int, str]:
     """``coursebook ARGS`` run by ``cli.main`` in a forked child: (exit status, output)."""
-    from coursebook.cli import main
+    from coursebook.app.cli import main
 
     with tempfile.TemporaryFile() as output:
         pid = os.fork()

@@ -14,11 +14,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from coursebook.build import BuildResult, citation_engine
-from coursebook.diagnostics import Diagnostics
-from coursebook.lessons import parse_book
-from coursebook.loader import load
-from coursebook.notes import resolve_notes
+from coursebook.cite.notes import resolve_notes
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.parse.lessons import parse_book
+from coursebook.pipeline.build import BuildResult, citation_engine
+from coursebook.source.loader import load
 
 from .conftest import ROOT, SAMPLE_BOOK, output
 

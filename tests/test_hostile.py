@@ -141,7 +141,7 @@ def test_2_no_request_reaches_the_network(tmp_path: Path, loopback: tuple[str, l
 
 
 def test_2_allowed_hosts_get_no_redirects(loopback: tuple[str, list[str]], tmp_path: Path) -> None:
-    from coursebook.remote import RemoteImages, RemoteRefused
+    from coursebook.parse.remote import RemoteImages, RemoteRefused
 
     url, hits = loopback
     remote = RemoteImages(frozenset({"127.0.0.1"}), tmp_path, 1000)

@@ -9,8 +9,8 @@ import pytest
 from benchmarks.hostile_cases import png
 from PIL import Image
 
-from coursebook.images import ImageProblem, check_image, image_data, sniff
-from coursebook.limits import Limits
+from coursebook.core.limits import Limits
+from coursebook.source.images import ImageProblem, check_image, image_data, sniff
 
 
 def roots(tmp_path: Path) -> tuple[Path, ...]:

@@ -15,9 +15,9 @@ import yaml
 from benchmarks.import_rate import measure
 
 import coursebook
-from coursebook.build import build
-from coursebook.cli import main
-from coursebook.diagnostics import Diagnostics
+from coursebook.app.cli import main
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.pipeline.build import build
 
 from .conftest import ROOT, SHARED
 

@@ -9,7 +9,7 @@ import os
 import zipfile
 from pathlib import Path
 
-from coursebook.build import BuildOptions, BuildResult, build
+from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import output
 

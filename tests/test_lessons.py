@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.diagnostics import Diagnostics
-from coursebook.lessons import CALL, parse_book
-from coursebook.loader import load
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.parse.lessons import CALL, parse_book
+from coursebook.source.loader import load
 
 
 def parse(folder: Path) -> tuple[dict, Diagnostics]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.diagnostics import BookError, Diagnostics
-from coursebook.loader import load
-from coursebook.yamlio import load_yaml
+from coursebook.core.diagnostics import BookError, Diagnostics
+from coursebook.core.yamlio import load_yaml
+from coursebook.source.loader import load
 
 from .conftest import SAMPLE_BOOK
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import build, citation_engine
-from coursebook.diagnostics import BookError, Diagnostics
-from coursebook.lessons import parse_book
-from coursebook.loader import load
-from coursebook.notes import BookNotes, resolve_notes
-from coursebook.render import render_book
+from coursebook.cite.notes import BookNotes, resolve_notes
+from coursebook.core.diagnostics import BookError, Diagnostics
+from coursebook.parse.lessons import parse_book
+from coursebook.pipeline.build import build, citation_engine
+from coursebook.render.rendering import render_book
+from coursebook.source.loader import load
 
 from .conftest import epubcheck, output
 

@@ -22,11 +22,11 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for style in ("base.css", "epub.css", "print.css", "preview.css"):
         assert f"coursebook/styles/{style}" in names
-    assert "coursebook/templates/lesson.xhtml" in names
-    assert "coursebook/templates/epub/nav.xhtml" in names
-    assert "coursebook/lua/citeproc.lua" in names
+    assert "coursebook/render/templates/lesson.xhtml" in names
+    assert "coursebook/render/templates/epub/nav.xhtml" in names
+    assert "coursebook/cite/lua/citeproc.lua" in names
     for skeleton in ("book.yaml", "sources.yaml", "lessons/01-liberty.md"):
-        assert f"coursebook/skeleton/{skeleton}" in names
+        assert f"coursebook/app/skeleton/{skeleton}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "coursebook = coursebook.cli:main" in text
+    assert "coursebook = coursebook.app.cli:main" in text

@@ -10,7 +10,7 @@ import pypdf
 import pytest
 from lxml import etree
 
-from coursebook.build import BuildResult, build
+from coursebook.pipeline.build import BuildResult, build
 
 from .conftest import SHARED, output
 

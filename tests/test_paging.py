@@ -11,7 +11,7 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from coursebook.build import BuildOptions, BuildResult, build
+from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import write_files
 

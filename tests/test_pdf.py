@@ -10,11 +10,11 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from coursebook.build import BuildResult, build, citation_engine
-from coursebook.diagnostics import Diagnostics
-from coursebook.lessons import parse_book
-from coursebook.loader import load
-from coursebook.notes import resolve_notes
+from coursebook.cite.notes import resolve_notes
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.parse.lessons import parse_book
+from coursebook.pipeline.build import BuildResult, build, citation_engine
+from coursebook.source.loader import load
 
 from .conftest import SAMPLE_BOOK, output
 

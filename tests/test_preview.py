@@ -32,7 +32,7 @@ from .test_reading_system import CHROMIUM_FLAGS
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-    from coursebook.preview import PreviewServer, PreviewState
+    from coursebook.app.preview import PreviewServer, PreviewState
 
 LESSON = """\
 ---
@@ -385,7 +385,7 @@ def _version(port: int) -> str:
 def test_the_watcher_ignores_caches_version_control_and_editor_files(tmp_path: Path) -> None:
     from watchfiles import Change
 
-    from coursebook.preview import BookFilter
+    from coursebook.app.preview import BookFilter
 
     changed = BookFilter()
     book = tmp_path / "book"
@@ -404,9 +404,9 @@ def test_the_watcher_ignores_caches_version_control_and_editor_files(tmp_path: P
 def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
     make_book: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from coursebook import preview
-    from coursebook.build import BuildOptions
-    from coursebook.cache import Cache
+    from coursebook.app import preview
+    from coursebook.core.cache import Cache
+    from coursebook.pipeline.build import BuildOptions
 
     def broken(*args: object) -> None:
         raise ZeroDivisionError("<b>no</b>\nsecond line")
@@ -473,7 +473,7 @@ def eventually(condition: Callable[[], bool], timeout: float = 20) -> None:
 def test_idle_connections_are_bounded_closed_and_never_lock_the_author_out(
     preview: Callable[..., Preview], make_book: Callable[..., Path]
 ) -> None:
-    from coursebook.preview import MAX_CONNECTIONS, REQUEST_SECONDS
+    from coursebook.app.preview import MAX_CONNECTIONS, REQUEST_SECONDS
 
     served = preview(make_book({"lessons/one.md": LESSON}))
     assert get(served.port, "/")[0] == 200
@@ -511,7 +511,7 @@ class Local:
 
 @pytest.fixture
 def local_server() -> Iterator[Callable[..., Local]]:
-    from coursebook.preview import PreviewServer, PreviewState
+    from coursebook.app.preview import PreviewServer, PreviewState
 
     started: list[tuple[PreviewState, PreviewServer]] = []
 
@@ -534,10 +534,10 @@ def local_server() -> Iterator[Callable[..., Local]]:
 def build_once(
     book: Path, state: PreviewState, cache: Path, image_bytes: int = 1000, *allow_remote: str
 ) -> None:
-    from coursebook.build import BuildOptions
-    from coursebook.cache import Cache
-    from coursebook.limits import Limits
-    from coursebook.preview import Builder
+    from coursebook.app.preview import Builder
+    from coursebook.core.cache import Cache
+    from coursebook.core.limits import Limits
+    from coursebook.pipeline.build import BuildOptions
 
     options = BuildOptions(limits=Limits(image_bytes=image_bytes), allow_remote=allow_remote)
     outcome = Builder(book, options, Cache(cache), state).rebuild()
@@ -678,7 +678,7 @@ def open_event_stream(port: int, version: str) -> socket.socket:
 def test_event_streams_have_a_cap_of_their_own_the_oldest_making_way(
     local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from coursebook.preview import PreviewState
+    from coursebook.app.preview import PreviewState
 
     book = make_book({"lessons/one.md": LESSON})
     served = local_server(PreviewState(max_streams=2), max_connections=5)
@@ -730,7 +730,7 @@ def test_a_full_server_answers_503_at_once(
 
 
 def test_the_readme_states_the_preview_limits() -> None:
-    from coursebook.preview import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
+    from coursebook.app.preview import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
 
     from .conftest import ROOT
 

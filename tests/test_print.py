@@ -10,9 +10,9 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from coursebook.booklet import Side, booklet_order
-from coursebook.build import BuildOptions, BuildResult, build
-from coursebook.diagnostics import Diagnostics
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.formats.pdf.booklet import Side, booklet_order
+from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import SAMPLE_BOOK, epubcheck, output
 
@@ -35,10 +35,10 @@ def texts(pdf: pypdf.PdfReader) -> list[str]:
 
 def notes_on_call_pages(result: BuildResult) -> int:
     """Checks that every note's text is on the page of its call; returns how many."""
-    from coursebook.build import citation_engine
-    from coursebook.lessons import parse_book
-    from coursebook.loader import load
-    from coursebook.notes import resolve_notes
+    from coursebook.cite.notes import resolve_notes
+    from coursebook.parse.lessons import parse_book
+    from coursebook.pipeline.build import citation_engine
+    from coursebook.source.loader import load
 
     pdf = reader(result)
     pages = texts(pdf)
@@ -203,8 +203,8 @@ def test_a_pack_of_lessons(tmp_path: Path) -> None:
 
 
 def test_lesson_selections(tmp_path: Path) -> None:
-    from coursebook.loader import load
-    from coursebook.packs import SelectionError, select_lessons
+    from coursebook.pipeline.packs import SelectionError, select_lessons
+    from coursebook.source.loader import load
 
     book = load(SAMPLE_BOOK)
     assert [x.number for x in select_lessons(book, "15-16").lessons] == ["15", "16"]

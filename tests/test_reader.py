@@ -15,9 +15,9 @@ from lxml import etree
 from pypdf import PdfReader
 
 from coursebook import load
-from coursebook.build import BuildOptions, BuildResult, build
-from coursebook.diagnostics import BookError, Diagnostics
-from coursebook.terms import IndexMark, IndexPlace, index_entries
+from coursebook.core.diagnostics import BookError, Diagnostics
+from coursebook.parse.terms import IndexMark, IndexPlace, index_entries
+from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import ROOT, SHARED, epub_text, epubcheck, output, write_files
 
@@ -467,7 +467,7 @@ def test_images_of_two_courses_with_the_same_name_stay_two(
 
 
 def test_the_preview_watches_the_included_courses_too(reader_folder: Path) -> None:
-    from coursebook.preview import watched_folders
+    from coursebook.app.preview import watched_folders
 
     assert watched_folders(reader_folder) == (
         reader_folder.resolve(),

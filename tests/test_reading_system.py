@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import BuildResult
+from coursebook.pipeline.build import BuildResult
 
 from .conftest import output
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.build import citation_engine
-from coursebook.diagnostics import BookError, Diagnostics
-from coursebook.lessons import parse_book
-from coursebook.loader import load
-from coursebook.notes import resolve_notes
-from coursebook.sources import read_sources
-from coursebook.yamlio import load_yaml
+from coursebook.cite.notes import resolve_notes
+from coursebook.core.diagnostics import BookError, Diagnostics
+from coursebook.core.yamlio import load_yaml
+from coursebook.parse.lessons import parse_book
+from coursebook.pipeline.build import citation_engine
+from coursebook.source.loader import load
+from coursebook.source.sources import read_sources
 
 YAML = """\
 - id: marx1976

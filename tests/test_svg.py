@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from lxml import etree
 from PIL import Image
 
-from coursebook.images import ImageProblem, check_image, image_data
-from coursebook.limits import Limits
-from coursebook.svg import SVG_NS, XLINK_NS, CleanSvg, SvgError, clean_svg
+from coursebook.core.limits import Limits
+from coursebook.source.images import ImageProblem, check_image, image_data
+from coursebook.source.svg import SVG_NS, XLINK_NS, CleanSvg, SvgError, clean_svg
 
 SVG = f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" viewBox="0 0 10 10">'
 RECT = '<rect width="10" height="10" fill="red"/>'

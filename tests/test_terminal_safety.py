@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.diagnostics import Diagnostic, Location, Severity, printable
-from coursebook.terminal import json_text
+from coursebook.app.terminal import json_text
+from coursebook.core.diagnostics import Diagnostic, Location, Severity, printable
 
 EVIL = "\x1b]0;pwned\x07 \x1b[2J two\nlines \u202e \x9b"
 """In a file name: a window-title change, a screen clear, a newline, a right-to-left override

@@ -32,22 +32,22 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .build import BuildOptions, BuildResult
-    from .diagnostics import BookError, Diagnostic, Diagnostics
-    from .limits import Limits
-    from .loader import load
+    from .core.diagnostics import BookError, Diagnostic, Diagnostics
+    from .core.limits import Limits
     from .model import Book
+    from .pipeline.build import BuildOptions, BuildResult
+    from .source.loader import load
 
 # Imported on first use, so that `coursebook --version` and `--help` don't load WeasyPrint.
 _HOMES = {
     "Book": "model",
-    "BookError": "diagnostics",
-    "BuildOptions": "build",
-    "BuildResult": "build",
-    "Diagnostic": "diagnostics",
-    "Diagnostics": "diagnostics",
-    "Limits": "limits",
-    "load": "loader",
+    "BookError": "core.diagnostics",
+    "BuildOptions": "pipeline.build",
+    "BuildResult": "pipeline.build",
+    "Diagnostic": "core.diagnostics",
+    "Diagnostics": "core.diagnostics",
+    "Limits": "core.limits",
+    "load": "source.loader",
 }
 
 

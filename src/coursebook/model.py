@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .diagnostics import Diagnostic, Diagnostics, Location
-from .printing import PrintOptions
+from .core.diagnostics import Diagnostic, Diagnostics, Location
+from .core.printing import PrintOptions
 
 if TYPE_CHECKING:
-    from .build import BuildOptions
-    from .csl_style import CitationStyle
-    from .images import CheckedImage
+    from .pipeline.build import BuildOptions
+    from .source.csl_style import CitationStyle
+    from .source.images import CheckedImage
 
 
 @dataclass(frozen=True)
@@ -214,7 +214,7 @@ class Book:
         With ``layout=False`` the print edition is not laid out: faster, but notes too long
         for the foot of a page are not found.
         """
-        from .checking import check_book  # the later stages import this module
+        from .pipeline.checking import check_book  # the later stages import this module
 
         return check_book(self, options, layout)
 
