@@ -161,7 +161,7 @@ def test_wrong_usage_exits_2() -> None:
 
 def test_the_python_api_checks_as_the_command_does() -> None:
     book = coursebook.load(BROKEN / ".." / "features")
-    assert list(book.check(layout=False)) == []
+    assert list(coursebook.check(book, layout=False)) == []
     diagnostics = coursebook.Diagnostics()
     try:
         coursebook.load(BROKEN, diagnostics)
@@ -169,5 +169,5 @@ def test_the_python_api_checks_as_the_command_does() -> None:
         assert error.diagnostics is diagnostics and len(diagnostics.errors) >= 5
     else:
         raise AssertionError("a broken book must not load")
-    pack = coursebook.load(SAMPLE_BOOK).check(BuildOptions(lessons="16"), layout=False)
+    pack = coursebook.check(coursebook.load(SAMPLE_BOOK), BuildOptions(lessons="16"), layout=False)
     assert list(pack) == []

@@ -172,7 +172,7 @@ def test_the_imported_seeds_build(seeds_book: tuple[Path, str], tmp_path: Path) 
     out, _ = seeds_book
     book = coursebook.load(out)
     assert [lesson.number for lesson in book.lessons] == ["16", None]
-    assert list(book.check(layout=False)) == []
+    assert list(coursebook.check(book, layout=False)) == []
     result = build(book, ("epub",), tmp_path / "dist", diagnostics=Diagnostics())
     assert result.notes == 13 and result.outputs[0].path.stat().st_size > 10_000
 
@@ -207,7 +207,7 @@ def test_a_portal_html_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     page = os.path.relpath(PORTAL_PAGE)
     assert f"{page}:35: warning: left as text: (see below) [import-unrecognised]" in stdout
     assert "6 citations recognised, 1 parenthetical remark left as text" in stdout
-    assert list(coursebook.load(out).check(layout=False)) == []
+    assert list(coursebook.check(coursebook.load(out), layout=False)) == []
 
 
 def test_sources_option_uses_the_existing_keys_and_entries(
@@ -240,7 +240,7 @@ def test_sources_option_uses_the_existing_keys_and_entries(
         "'trotsky1938transitional' of the sources file (author and year match, titles differ): "
         "check [import-guessed-source]"
     ) in stdout.splitlines()
-    assert list(coursebook.load(out).check(layout=False)) == []
+    assert list(coursebook.check(coursebook.load(out), layout=False)) == []
 
 
 def test_the_recognition_rate_on_the_seeds() -> None:
@@ -350,7 +350,9 @@ and [@evil] and [^1] and *stars* and ![x](file:///etc/passwd) and &#106;avascrip
         assert script not in written, script
     assert written.count("x" * 10) <= 2  # the entity bomb did not expand
     book = coursebook.load(out)
-    assert [d.code for d in book.check(layout=False)] == []  # nothing for the sanitizer to remove
+    assert [
+        d.code for d in coursebook.check(book, layout=False)
+    ] == []  # nothing for the sanitizer to remove
 
 
 def test_a_huge_page_is_refused_and_long_text_stays_fast(

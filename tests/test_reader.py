@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
+import coursebook
 from coursebook import load
 from coursebook.core.diagnostics import BookError, Diagnostics
 from coursebook.parse.terms import IndexMark, IndexPlace, index_entries
@@ -372,7 +373,7 @@ def test_an_index_term_never_used_is_warned(make_book: Callable[..., Path]) -> N
         }
     )
     loaded = load(book)
-    diagnostics = loaded.check(layout=False)
+    diagnostics = coursebook.check(loaded, layout=False)
     assert [(d.code, d.location.line) for d in diagnostics] == [("index-unused", 3)]
 
 

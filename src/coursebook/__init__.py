@@ -3,21 +3,18 @@
 The Python API, for a portal that builds books from its own code::
 
     import coursebook
-    from coursebook.build import BuildOptions, build
 
     book = coursebook.load("book")            # BookError if the book has errors
-    for problem in book.check():              # every problem, as `coursebook check` finds
+    for problem in coursebook.check(book):    # every problem, as `coursebook check` finds
         print(problem)
-    result = build(book, ("epub", "pdf"), "dist", BuildOptions())
-
-(``build`` is not ``coursebook.build``: that name is the module it lives in.)
+    result = coursebook.build(book, ("epub", "pdf"), "dist", coursebook.BuildOptions())
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .core.version import __version__
 
 __all__ = [
     "Book",
@@ -28,6 +25,8 @@ __all__ = [
     "Diagnostics",
     "Limits",
     "__version__",
+    "build",
+    "check",
     "load",
 ]
 
@@ -35,19 +34,22 @@ if TYPE_CHECKING:
     from .core.diagnostics import BookError, Diagnostic, Diagnostics
     from .core.limits import Limits
     from .model import Book
-    from .pipeline.build import BuildOptions, BuildResult
+    from .pipeline.build import BuildOptions, BuildResult, build
+    from .pipeline.checking import check_book as check
     from .source.loader import load
 
 # Imported on first use, so that `coursebook --version` and `--help` don't load WeasyPrint.
 _HOMES = {
-    "Book": "model",
-    "BookError": "core.diagnostics",
-    "BuildOptions": "pipeline.build",
-    "BuildResult": "pipeline.build",
-    "Diagnostic": "core.diagnostics",
-    "Diagnostics": "core.diagnostics",
-    "Limits": "core.limits",
-    "load": "source.loader",
+    "Book": ("model", "Book"),
+    "BookError": ("core.diagnostics", "BookError"),
+    "BuildOptions": ("pipeline.build", "BuildOptions"),
+    "BuildResult": ("pipeline.build", "BuildResult"),
+    "Diagnostic": ("core.diagnostics", "Diagnostic"),
+    "Diagnostics": ("core.diagnostics", "Diagnostics"),
+    "Limits": ("core.limits", "Limits"),
+    "build": ("pipeline.build", "build"),
+    "check": ("pipeline.checking", "check_book"),
+    "load": ("source.loader", "load"),
 }
 
 
@@ -56,4 +58,5 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'coursebook' has no attribute '{name}'")
     from importlib import import_module
 
-    return getattr(import_module(f".{_HOMES[name]}", __name__), name)
+    module, attribute = _HOMES[name]
+    return getattr(import_module(f".{module}", __name__), attribute)

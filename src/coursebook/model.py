@@ -13,13 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .core.diagnostics import Diagnostic, Diagnostics, Location
+from .core.diagnostics import Diagnostic, Location
 from .core.printing import PrintOptions
 
 if TYPE_CHECKING:
-    from .pipeline.build import BuildOptions
-    from .source.csl_style import CitationStyle
-    from .source.images import CheckedImage
+    from .core.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -165,6 +163,37 @@ class IndexTerm:
 
 
 @dataclass(frozen=True)
+class CitationStyle:
+    """A CSL style ready for the engine: an independent style's XML (checked and found by
+    :mod:`coursebook.source.csl_style`)."""
+
+    name: str
+    """As the book names it: a bundled style's name or the ``.csl`` file's path."""
+    xml: bytes
+    """The checked XML of the style (a dependent style's parent, with its locale)."""
+    from_file: bool = False
+    """The book's own ``.csl`` file, not one of the bundled styles."""
+
+
+@dataclass(frozen=True)
+class CheckedImage:
+    """An image file that passed the checks of :mod:`coursebook.source.images`."""
+
+    path: Path
+    roots: tuple[Path, ...]
+    """The folders it may be read from (the book's, or the cache of --allow-remote)."""
+    media_type: str
+    digest: str
+    """sha256 of the bytes the outputs carry (for an SVG, of the cleaned SVG)."""
+    limits: Limits
+    """The limits it was checked under (it is read again under the same)."""
+    width: int = 0
+    height: int = 0
+    cleaned: tuple[str, ...] = ()
+    """What the SVG allow-list removed (said once, as a warning, where the image is named)."""
+
+
+@dataclass(frozen=True)
 class Book:
     """A whole book, loaded and checked against the schema."""
 
@@ -207,16 +236,6 @@ class Book:
     """Words a minute, for the reading time of each lesson."""
     problems: tuple[Diagnostic, ...] = field(default=(), compare=False)
     """What loading found wrong (warnings; errors too when loaded with ``check=False``)."""
-
-    def check(self, options: BuildOptions | None = None, layout: bool = True) -> Diagnostics:
-        """Every problem of the book, as a build would find it, without writing anything.
-
-        With ``layout=False`` the print edition is not laid out: faster, but notes too long
-        for the foot of a page are not found.
-        """
-        from .pipeline.checking import check_book  # the later stages import this module
-
-        return check_book(self, options, layout)
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

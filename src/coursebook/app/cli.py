@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
 from ..core.diagnostics import BookError, Diagnostic, Diagnostics, Severity, display_path
 from ..core.limits import Limits
 from ..core.printing import PAPER_NAMES, VARIANTS, PrintOptionError
+from ..core.version import __version__
 from ..pipeline.packs import SelectionError
 from .terminal import NORMAL, QUIET, VERBOSE, Terminal, file_size, plural
 

@@ -51,9 +51,9 @@ from ..core.cache import Cache, cache_key
 from ..core.limits import Limits, raise_hint
 from ..core.pandoc import PandocError, PandocTimeout, pandoc_version, run_pandoc
 from ..core.resources import package_file
-from ..model import Source
+from ..model import CitationStyle, Source
 from ..source.bibtex import cited_text
-from ..source.csl_style import CSL_NS, CitationStyle
+from ..source.csl_style import CSL_NS
 
 ENGINE = "pandoc-citeproc-3"
 """Part of every cache key: formatted text from another way of formatting is not reused."""

@@ -29,8 +29,8 @@ from ..core.limits import Limits, TimeLimitExceeded, deadline, nesting_depth, ra
 from ..core.naming import element_prefix
 from ..core.paths import BookPaths, RefusedPath
 from ..core.progress import Progress, Silent
-from ..model import Book, Citation, Lesson
-from ..source.images import MEDIA_TYPES, CheckedImage, ImageProblem, check_image
+from ..model import Book, CheckedImage, Citation, Lesson
+from ..source.images import MEDIA_TYPES, ImageProblem, check_image
 from . import sanitize, terms
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, PLACEHOLDER, extract_citations
 from .remote import RemoteImages, RemoteRefused

@@ -34,7 +34,7 @@ from .packs import pack_slug, select_lessons
 # stage runs, so that a build with nothing to do, --help and check --quick start fast.
 if TYPE_CHECKING:
     from ..cite.csl import CitationEngine
-    from ..formats.pdf.layout import PrintLayout
+    from ..formats.pdf.edition import PrintLayout
     from ..parse.lessons import ParsedLesson
     from ..render.pagemap import PageList
     from ..render.rendering import RenderedBook
@@ -287,7 +287,7 @@ class PrintEdition:
 
     def layout(self) -> PrintLayout:
         if self._layout is None:
-            from ..formats.pdf.layout import lay_out  # WeasyPrint is slow to import
+            from ..formats.pdf.edition import lay_out  # WeasyPrint is slow to import
 
             layout = self._timed(
                 lambda: lay_out(
@@ -300,7 +300,7 @@ class PrintEdition:
 
     def writer(self, layout: PrintLayout) -> Callable[[BinaryIO], None]:
         """What writes the laid-out book as PDF into a stream."""
-        from ..formats.pdf.layout import write_pdf
+        from ..formats.pdf.edition import write_pdf
 
         return lambda stream: write_pdf(layout, stream, self.diagnostics)
 

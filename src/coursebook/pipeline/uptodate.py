@@ -23,11 +23,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from .. import __version__
 from ..core.cache import Cache
 from ..core.diagnostics import Diagnostic, Location, Severity
 from ..core.output import write_atomically
 from ..core.resources import styles_dir
+from ..core.version import __version__
 
 _PACKAGE = Path(__file__).resolve().parent.parent  # all of coursebook/
 _SKIPPED_FOLDERS = {".git", ".hg", ".svn", "__pycache__", ".coursebook-cache"}

@@ -22,10 +22,10 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
 
-from .. import __version__
 from ..cite.notes import BibliographyEntry, BookNotes, LessonNotes
 from ..core.diagnostics import Diagnostics
 from ..core.labels import labels_for
+from ..core.version import __version__
 from ..model import Book, Chapter, Course, Lesson, Note
 from ..parse.lessons import CALL, Image, ParsedLesson, glossary_definitions
 from ..parse.terms import IndexEntry, IndexPlace, glossary_id, index_entries, initial, sort_key

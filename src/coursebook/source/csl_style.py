@@ -11,11 +11,12 @@ never a path it would open again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
+
+from ..model import CitationStyle
 
 CSL_NS = "http://purl.org/net/xbiblio/csl"
 DEFAULT_STYLE = "chicago-notes-bibliography"
@@ -78,18 +79,6 @@ ELEMENTS = frozenset(
 
 class StyleError(Exception):
     """A style that can't be used; the message says why."""
-
-
-@dataclass(frozen=True)
-class CitationStyle:
-    """A CSL style ready for the engine: an independent style's XML."""
-
-    name: str
-    """As the book names it: a bundled style's name or the ``.csl`` file's path."""
-    xml: bytes
-    """The checked XML of the style (a dependent style's parent, with its locale)."""
-    from_file: bool = False
-    """The book's own ``.csl`` file, not one of the bundled styles."""
 
 
 def named_style(name: str | None) -> CitationStyle:

@@ -20,13 +20,13 @@ import hashlib
 import io
 import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
 from ..core.limits import Limits, raise_hint
 from ..core.paths import FileTooLarge, RefusedPath, read_inside
+from ..model import CheckedImage
 
 MEDIA_TYPES = {
     ".png": "image/png",
@@ -53,24 +53,6 @@ _NAMES = {
 
 class ImageProblem(Exception):
     """An image that can't be used; the message says why, for the author."""
-
-
-@dataclass(frozen=True)
-class CheckedImage:
-    """An image file that passed the checks."""
-
-    path: Path
-    roots: tuple[Path, ...]
-    """The folders it may be read from (the book's, or the cache of --allow-remote)."""
-    media_type: str
-    digest: str
-    """sha256 of the bytes the outputs carry (for an SVG, of the cleaned SVG)."""
-    limits: Limits
-    """The limits it was checked under (it is read again under the same)."""
-    width: int = 0
-    height: int = 0
-    cleaned: tuple[str, ...] = ()
-    """What the SVG allow-list removed (said once, as a warning, where the image is named)."""
 
 
 def check_image(

@@ -18,10 +18,21 @@ from ..core.naming import derived_identifier, slugify
 from ..core.paths import BookPaths, RefusedPath, read_file, read_text
 from ..core.printing import PrintOptionError, PrintOptions
 from ..core.yamlio import Node, load_yaml
-from ..model import Book, Chapter, Course, GlossaryTerm, IndexTerm, Lesson, Metadata, Source
+from ..model import (
+    Book,
+    Chapter,
+    CheckedImage,
+    CitationStyle,
+    Course,
+    GlossaryTerm,
+    IndexTerm,
+    Lesson,
+    Metadata,
+    Source,
+)
 from . import schema
-from .csl_style import CitationStyle, StyleError, named_style, style_from_file
-from .images import CheckedImage, ImageProblem, check_image
+from .csl_style import StyleError, named_style, style_from_file
+from .images import ImageProblem, check_image
 from .sources import find_sources_file, read_sources
 
 MANIFEST_NAMES = ("book.yaml", "book.yml")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -94,8 +95,6 @@ class Work:
     def identity(self) -> str:
         """Works with the same identity are one source: the normalised title, or for a
         citation without a title, author and year."""
-        from .sources import family_key, title_key  # here: sources.py builds on this module
-
         if self.title:
             return "t:" + title_key(self.title)
         return f"a:{family_key(self.author or '')}:{self.year}"
@@ -160,3 +159,20 @@ class PageReport:
     left_as_text: int
     file: str
     """The lesson file written, relative to the book folder."""
+
+
+def title_key(title: str) -> str:
+    """A title as compared: ‘The Workers’ State…’ and "workers' state …" are the same."""
+    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    words = re.sub(r"[^a-z0-9]+", " ", folded.lower()).split()
+    if words and words[0] in ("the", "a", "an"):
+        words = words[1:]
+    return " ".join(words)
+
+
+def family_key(author: str) -> str:
+    """The family name of "I. Deutscher", "Peter Hadden" or "Trotsky", as compared."""
+    words = author.replace(",", " ").split()
+    if "," in author:
+        words = author.split(",")[0].split()
+    return title_key(words[-1]) if words else ""

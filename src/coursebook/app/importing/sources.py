@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ...core.diagnostics import Diagnostics
 from ...core.naming import slugify
 from ...model import Source
-from .model import Cite, DraftSource, ImportedLesson, Work
-
-
-def title_key(title: str) -> str:
-    """A title as compared: ‘The Workers’ State…’ and "workers' state …" are the same."""
-    folded = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    words = re.sub(r"[^a-z0-9]+", " ", folded.lower()).split()
-    if words and words[0] in ("the", "a", "an"):
-        words = words[1:]
-    return " ".join(words)
-
-
-def family_key(author: str) -> str:
-    """The family name of "I. Deutscher", "Peter Hadden" or "Trotsky", as compared."""
-    words = author.replace(",", " ").split()
-    if "," in author:
-        words = author.split(",")[0].split()
-    return title_key(words[-1]) if words else ""
+from .model import Cite, DraftSource, ImportedLesson, Work, family_key, title_key
 
 
 @dataclass(frozen=True)

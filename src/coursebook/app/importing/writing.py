@@ -16,9 +16,18 @@ from ...core.diagnostics import Diagnostics, Location, display_path, printable
 from ...core.naming import slugify
 from ...source.sources import read_sources
 from .lessons import import_lesson
-from .model import _CITE, DraftSource, Furniture, ImportedBook, ImportedLesson, PageReport, Work
+from .model import (
+    _CITE,
+    DraftSource,
+    Furniture,
+    ImportedBook,
+    ImportedLesson,
+    PageReport,
+    Work,
+    family_key,
+)
 from .pages import read_page
-from .sources import SourceIndex, assemble, family_key
+from .sources import SourceIndex, assemble
 
 
 class ImportError_(Exception):

@@ -27,15 +27,16 @@ from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
-from ... import __version__
 from ...core.labels import direction
 from ...core.output import OutputError
 from ...core.resources import stylesheet
+from ...core.version import __version__
+from ...model import CheckedImage
 from ...render.accessibility import accessibility
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageList, PageStart, insert_page_breaks, page_id
 from ...render.rendering import RenderedBook, RenderedDocument, TocEntry, template_environment
-from ...source.images import CheckedImage, ImageProblem, image_data
+from ...source.images import ImageProblem, image_data
 from .cover import cover_png
 
 XHTML = "http://www.w3.org/1999/xhtml"

@@ -22,7 +22,8 @@ import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcherResponse
 
 from ...core.paths import FileTooLarge, RefusedPath, read_inside
-from ...source.images import CheckedImage, ImageProblem, image_data
+from ...model import CheckedImage
+from ...source.images import ImageProblem, image_data
 
 MAX_RESOURCE_BYTES = 50 * 1024 * 1024
 

@@ -22,24 +22,23 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from lxml import etree
 from markupsafe import Markup
 
-from ... import __version__
 from ...cite.notes import BibliographyEntry
-from ...core.cache import Cache
 from ...core.diagnostics import Diagnostics, Location
 from ...core.gcpause import fewer_collections
 from ...core.labels import direction
 from ...core.output import OutputError
 from ...core.printing import PrintOptions, page_css
 from ...core.resources import styles_dir, stylesheet
+from ...core.version import __version__
 from ...core.xhtml import html_of_children, parse_fragment
 from ...parse.terms import IndexPlace
 from ...render.builddate import BuildDates
-from ...render.pagemap import PageStart, mark_sources
+from ...render.pagemap import mark_sources
 from ...render.rendering import RenderedBook, RenderedDocument, template_environment
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
@@ -85,57 +84,6 @@ class PartSpec:
     """QR codes beside the sources (--qr)."""
 
 
-@dataclass(frozen=True)
-class PrintLayout:
-    """The laid-out print edition."""
-
-    document: Any
-    """WeasyPrint's document, ready to write."""
-    manifest: Path
-    starts: tuple[PageStart, ...]
-    """Where each page begins in the book's text (for the EPUB's page list)."""
-    paper: str
-    """The paper the pages are set on, as the page list's source names it."""
-    variant: str | None = None
-    """The PDF standard to write to (``pdf/a-3b``, ``pdf/ua-1``)."""
-    first_body: int = 0
-    """The index of the first page numbered in arabic (the front matter is in roman)."""
-
-    @property
-    def pages(self) -> int:
-        return len(self.document.pages)
-
-
-def lay_out(
-    rendered: RenderedBook,
-    dates: BuildDates,
-    diagnostics: Diagnostics,
-    options: PrintOptions,
-    cache: Cache | None = None,
-) -> PrintLayout:
-    """Lay the printed book out, without writing it."""
-    from .paging import PartLayout
-
-    layout = PartLayout(rendered, dates, diagnostics, options, cache)
-    pages = layout.lay_out(keep_pages=True)
-    return PrintLayout(
-        layout.document(pages),
-        rendered.book.manifest,
-        pages.starts(),
-        options.paper_name,
-        options.variant,
-        pages.first_body,
-    )
-
-
-def write_pdf(layout: PrintLayout, stream: BinaryIO, diagnostics: Diagnostics) -> None:
-    """Write a laid-out book as PDF into ``stream``."""
-    with _WeasyPrintLog(layout.manifest, diagnostics), fewer_collections():
-        layout.document.write_pdf(
-            stream, pdf_variant=layout.variant, finisher=_page_labels(layout.first_body)
-        )
-
-
 def notes_out_of_place(document: Any) -> tuple[frozenset[str], frozenset[str]]:
     """Notes taller than half a page, and notes not at the foot of their call's page
     (WeasyPrint defers a note that doesn't fit under its call's line to the next page, even
@@ -179,20 +127,6 @@ def warn_notes(
             else f"note {note.number} is printed at the foot of the next page"
         )
         diagnostics.warning(note.location, message, "long-note")
-
-
-def _page_labels(first_body: int) -> Callable[[Any, Any], None]:
-    """A PDF viewer shows the numbers printed on the pages (roman, then arabic from 1), not
-    the page's position: the PDF's /PageLabels say how they run."""
-
-    def finish(document: Any, pdf: Any) -> None:
-        import pydyf
-
-        ranges = [0, pydyf.Dictionary({"S": "/r"})] if first_body else []
-        ranges += [first_body, pydyf.Dictionary({"S": "/D"})]
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(ranges)})
-
-    return finish
 
 
 def roman(number: int) -> str:
@@ -249,8 +183,8 @@ class Layout:
             for name in ("base.css", "print.css")
         ] + [weasyprint.CSS(string=page_css(options), font_config=self.fonts)]
 
-    def logging(self) -> _WeasyPrintLog:
-        return _WeasyPrintLog(self.manifest, self.diagnostics)
+    def logging(self) -> WeasyPrintLog:
+        return WeasyPrintLog(self.manifest, self.diagnostics)
 
     def blank_page(self) -> Any:
         """An empty page, for the left-hand page before a part that opens on the right: no
@@ -604,7 +538,7 @@ def _drop(element: etree._Element) -> None:
     parent.remove(element)
 
 
-class _WeasyPrintLog(logging.Handler):
+class WeasyPrintLog(logging.Handler):
     """Turns what WeasyPrint logs while laying out the book into warnings of the build."""
 
     def __init__(self, manifest: Path, diagnostics: Diagnostics) -> None:
@@ -613,7 +547,7 @@ class _WeasyPrintLog(logging.Handler):
         self.diagnostics = diagnostics
         self.logger = logging.getLogger("weasyprint")
 
-    def __enter__(self) -> _WeasyPrintLog:
+    def __enter__(self) -> WeasyPrintLog:
         self.logger.addHandler(self)
         self._propagate = self.logger.propagate
         self.logger.propagate = False

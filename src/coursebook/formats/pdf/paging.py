@@ -32,12 +32,12 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
-from ... import __version__
 from ...cite.notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.diagnostics import Diagnostic, Diagnostics
 from ...core.printing import PrintOptions, page_css
 from ...core.resources import stylesheet
+from ...core.version import __version__
 from ...parse.terms import IndexPlace
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
