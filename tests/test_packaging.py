@@ -23,7 +23,7 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
     for style in ("base.css", "epub.css", "print.css", "preview.css"):
         assert f"coursebook/styles/{style}" in names
     assert "coursebook/render/templates/lesson.xhtml" in names
-    assert "coursebook/render/templates/epub/nav.xhtml" in names
+    assert "coursebook/formats/epub/templates/nav.xhtml" in names
     assert "coursebook/cite/lua/citeproc.lua" in names
     for skeleton in ("book.yaml", "sources.yaml", "lessons/01-liberty.md"):
         assert f"coursebook/app/skeleton/{skeleton}" in names

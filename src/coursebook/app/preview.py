@@ -7,8 +7,8 @@ The design, and why:
   :class:`~coursebook.render.RenderedDocument` one after another in one HTML5 page. The
   fragments already carry unique ids, links between lessons are ``#id`` fragments, note calls
   link to the notes at the end of each lesson and back, and the sources appendix links to each
-  citing note, so in one page every link works as it is. The only change made for the screen is
-  dropping the ``epub:type`` attributes (EPUB vocabulary, not HTML5; ``role`` says the same).
+  citing note, so in one page every link works as it is. Each document's notes are listed
+  after its text, as in the EPUB.
 - **Rebuilds run in the main thread**, waiting on :func:`watchfiles.watch` between them; the
   HTTP server runs in a daemon thread. The book's time limits (``markdown_seconds``) use the
   process's interval timer, which only the main thread can set, so a hostile lesson is stopped
@@ -73,18 +73,17 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import jinja2
 import watchfiles
-from lxml import etree
 from markupsafe import Markup
 
 from ..core.cache import CACHE_FOLDER, Cache
 from ..core.diagnostics import BookError, Diagnostics, Severity, printable
 from ..core.labels import direction
 from ..core.resources import stylesheet
-from ..core.xhtml import OPS, html_of_children, parse_fragment
+from ..core.xhtml import html_of_children, parse_fragment
 from ..parse.lessons import Image
 from ..pipeline.build import BuildOptions, prepare
 from ..pipeline.packs import SelectionError, select_lessons
-from ..render.rendering import RenderedBook
+from ..render.rendering import NOTES_SLOT, RenderedBook, RenderedDocument, notes_section
 from ..source.images import ImageProblem, image_data
 from ..source.loader import load
 
@@ -378,22 +377,18 @@ def page_html(outcome: Outcome, shown: RenderedBook | None, version: str) -> str
         stale=shown is not None and outcome.rendered is None,
         warnings=[str(d) for d in warnings],
         warnings_title=_plural(len(warnings), "warning"),
-        parts=[Markup(screen_html(d.html)) for d in shown.documents] if shown else [],
+        parts=[Markup(screen_html(d, shown.labels)) for d in shown.documents] if shown else [],
     )
 
 
-def screen_html(fragment: str) -> str:
-    """One rendered XHTML fragment as HTML5, without the EPUB-only ``epub:type`` attributes.
+def screen_html(document: RenderedDocument, labels: Mapping[str, str]) -> str:
+    """One rendered document as HTML5, its notes listed after its text.
 
     Parsed as XML (an HTML parser would read ``<a id="x"/>`` as an unclosed link) and written
     as HTML, as the PDF backend does for WeasyPrint.
     """
-    wrapper = parse_fragment(fragment)
-    for element in wrapper.iter():
-        for name in [name for name in element.attrib if str(name).startswith(f"{{{OPS}}}")]:
-            del element.attrib[name]
-    etree.cleanup_namespaces(wrapper)
-    return html_of_children(wrapper)
+    html = document.html.replace(NOTES_SLOT, notes_section(document, labels))
+    return html_of_children(parse_fragment(html))
 
 
 # --- what the server shares with the builder --------------------------------------------------

@@ -222,7 +222,7 @@ def _texts(element: etree._Element) -> Iterator[tuple[etree._Element, str, str]]
 
 
 def _is_note_call(element: etree._Element) -> bool:
-    return element.get(EPUB_TYPE) == "noteref" or "noteref" in (element.get("class") or "")
+    return element.get("role") == "doc-noteref"
 
 
 # --- keeping the figures --------------------------------------------------------------------

@@ -1,11 +1,20 @@
-"""The one HTML rendering of a book, shared by the EPUB and the PDF.
+"""The one rendering of a book, shared by every output format.
 
 Every part of the book (title page, imprint, contents, chapter openers, lessons, appendices,
 sources) becomes an XHTML fragment from the project's own Jinja2 templates (autoescaping on,
 undefined names an error). Lesson text is inserted as already-sanitized markup, never rendered
-as a template. Notes are in their EPUB form here — a ``noteref`` call and an
-``aside epub:type="footnote"`` at the end of the lesson — which is also plain, linked HTML;
-the PDF backend moves them to page-foot notes as its own step.
+as a template.
+
+The rendering is neutral: no format's vocabulary and no format's way with notes. Its
+contract with the formats (each renders what follows its own way):
+
+- **Structural semantics** as ``data-semantics="chapter"`` (the EPUB Structural Semantics
+  Vocabulary's word, in a valid HTML attribute): the EPUB writes them as ``epub:type``.
+- **A note call** is a link with ``role="doc-noteref"`` whose ``href`` names its note, and
+  the **notes** themselves are data, :attr:`RenderedDocument.notes` (typed, each with its
+  text for the screen and for print). Where a document's notes would go, the text holds
+  :data:`NOTES_SLOT`: the EPUB and the web edition put :func:`notes_section` there; print
+  sets each note at its call.
 """
 
 from __future__ import annotations
@@ -31,6 +40,8 @@ from ..parse.lessons import CALL, Image, ParsedLesson, glossary_definitions
 from ..parse.terms import IndexEntry, IndexPlace, glossary_id, index_entries, initial, sort_key
 
 GENERATED_IDS = ("titlepage", "imprint", "contents", "sources", "glossary", "index")
+NOTES_SLOT = "<!--coursebook:notes-->"
+"""Where a document's notes go, for the formats that list them (see the module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class RenderedDocument:
     html: str
     chapter: int | None = None
     """The chapter it belongs to (notes restart per chapter)."""
+    notes: tuple[Note, ...] = ()
+    """The notes its calls call, in order, each once (where they go: :data:`NOTES_SLOT`)."""
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,6 @@ class RenderedBook:
     labels: Mapping[str, str]
     notes: BookNotes
     """The notes and sources behind the rendering, for the steps one format adds."""
-    print_notes: Mapping[str, str]
-    """Note content as printed, by note id, where it differs from the shared rendering."""
     index: tuple[IndexEntry, ...] = ()
     """The back-of-book index, for print to give its pages."""
 
@@ -101,12 +112,6 @@ def render_book(
     for image in (image for p in parsed.values() for image in p.images):
         if image.href not in images or not image.alt:  # an undescribed use counts
             images[image.href] = image
-    print_notes = {
-        note.id: linked_urls(note_content(note, note.print_html))
-        for lesson in notes.lessons.values()
-        for note in lesson.notes
-        if note.print_html and note.print_html != note.html
-    }
     return RenderedBook(
         book,
         documents,
@@ -114,7 +119,6 @@ def render_book(
         tuple(images.values()),
         renderer.labels,
         notes,
-        print_notes,
         renderer.index,
     )
 
@@ -210,15 +214,19 @@ class _Renderer:
 
     def _chapter_opener(self, chapter: Chapter) -> RenderedDocument:
         intro: Markup | None = None
-        notes: list[_NoteView] = []
+        notes: tuple[Note, ...] = ()
         if chapter.intro:
             body, notes = self._body_and_notes(self.parsed[chapter.intro.id])
             intro = Markup(body)
         html = self.render(
-            "chapter.xhtml", id=chapter_id(chapter), chapter=chapter, intro=intro, notes=notes
+            "chapter.xhtml",
+            id=chapter_id(chapter),
+            chapter=chapter,
+            intro=intro,
+            notes_slot=Markup(NOTES_SLOT),
         )
         return RenderedDocument(
-            chapter_id(chapter), "chapter", chapter.heading, html, chapter.number
+            chapter_id(chapter), "chapter", chapter.heading, html, chapter.number, notes
         )
 
     def _chapter_sources(self, chapter: Chapter) -> RenderedDocument:
@@ -262,13 +270,13 @@ class _Renderer:
             summary=Markup(parsed.summary) if parsed.summary else None,
             body=Markup(body),
             questions=[Markup(q) for q in parsed.questions],
-            notes=notes,
+            notes_slot=Markup(NOTES_SLOT),
             reading_time=self.reading_time(parsed, "reading_time_long")
             if kind == "lesson"
             else None,
         )
         return RenderedDocument(
-            parsed.prefix, kind, lesson.title, html, chapter.number if chapter else None
+            parsed.prefix, kind, lesson.title, html, chapter.number if chapter else None, notes
         )
 
     def reading_time(self, parsed: ParsedLesson, label: str = "reading_time") -> str:
@@ -369,7 +377,7 @@ class _Renderer:
     def lesson_label(self, lesson: Lesson) -> str | None:
         return f"{self.labels['lesson']} {lesson.number}" if lesson.number else None
 
-    def _body_and_notes(self, parsed: ParsedLesson) -> tuple[str, list[_NoteView]]:
+    def _body_and_notes(self, parsed: ParsedLesson) -> tuple[str, tuple[Note, ...]]:
         lesson_notes = self.notes.lessons.get(parsed.lesson.id, LessonNotes({}, ()))
         body = replace_calls(parsed.html, lesson_notes)
         seen: set[int] = set()
@@ -377,8 +385,8 @@ class _Renderer:
         for note in lesson_notes.notes:
             if note.number not in seen:
                 seen.add(note.number)
-                notes.append(_NoteView(note.id, Markup(linked_urls(note_content(note)))))
-        return body, notes
+                notes.append(note)
+        return body, tuple(notes)
 
     def _imprint_facts(self) -> list[tuple[str, str]]:
         meta, labels = self.book.meta, self.labels
@@ -548,6 +556,14 @@ class _NoteView:
     html: Markup
 
 
+def notes_section(document: RenderedDocument, labels: Mapping[str, str]) -> str:
+    """A document's notes as a list after its text (the EPUB's pop-up footnotes, the web
+    edition's notes): each note's number links back to its call. What goes in place of
+    :data:`NOTES_SLOT` (a newline when there is none, as the template gives)."""
+    views = [_NoteView(note.id, Markup(linked_urls(note_content(note)))) for note in document.notes]
+    return template_environment().get_template("notes.xhtml").render(labels=labels, notes=views)
+
+
 def chapter_id(chapter: Chapter) -> str:
     return f"chapter-{chapter.number}"
 
@@ -584,7 +600,7 @@ def replace_calls(html: str, notes: LessonNotes) -> str:
                 f'{space}<span class="citation" id="{ref_id}">{resolved.text}</span>{punctuation}'
             )
         link = (
-            f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{ref_id}" '
+            f'<a class="noteref" data-semantics="noteref" role="doc-noteref" id="{ref_id}" '
             f'href="#{resolved.note.id}"><sup>{resolved.note.number}</sup></a>'
         )
         if resolved.text or resolved.note.kind == "authored":

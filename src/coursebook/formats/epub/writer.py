@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import jinja2
 from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
@@ -35,7 +36,13 @@ from ...model import CheckedImage
 from ...render.accessibility import accessibility
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageList, PageStart, insert_page_breaks, page_id
-from ...render.rendering import RenderedBook, RenderedDocument, TocEntry, template_environment
+from ...render.rendering import (
+    NOTES_SLOT,
+    RenderedBook,
+    RenderedDocument,
+    TocEntry,
+    notes_section,
+)
 from ...source.images import ImageProblem, image_data
 from .cover import cover_png
 
@@ -92,7 +99,7 @@ class _Package:
         self.book = rendered.book
         self.meta = rendered.book.meta
         self.dates = dates
-        self.env = template_environment()
+        self.env = _templates()
         self.direction = direction(self.meta.language)
         self.documents = [self._cover_document(), *rendered.documents]
         self.file_of = {
@@ -214,19 +221,19 @@ class _Package:
     def _cover_document(self) -> RenderedDocument:
         suffix = ".png" if self.book.cover is None else _cover_suffix(self.book.cover)
         alt = self.meta.title + (f": {self.meta.subtitle}" if self.meta.subtitle else "")
-        html = self.env.get_template("epub/cover.xhtml").render(
+        html = self.env.get_template("cover.xhtml").render(
             labels=self.rendered.labels, image=f"../images/cover{suffix}", alt=alt
         )
         return RenderedDocument("cover", "cover", self.rendered.labels["cover"], html)
 
     def _xhtml(self, document: RenderedDocument) -> bytes:
-        text = self.env.get_template("epub/document.xhtml").render(
+        text = self.env.get_template("document.xhtml").render(
             language=self.meta.language,
             direction=self.direction,
             title=document.title,
             stylesheet=f"../{STYLESHEET}",
             matter=_MATTER[document.kind],
-            content=_safe(document.html),
+            content=_safe(epub_flavour(document, self.rendered.labels)),
         )
         tree = etree.fromstring(text.encode("utf-8"), _parser())
         self._mark_print_pages(tree, document)
@@ -264,7 +271,7 @@ class _Package:
     def _nav(self) -> bytes:
         labels = self.rendered.labels
         landmarks = list(self._landmarks())
-        html = self.env.get_template("epub/nav.xhtml").render(
+        html = self.env.get_template("nav.xhtml").render(
             labels=labels,
             toc=list(self._nav_entries(self.rendered.toc)),
             landmarks=landmarks,
@@ -275,7 +282,7 @@ class _Package:
             ],
             pages_title=labels.get("pages", "Pages"),
         )
-        text = self.env.get_template("epub/document.xhtml").render(
+        text = self.env.get_template("document.xhtml").render(
             language=self.meta.language,
             direction=self.direction,
             title=labels["contents"],
@@ -365,6 +372,27 @@ def _point_images_into_package(tree: etree._Element) -> None:
         src = img.get("src", "")
         if not src.startswith("../"):
             img.set("src", f"../media/{src}")
+
+
+def _templates() -> jinja2.Environment:
+    """The EPUB's own templates (the package's documents around the shared rendering)."""
+    # autoescape=True, not select_autoescape(): that one skips .xhtml (LIBRARY-NOTES).
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("coursebook.formats.epub", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def epub_flavour(document: RenderedDocument, labels: Mapping[str, str]) -> str:
+    """A document of the shared rendering as the EPUB has it: its notes listed where they
+    go (pop-up footnotes, each linking back to its call), and its structural semantics as
+    ``epub:type`` (the rendering writes them ``data-semantics``, the one word in a valid
+    HTML attribute, which no author's markup can carry: the sanitizer keeps no such
+    attribute)."""
+    html = document.html.replace(NOTES_SLOT, notes_section(document, labels))
+    return html.replace(' data-semantics="', ' epub:type="')
 
 
 def _parser() -> etree.XMLParser:

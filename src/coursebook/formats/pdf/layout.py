@@ -36,10 +36,19 @@ from ...core.printing import PrintOptions, page_css
 from ...core.resources import styles_dir, stylesheet
 from ...core.version import __version__
 from ...core.xhtml import html_of_children, parse_fragment
+from ...model import Note
 from ...parse.terms import IndexPlace
 from ...render.builddate import BuildDates
 from ...render.pagemap import mark_sources
-from ...render.rendering import RenderedBook, RenderedDocument, template_environment
+from ...render.rendering import (
+    NOTES_SLOT,
+    RenderedBook,
+    RenderedDocument,
+    linked_urls,
+    note_content,
+    notes_section,
+    template_environment,
+)
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
 # of a note become spans the stylesheet sets as blocks.
@@ -382,9 +391,12 @@ def printed(
     """A document of the book in its print form: notes as printed, moved to their calls,
     links within the book with the page they lead to ("see lesson 15 (p. 31)")."""
     labels = rendered.labels
-    tree = parse_fragment(document.html)
-    mark_sources(tree, document.id)  # before anything moves: the EPUB counts the same way
-    use_print_notes(tree, rendered.print_notes)
+    # The notes listed where the EPUB lists them, then numbered, then moved: the page list
+    # counts elements the way the EPUB does, and a page that begins among the endnotes is
+    # the EPUB's note.
+    tree = parse_fragment(document.html.replace(NOTES_SLOT, notes_section(document, labels)))
+    mark_sources(tree, document.id)
+    use_print_notes(tree, document.notes)
     notes_to_calls(tree, endnotes, labels)
     for link in tree.iter("a"):
         classes = (link.get("class") or "").split()
@@ -402,12 +414,14 @@ def printed(
     return Markup(html_of_children(tree))
 
 
-def use_print_notes(tree: etree._Element, print_notes: Mapping[str, str]) -> None:
+def use_print_notes(tree: etree._Element, notes: Sequence[Note]) -> None:
     """Notes whose printed text differs ("Ibid.", which a pop-up note can't say) get it."""
-    for aside in tree.iterfind(".//aside[@class='note']"):
-        text = print_notes.get(aside.get("id", ""))
-        if text is None:
+    asides = {aside.get("id"): aside for aside in tree.iterfind(".//aside[@class='note']")}
+    for note in notes:
+        aside = asides.get(note.id)
+        if aside is None or not note.print_html or note.print_html == note.html:
             continue
+        text = linked_urls(note_content(note, note.print_html))
         for child in list(aside):
             aside.remove(child)
         aside.text = None
@@ -429,7 +443,7 @@ def notes_to_calls(
     notes = {aside.get("id"): aside for aside in tree.iterfind(".//aside[@class='note']")}
     used: set[str] = set()
     moved: list[etree._Element] = []
-    for call in list(tree.iterfind(".//a[@class='noteref']")):
+    for call in list(tree.iterfind(".//a[@role='doc-noteref']")):
         note_id = (call.get("href") or "").removeprefix("#")
         aside = notes.get(note_id)
         if aside is None:
