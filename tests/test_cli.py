@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from coursebook import __version__
+from coursebook.formats import registry
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -30,8 +31,10 @@ def test_version_and_help() -> None:
     assert version.returncode == 0 and version.stdout.strip() == f"coursebook {__version__}"
     helped = run("build", "--help")
     assert helped.returncode == 0
-    for option in ("BOOK_DIR", "-o OUT_DIR", "-f {epub,pdf,all}"):
+    for option in ("BOOK_DIR", "-o OUT_DIR", "-f FORMAT", "--paper"):
         assert option in helped.stdout
+    for name in registry.names():  # every format the registry has is offered, with its summary
+        assert name in helped.stdout
 
 
 def test_wrong_usage_exits_2() -> None:

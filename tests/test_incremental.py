@@ -61,7 +61,7 @@ def test_nothing_changed_nothing_written(make_book, tmp_path: Path) -> None:
     lesson.write_text(LESSON_ONE + "\nOne more sentence.\n", encoding="utf-8")
     assert not build(folder, out_dir=out).up_to_date
     assert build(folder, out_dir=out).up_to_date
-    paper = BuildOptions(print_overrides={"paper": "letter"})
+    paper = BuildOptions(format_options={"pdf": {"paper": "letter"}})
     assert not build(folder, out_dir=out, options=paper).up_to_date
     assert build(folder, out_dir=out, options=paper).up_to_date
     assert not build(folder, out_dir=out).up_to_date  # back to A4: a change too

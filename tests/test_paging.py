@@ -45,7 +45,7 @@ def joined(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
             "lessons/d.md": lesson("Delta", "Back to [the first lesson](a.md)."),
         },
     )
-    options = BuildOptions(print_overrides={"variant": "pdf/ua-1"})
+    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}})
     return build(folder / "book", ("pdf",), folder / "out", options)
 
 
@@ -126,7 +126,7 @@ def test_outline_fonts_language_metadata_and_structure(pdf: pypdf.PdfReader) -> 
 def test_the_same_pages_as_a_build_from_scratch(joined: BuildResult, tmp_path: Path) -> None:
     """A build that starts from what the last one kept (the page numbers of links to later
     parts) makes the PDF that a build from nothing makes."""
-    options = BuildOptions(print_overrides={"variant": "pdf/ua-1"}, force=True)
+    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}}, force=True)
     cold = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
     warm = build(joined.book.root, ("pdf",), tmp_path, options).outputs[0].path.read_bytes()
     assert cold == warm

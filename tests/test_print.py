@@ -60,7 +60,10 @@ def notes_on_call_pages(result: BuildResult) -> int:
 @pytest.mark.parametrize("paper", ["a4", "letter", "a5", "6x9in"])
 def test_sample_book_on_each_paper(paper: str, tmp_path: Path) -> None:
     result = build(
-        SAMPLE_BOOK, ("pdf",), tmp_path, options=BuildOptions(print_overrides={"paper": paper})
+        SAMPLE_BOOK,
+        ("pdf",),
+        tmp_path,
+        options=BuildOptions(format_options={"pdf": {"paper": paper}}),
     )
     pdf = reader(result)
     width, height = (float(v) for v in pdf.pages[0].mediabox.upper_right)
@@ -99,7 +102,7 @@ def test_single_sided(tmp_path: Path) -> None:
             SAMPLE_BOOK,
             ("pdf",),
             tmp_path / "one",
-            options=BuildOptions(print_overrides={"double_sided": False}),
+            options=BuildOptions(format_options={"pdf": {"double_sided": False}}),
         )
     )
     assert any(not text.strip() for text in texts(double))  # versos left blank
@@ -136,7 +139,7 @@ def test_qr_codes_beside_sources_with_addresses(tmp_path: Path) -> None:
             SAMPLE_BOOK,
             ("pdf",),
             tmp_path / "qr",
-            options=BuildOptions(print_overrides={"qr": True}),
+            options=BuildOptions(format_options={"pdf": {"qr": True}}),
         )
     )
     assert not list(plain.pages[-1].images)
@@ -151,7 +154,7 @@ def test_note_pages(tmp_path: Path) -> None:
             SAMPLE_BOOK,
             ("pdf",),
             tmp_path / "notes",
-            options=BuildOptions(print_overrides={"note_pages": 2}),
+            options=BuildOptions(format_options={"pdf": {"note_pages": 2}}),
         )
     )
     pages = texts(noted)
@@ -255,7 +258,7 @@ def test_booklet_reads_back(tmp_path: Path) -> None:
         SAMPLE_BOOK,
         ("pdf",),
         tmp_path,
-        options=BuildOptions(print_overrides={"paper": "a5", "booklet": True}),
+        options=BuildOptions(format_options={"pdf": {"paper": "a5", "booklet": True}}),
     )
     pdf, booklet = output(result, "pdf"), output(result, "booklet")
     pages = len(pypdf.PdfReader(pdf).pages)
@@ -283,7 +286,7 @@ def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:
             SAMPLE_BOOK,
             ("pdf",),
             tmp_path,
-            options=BuildOptions(print_overrides={"bleed": "3mm", "marks": True}),
+            options=BuildOptions(format_options={"pdf": {"bleed": "3mm", "marks": True}}),
         )
     )
     page = pdf.pages[5]
@@ -296,7 +299,10 @@ def test_printers_pdf_has_bleed_and_trim_box(tmp_path: Path) -> None:
 @pytest.mark.parametrize("variant", ["pdf/a-3b", "pdf/ua-1"])
 def test_archival_and_accessible_variants(variant: str, tmp_path: Path) -> None:
     result = build(
-        SAMPLE_BOOK, ("pdf",), tmp_path, options=BuildOptions(print_overrides={"variant": variant})
+        SAMPLE_BOOK,
+        ("pdf",),
+        tmp_path,
+        options=BuildOptions(format_options={"pdf": {"pdf_variant": variant}}),
     )
     pdf = reader(result)
     root = pdf.trailer["/Root"]
@@ -340,7 +346,9 @@ def test_a_four_lesson_pack_as_a_booklet(make_book, tmp_path: Path) -> None:
     result = build(
         folder,
         out_dir=tmp_path / "out",
-        options=BuildOptions(lessons="2-5", print_overrides={"paper": "a5", "booklet": True}),
+        options=BuildOptions(
+            lessons="2-5", format_options={"pdf": {"paper": "a5", "booklet": True}}
+        ),
     )
     assert output(result, "pdf").name == "six-lessons-lessons-2-5.pdf"
     pdf = reader(result)

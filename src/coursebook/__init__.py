@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .model import Book
     from .pipeline.build import BuildOptions, BuildResult, build
     from .pipeline.checking import check_book as check
-    from .source.loader import load
+    from .pipeline.loading import load_book as load
 
 # Imported on first use, so that `coursebook --version` and `--help` don't load WeasyPrint.
 _HOMES = {
@@ -49,7 +49,7 @@ _HOMES = {
     "Limits": ("core.limits", "Limits"),
     "build": ("pipeline.build", "build"),
     "check": ("pipeline.checking", "check_book"),
-    "load": ("source.loader", "load"),
+    "load": ("pipeline.loading", "load_book"),
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .core.diagnostics import Diagnostic, Location
-from .core.printing import PrintOptions
+from .core.yamlio import Node
 
 if TYPE_CHECKING:
     from .core.limits import Limits
@@ -218,8 +218,9 @@ class Book:
     engine gives pandoc these as they are, so that it reads them as it reads its own."""
     sources_per_chapter: bool = False
     """Besides the appendix, each chapter ends with the list of its own sources."""
-    print_options: PrintOptions = field(default_factory=PrintOptions)
-    """How book.yaml asks for the book to be printed."""
+    format_settings: Mapping[str, Node] = field(default_factory=dict)
+    """The output formats' own keys of book.yaml (``print:``), as written, for each format
+    to check (see :mod:`coursebook.formats.base`)."""
     pack: str | None = None
     """For a pack of some lessons ("Lessons 15–16"), what it holds; None for the whole book."""
     left_out: frozenset[Path] = frozenset()

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.diagnostics import BookError, Diagnostic, Diagnostics, Severity, display_path
 from ..core.limits import Limits
-from ..core.printing import PAPER_NAMES, VARIANTS, PrintOptionError
 from ..core.version import __version__
+from ..formats import registry
+from ..formats.base import SettingsError
 from ..pipeline.packs import SelectionError
 from .terminal import NORMAL, QUIET, VERBOSE, Terminal, file_size, plural
 
@@ -90,13 +91,13 @@ def _parser() -> argparse.ArgumentParser:
 def _build_command(commands: Any) -> None:
     build = commands.add_parser(
         "build",
-        help="build the book's EPUB and PDF",
-        description="Build BOOK_DIR into OUT_DIR/<slug>.epub and OUT_DIR/<slug>.pdf, where "
-        "<slug> comes from the book's title. Every problem in the book is reported as "
-        "path:line:col: error: message; nothing is written when there is an error, and earlier "
-        "outputs are only ever replaced whole. Several BOOK_DIRs, or a folder of book "
-        "folders, build a catalog: each book on its own core, each reported, a failure "
-        "stopping none of the others.",
+        help="build the book's EPUB and PDF (and its web edition, with -f html)",
+        description="Build BOOK_DIR into OUT_DIR/<slug>.epub and OUT_DIR/<slug>.pdf (or the "
+        "formats -f names), where <slug> comes from the book's title. Every problem in the "
+        "book is reported as path:line:col: error: message; nothing is written when there "
+        "is an error, and earlier outputs are only ever replaced whole. Several BOOK_DIRs, "
+        "or a folder of book folders, build a catalog: each book on its own core, each "
+        "reported, a failure stopping none of the others.",
     )
     build.add_argument(
         "book_dirs",
@@ -125,9 +126,14 @@ def _build_command(commands: Any) -> None:
     build.add_argument(
         "-f",
         "--format",
-        choices=("epub", "pdf", "all"),
-        default="all",
-        help="which output to build (default: all)",
+        action="append",
+        type=_format_names,
+        metavar="FORMAT",
+        help="which outputs to build, comma-separated or repeated: "
+        + ", ".join(f"{f.name} ({f.summary})" for f in registry.FORMATS)
+        + ", or all (default: "
+        + ",".join(registry.defaults())
+        + ")",
     )
     build.add_argument(
         "--open", action="store_true", help="open the result (the PDF, else the EPUB) when built"
@@ -139,7 +145,7 @@ def _build_command(commands: Any) -> None:
     )
     _verbosity_options(build)
     _book_options(build)
-    _print_options(build)
+    _format_options(build)
     build.set_defaults(run=_build)
 
 
@@ -171,7 +177,7 @@ def _check_command(commands: Any) -> None:
     )
     _verbosity_options(check)
     _book_options(check)
-    _print_options(check)
+    _format_options(check)
     check.set_defaults(run=_check)
 
 
@@ -285,47 +291,33 @@ def _book_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _print_options(parser: argparse.ArgumentParser) -> None:
-    printing = parser.add_argument_group(
-        "print", "how the PDF is printed (these override book.yaml's print: settings)"
-    )
-    printing.add_argument("--paper", choices=PAPER_NAMES, help="page size (default: a4)")
-    printing.add_argument(
-        "--single-sided",
-        action="store_true",
-        help="same margins on every page, no blank pages between chapters",
-    )
-    printing.add_argument(
-        "--note-pages", type=int, metavar="N", help="add N ruled pages for notes after each lesson"
-    )
-    printing.add_argument(
-        "--qr",
-        action="store_true",
-        help="print a QR code beside each source with a full-text address",
-    )
-    printing.add_argument("--bleed", metavar="LENGTH", help="bleed for a printer, e.g. 3mm")
-    printing.add_argument("--marks", action="store_true", help="crop marks for a printer")
-    printing.add_argument(
-        "--booklet",
-        action="store_true",
-        help="also write <slug>-booklet.pdf: the pages two-up on sheets twice as wide, in "
-        "booklet order (--paper a5 for A4 sheets)",
-    )
-    printing.add_argument(
-        "--signature", type=int, metavar="N", help="with --booklet: gatherings of N sheets"
-    )
-    printing.add_argument(
-        "--pdf-variant",
-        choices=VARIANTS,
-        help="pdf/a-3b (archival) or pdf/ua-1 (tagged, accessible)",
-    )
+def _format_options(parser: argparse.ArgumentParser) -> None:
+    """Each output format's own options (the PDF's print options)."""
+    for output_format in registry.FORMATS:
+        output_format.add_options(parser)
+    parser.set_defaults(format_options=True)
+
+
+def _format_names(value: str) -> tuple[str, ...]:
+    """``-f``'s value: format names, comma-separated, or ``all``."""
+    names = tuple(name.strip() for name in value.split(",") if name.strip())
+    if "all" in names:
+        return registry.names()
+    unknown = [name for name in names if name not in registry.names()]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"no format '{unknown[0] if unknown else value}'; choose from "
+            + ", ".join(registry.names())
+            + " or all"
+        )
+    return names
 
 
 # --- the commands --------------------------------------------------------------------------
 
 
 def _build(args: argparse.Namespace) -> int:
-    from ..pipeline.build import FORMATS, build  # imported here so --help and --version stay fast
+    from ..pipeline.build import build  # imported here so --help and --version stay fast
     from ..pipeline.catalog import books_in
 
     terminal = Terminal(_verbosity(args))
@@ -335,7 +327,11 @@ def _build(args: argparse.Namespace) -> int:
     if args.jobs is not None and args.jobs < 1:
         terminal.fail("--jobs takes a number of processes, 1 or more")
         return EXIT_USAGE
-    formats = FORMATS if args.format == "all" else (args.format,)
+    formats = (
+        tuple(dict.fromkeys(n for names in args.format for n in names))
+        if args.format
+        else registry.defaults()
+    )
     books = books_in([Path(folder) for folder in args.book_dirs])
     if len(books) > 1:
         return _build_catalog(books, formats, args, options, terminal)
@@ -352,7 +348,7 @@ def _build(args: argparse.Namespace) -> int:
                 diagnostics=diagnostics,
                 progress=progress,
             )
-    except (PrintOptionError, SelectionError) as problem:
+    except (SettingsError, SelectionError) as problem:
         terminal.fail(str(problem))
         return EXIT_USAGE
     except BookError as error:
@@ -455,7 +451,7 @@ def _build_summary(result: BuildResult, seconds: float) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     from ..pipeline.checking import check_book
-    from ..source.loader import load
+    from ..pipeline.loading import load_book
 
     terminal = Terminal(_verbosity(args))
     options = _options(args, terminal)
@@ -466,10 +462,10 @@ def _check(args: argparse.Namespace) -> int:
     try:
         with terminal.progress() as progress:
             progress.stage("reading the book")
-            book = load(Path(args.book_dir), loading, check=False, limits=options.limits)
+            book = load_book(Path(args.book_dir), loading, check=False, limits=options.limits)
             progress.finish()
             found = check_book(book, options, layout=not args.quick, progress=progress)
-    except (PrintOptionError, SelectionError) as problem:
+    except (SettingsError, SelectionError) as problem:
         terminal.fail(str(problem))
         return EXIT_USAGE
     except BookError:  # the book could not be read at all (no book.yaml, broken YAML)
@@ -626,12 +622,10 @@ def _import(args: argparse.Namespace) -> int:
 def _selection_ok(book_dir: Path, options: BuildOptions, terminal: Terminal) -> bool:
     """A --lessons naming no lesson is a wrong command line, for preview as for build (a
     book too broken to read is left for the page to show)."""
-    from ..pipeline.packs import select_lessons
-    from ..source.loader import load
+    from ..pipeline.loading import the_book
 
     try:
-        book = load(book_dir, Diagnostics(), check=False, limits=options.limits)
-        select_lessons(book, options.lessons or "")
+        the_book(book_dir, options.lessons, options.limits, Diagnostics())
     except SelectionError as problem:
         terminal.fail(str(problem))
         return False
@@ -658,7 +652,7 @@ def _options(args: argparse.Namespace, terminal: Terminal) -> BuildOptions | Non
         return None
     _limit_memory(limits.memory_mb)
     return BuildOptions(
-        print_overrides=_print_overrides(args),
+        format_options=_format_overrides(args),
         lessons=args.lessons,
         limits=limits,
         allow_remote=tuple(args.allow_remote),
@@ -698,22 +692,12 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _print_overrides(args: argparse.Namespace) -> dict[str, object]:
-    """The print options given on the command line (the others come from book.yaml)."""
-    if not hasattr(args, "paper"):  # preview has no print options
+def _format_overrides(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """By format, the settings its command-line options gave (the others come from
+    book.yaml)."""
+    if not getattr(args, "format_options", False):  # preview has none
         return {}
-    given = {
-        "paper": args.paper,
-        "note_pages": args.note_pages,
-        "bleed": args.bleed,
-        "variant": args.pdf_variant,
-        "double_sided": False if args.single_sided else None,
-        "qr": True if args.qr else None,
-        "marks": True if args.marks else None,
-        "booklet": True if args.booklet else None,
-        "signature": args.signature,
-    }
-    return {name: value for name, value in given.items() if value is not None}
+    return {f.name: given for f in registry.FORMATS if (given := f.overrides(args))}
 
 
 if __name__ == "__main__":  # pragma: no cover

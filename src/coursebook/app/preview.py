@@ -82,10 +82,10 @@ from ..core.resources import stylesheet
 from ..core.xhtml import html_of_children, parse_fragment
 from ..parse.lessons import Image
 from ..pipeline.build import BuildOptions, prepare
-from ..pipeline.packs import SelectionError, select_lessons
+from ..pipeline.loading import format_settings, load_book, the_book
+from ..pipeline.packs import SelectionError
 from ..render.rendering import NOTES_SLOT, RenderedBook, RenderedDocument, notes_section
 from ..source.images import ImageProblem, image_data
-from ..source.loader import load
 
 HOST = "127.0.0.1"
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -174,7 +174,7 @@ def _rebuild_on_change(builder: Builder, book_dir: Path, out: TextIO, err: TextI
 def watched_folders(book_dir: Path) -> tuple[Path, ...]:
     """The book's folder and the course folders it includes (as far as it can be read)."""
     try:
-        return load(book_dir, Diagnostics(), check=False).roots
+        return load_book(book_dir, Diagnostics(), check=False).roots
     except BookError:
         return (book_dir.resolve(),)
 
@@ -220,9 +220,8 @@ def render_preview(book_dir: Path, options: BuildOptions, cache: Cache) -> Outco
     rendered: RenderedBook | None = None
     failure: str | None = None
     try:
-        book = load(book_dir, diagnostics, check=False, limits=options.limits)
-        if options.lessons:
-            book = select_lessons(book, options.lessons)
+        book = the_book(book_dir, options.lessons, options.limits, diagnostics)
+        format_settings(book, options.format_options, diagnostics)  # said as a build says them
         rendered = prepare(book, diagnostics, options, cache)
     except BookError as error:  # its problems are in the diagnostics already
         if error.diagnostics is not diagnostics:

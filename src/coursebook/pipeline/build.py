@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from ..core.cache import CACHE_FOLDER, Cache, cache_key
 from ..core.diagnostics import BookError, Diagnostics, Location
-from ..core.limits import Limits, TimeLimitExceeded, deadline
+from ..core.limits import Limits
 from ..core.output import (
     OutputError,
     OutputSet,
@@ -22,41 +22,33 @@ from ..core.output import (
     recover_early,
     staged_outputs,
 )
-from ..core.printing import PAPERS, PrintOptions
 from ..core.progress import Progress, Silent
+from ..formats import registry
+from ..formats.base import Job, Output, OutputFormat, PageStarts, Stage
 from ..model import Book
-from ..render.builddate import BuildDates, build_dates
-from ..source.loader import load
+from ..render.builddate import build_dates
 from . import uptodate
-from .packs import pack_slug, select_lessons
+from .loading import format_settings, the_book
+from .packs import pack_slug
 
 # The stages' modules (Markdown, ebooklib, WeasyPrint…) are imported when a
 # stage runs, so that a build with nothing to do, --help and check --quick start fast.
 if TYPE_CHECKING:
     from ..cite.csl import CitationEngine
-    from ..formats.pdf.edition import PrintLayout
     from ..parse.lessons import ParsedLesson
-    from ..render.pagemap import PageList
     from ..render.rendering import RenderedBook
 
-FORMATS = ("epub", "pdf")
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Output:
-    format: str
-    path: Path
-    pages: int | None = None
 
 
 @dataclass(frozen=True)
 class BuildOptions:
     """How to build, beyond what book.yaml says."""
 
-    print_overrides: Mapping[str, Any] = field(default_factory=dict)
-    """Replacements for book.yaml's ``print:`` settings (names of :class:`PrintOptions`
-    fields); a wrong value raises :class:`PrintOptionError`."""
+    format_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """By format name, settings that replace the format's own in book.yaml, by their names
+    there: ``{"pdf": {"paper": "letter", "qr": True}}``; a wrong one raises
+    :class:`~coursebook.formats.base.SettingsError`."""
     lessons: str | None = None
     """A pack of some lessons instead of the whole book (see :mod:`coursebook.packs`); a
     selection naming no lesson raises :class:`SelectionError`."""
@@ -67,8 +59,8 @@ class BuildOptions:
     force: bool = False
     """Build even when the sources and options are those of the outputs already there."""
     jobs: int = 1
-    """Processes that may lay out parts of the print edition side by side, when its pages
-    aren't kept (an EPUB built alone, a check). More than one needs the caller's main
+    """Processes a format may use side by side (the print edition's parts laid out when its
+    pages aren't kept: an EPUB built alone, a check). More than one needs the caller's main
     module to be importable without side effects (multiprocessing's spawn); the command
     line uses one per core."""
 
@@ -86,7 +78,7 @@ class BuildResult:
 
 def build(
     book: Book | str | Path,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] | None = None,
     out_dir: str | Path = "dist",
     options: BuildOptions | None = None,
     *,
@@ -94,24 +86,26 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build ``book`` (a loaded :class:`Book`, or its folder) into ``out_dir`` as
-    ``<slug>.epub`` and ``<slug>.pdf``.
+    ``<slug>.epub``, ``<slug>.pdf``… : one file per format named (default: the formats of
+    :func:`coursebook.formats.registry.defaults`).
 
     Raises :class:`BookError` with every problem found when the book has errors; nothing is
     written then, and earlier outputs stay as they were. Warnings are in the result's
     ``diagnostics`` (and in ``diagnostics``, when given).
     """
     options = options or BuildOptions()
+    chosen = registry.chosen(registry.defaults() if formats is None else formats)
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     progress = progress or Silent()
     out = Path(out_dir)
-    book = _the_book(book, options, diagnostics, progress)
+    book = the_book(book, options.lessons, options.limits, diagnostics, progress)
+    settings = format_settings(book, options.format_options, diagnostics)
     _check_output(out, book, diagnostics)
     cache = Cache.for_output(out)
     slug = pack_slug(book)
     if out.is_dir():  # a build killed while putting its outputs in place is finished first
-        recover_early(out, slug, output_names(slug))
-    print_options = replace(book.print_options, **options.print_overrides)
-    key = uptodate.fingerprint(book.roots, formats, options)
+        recover_early(out, slug, registry.file_names(slug))
+    key = uptodate.fingerprint(book.roots, [f.name for f in chosen], options)
     if not (options.force or options.allow_remote):
         last = uptodate.recorded(cache, slug, key, out)
         if last is not None:
@@ -119,13 +113,11 @@ def build(
     rendered = prepare(book, diagnostics, options, cache, progress)
     diagnostics.check()  # nothing is written from a book with errors
     _make_output_folder(out, diagnostics)
-    dates = build_dates(book.meta)
-    print_edition = PrintEdition(
-        rendered, dates, diagnostics, cache, print_options, options.limits, progress, options.jobs
-    )
     with output_lock(out, slug), staged_outputs(out, slug) as staged:
-        recover(out, slug, output_names(slug))
-        outputs = _stage(formats, out / slug, staged, print_edition, diagnostics)
+        recover(out, slug, registry.file_names(slug))
+        stage = _stage(staged, diagnostics)
+        jobs = Jobs(rendered, settings, diagnostics, cache, options, progress, stage, out / slug)
+        outputs = [output for f in chosen for output in f.write(jobs.job(f))]
         _commit(staged, diagnostics)
         uptodate.record(
             cache,
@@ -138,53 +130,58 @@ def build(
     return BuildResult(book, tuple(outputs), diagnostics, rendered.notes.count)
 
 
-def output_names(slug: str) -> tuple[str, ...]:
-    """The files a build of ``slug`` may write into its output folder."""
-    return (f"{slug}.pdf", f"{slug}-booklet.pdf", f"{slug}.epub")
+class Jobs:
+    """What each format of one build is given: the same rendering, dates and page starts
+    (laid out at most once, by whichever format needs them first), its own settings."""
 
+    def __init__(
+        self,
+        rendered: RenderedBook,
+        settings: Mapping[str, Any],
+        diagnostics: Diagnostics,
+        cache: Cache,
+        options: BuildOptions,
+        progress: Progress,
+        stage: Stage,
+        stem: Path,
+    ) -> None:
+        self.rendered, self.settings, self.diagnostics = rendered, settings, diagnostics
+        self.cache, self.options, self.progress, self.stage = cache, options, progress, stage
+        self.stem = stem
+        """``<out>/<slug>``: each format's file is this and its suffix."""
+        self.dates = build_dates(rendered.book.meta)
+        source = registry.PAGE_SOURCE
+        self.page_starts = PageStarts(lambda: source.page_starts(self.job(source)))
 
-def _stage(
-    formats: Sequence[str],
-    stem: Path,
-    staged: OutputSet,
-    print_edition: PrintEdition,
-    diagnostics: Diagnostics,
-) -> list[Output]:
-    """Each output written to its temporary file; nothing is put in place yet."""
-    outputs = []
-    progress = print_edition.progress
-    if "pdf" in formats:
-        target = stem.with_name(stem.name + ".pdf")
-        layout = print_edition.layout()
-        progress.stage("writing the PDF")
-        pdf = _write(
-            target, diagnostics, lambda: staged.stage(target, print_edition.writer(layout))
+    def job(self, output_format: OutputFormat) -> Job:
+        return Job(
+            self.rendered,
+            self.settings[output_format.name],
+            self.stem.with_name(self.stem.name + output_format.suffix),
+            self.stage,
+            self.dates,
+            self.diagnostics,
+            self.cache,
+            self.options.limits,
+            self.progress,
+            self.page_starts,
+            self.options.jobs,
         )
-        progress.finish()
-        outputs.append(Output("pdf", target, layout.pages))
-        if print_edition.options.booklet:
-            booklet = stem.with_name(stem.name + "-booklet.pdf")
-            sides = _write(
-                booklet,
-                diagnostics,
-                lambda: _stage_booklet(pdf, booklet, staged, print_edition.options),
-            )
-            outputs.append(Output("booklet", booklet, sides))
-    if "epub" in formats:
-        from ..formats.epub.writer import write_epub
 
-        target = stem.with_name(stem.name + ".epub")
-        pages = print_edition.page_list()
-        rendered, dates = print_edition.rendered, print_edition.dates
-        progress.stage("writing the EPUB")
-        _write(
-            target,
-            diagnostics,
-            lambda: staged.stage(target, lambda s: write_epub(rendered, s, dates, pages)),
-        )
-        progress.finish()
-        outputs.append(Output("epub", target))
-    return outputs
+
+def _stage(staged: OutputSet, diagnostics: Diagnostics) -> Stage:
+    """Files written into the build's staging area; a failure to write one is an error
+    naming it."""
+
+    def stage(target: Path, write: Callable[[BinaryIO], None]) -> Path:
+        try:
+            return staged.stage(target, write)
+        except (OutputError, OSError) as failure:
+            message = failure.strerror if isinstance(failure, OSError) else str(failure)
+            diagnostics.error(Location(target), f"could not write: {message}", "output")
+            raise BookError(diagnostics) from None
+
+    return stage
 
 
 def _commit(staged: OutputSet, diagnostics: Diagnostics) -> None:
@@ -203,22 +200,6 @@ def _as_recorded(
     diagnostics.extend(p for p in last.problems if p not in diagnostics.items)
     outputs = tuple(Output(fmt, out / name, pages) for fmt, name, pages in last.outputs)
     return BuildResult(book, outputs, diagnostics, last.notes, up_to_date=True)
-
-
-def _the_book(
-    book: Book | str | Path, options: BuildOptions, diagnostics: Diagnostics, progress: Progress
-) -> Book:
-    """The book to build: loaded from its folder (going on past errors, so that every
-    problem is reported), and cut down to a pack when ``options.lessons`` asks for one."""
-    if isinstance(book, Book):
-        diagnostics.extend(book.problems)
-    else:
-        progress.stage("reading the book")
-        book = load(book, diagnostics, check=False, limits=options.limits)
-        progress.finish()
-    if options.lessons:
-        book = select_lessons(book, options.lessons)
-    return book
 
 
 def remote_folder(cache: Cache) -> Path:
@@ -262,73 +243,6 @@ def prepare(
         engine.save_memo()
     progress.finish()
     return render_book(book, parsed, notes, diagnostics)
-
-
-class PrintEdition:
-    """The print layout, made at most once per build. The PDF is made of its pages; the
-    EPUB's page list only needs where they begin, which the cache keeps part by part, so an
-    EPUB built alone lays out only the parts that changed (see :mod:`coursebook.paging`)."""
-
-    def __init__(
-        self,
-        rendered: RenderedBook,
-        dates: BuildDates,
-        diagnostics: Diagnostics,
-        cache: Cache,
-        options: PrintOptions,
-        limits: Limits,
-        progress: Progress,
-        jobs: int = 1,
-    ) -> None:
-        self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
-        self.cache, self.options, self.limits, self.progress = cache, options, limits, progress
-        self.jobs = jobs
-        self._layout: PrintLayout | None = None
-
-    def layout(self) -> PrintLayout:
-        if self._layout is None:
-            from ..formats.pdf.edition import lay_out  # WeasyPrint is slow to import
-
-            layout = self._timed(
-                lambda: lay_out(
-                    self.rendered, self.dates, self.diagnostics, self.options, self.cache
-                )
-            )
-            self.progress.finish(f"{layout.pages} pages")
-            self._layout = layout
-        return self._layout
-
-    def writer(self, layout: PrintLayout) -> Callable[[BinaryIO], None]:
-        """What writes the laid-out book as PDF into a stream."""
-        from ..formats.pdf.edition import write_pdf
-
-        return lambda stream: write_pdf(layout, stream, self.diagnostics)
-
-    def page_list(self) -> PageList:
-        from ..render.pagemap import PageList
-
-        if self._layout is not None:
-            return PageList(self._layout.paper, self._layout.starts)
-        from ..formats.pdf.paging import PartLayout
-
-        layout = PartLayout(
-            self.rendered, self.dates, self.diagnostics, self.options, self.cache, self.jobs
-        )
-        pages = self._timed(lambda: layout.lay_out(keep_pages=False))
-        self.progress.finish(
-            f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out"
-        )
-        return PageList(self.options.paper_name, pages.starts())
-
-    def _timed(self, lay_out: Callable[[], T]) -> T:
-        """A layout within the time the limits allow."""
-        self.progress.stage("laying out pages")
-        try:
-            with deadline(self.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
-                return lay_out()
-        except TimeLimitExceeded as problem:
-            self.diagnostics.error(self.rendered.book.location, str(problem), "limit")
-            raise BookError(self.diagnostics) from None
 
 
 def _with_cited_data(
@@ -396,22 +310,6 @@ def citation_engine(
     )
 
 
-def _stage_booklet(pdf: Path, target: Path, staged: OutputSet, options: PrintOptions) -> int:
-    """The PDF's pages (read from its staged file) imposed for saddle-stitch printing;
-    returns the sheet sides."""
-    from ..formats.pdf.booklet import impose
-
-    source = pdf.read_bytes()
-    sides = 0
-
-    def write(stream: BinaryIO) -> None:
-        nonlocal sides
-        sides = impose(source, stream, options.signature, PAPERS[options.paper].sheet)
-
-    staged.stage(target, write)
-    return sides
-
-
 def _check_output(out: Path, book: Book, diagnostics: Diagnostics) -> None:
     """The output folder: not among the sources (made later, once the book is known to
     have no errors: a failed build writes nothing at all)."""
@@ -433,14 +331,4 @@ def _make_output_folder(out: Path, diagnostics: Diagnostics) -> None:
         diagnostics.error(
             Location(out), f"cannot write into the output folder: {failure.strerror}", "output"
         )
-        raise BookError(diagnostics) from None
-
-
-def _write(target: Path, diagnostics: Diagnostics, write: Callable[[], T]) -> T:
-    """Run one backend; a failure to write becomes an error naming the output file."""
-    try:
-        return write()
-    except (OutputError, OSError) as failure:
-        message = failure.strerror if isinstance(failure, OSError) else str(failure)
-        diagnostics.error(Location(target), f"could not write: {message}", "output")
         raise BookError(diagnostics) from None

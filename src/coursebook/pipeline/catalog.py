@@ -18,8 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..core.diagnostics import BookError, Diagnostic, Diagnostics
+from ..formats.base import Output, SettingsError
 from ..source.loader import MANIFEST_NAMES
-from .build import BuildOptions, Output, build
+from .build import BuildOptions, build
+from .packs import SelectionError
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,6 @@ def build_one(
     book: Path, formats: tuple[str, ...], out_dir: Path, options: BuildOptions
 ) -> BookOutcome:
     """One book of the catalog (in a worker process): never raises."""
-    from ..core.printing import PrintOptionError
-
     started = time.perf_counter()
     diagnostics = Diagnostics()
     try:
@@ -126,7 +126,7 @@ def build_one(
             seconds=time.perf_counter() - started,
             written=error.written,
         )
-    except PrintOptionError as wrong:
+    except (SettingsError, SelectionError) as wrong:
         return BookOutcome(book, failure=str(wrong))
     except Exception as bug:  # a bug in coursebook: one book's, not the catalog's, end
         where = traceback.extract_tb(bug.__traceback__)[-1]

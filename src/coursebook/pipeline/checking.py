@@ -8,48 +8,47 @@ the outputs are simply not written.
 from __future__ import annotations
 
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 from ..core.cache import Cache
 from ..core.diagnostics import BookError, Diagnostics
 from ..core.progress import Progress, Silent
 from ..model import Book
-from ..render.builddate import build_dates
-from .build import BuildOptions, PrintEdition, prepare
-from .packs import select_lessons
+from .build import BuildOptions, Jobs, prepare
+from .loading import format_settings, the_book
 
 
 def check_book(
-    book: Book,
+    book: Book | str | Path,
     options: BuildOptions | None = None,
     layout: bool = True,
     progress: Progress | None = None,
 ) -> Diagnostics:
-    """Every problem of ``book``: those found loading it, then those of each later stage."""
+    """Every problem of ``book`` (loaded, or its folder): those found loading it, then
+    those of each later stage. A wrong option of the caller's raises, as for a build."""
     options = options or BuildOptions()
     progress = progress or Silent()
     diagnostics = Diagnostics()
-    diagnostics.extend(book.problems)
-    if options.lessons:
-        book = select_lessons(book, options.lessons)
+    try:
+        book = the_book(book, options.lessons, options.limits, diagnostics, progress)
+    except BookError:  # the book could not be read at all (no book.yaml, broken YAML)
+        return diagnostics
+    settings = format_settings(book, options.format_options, diagnostics)
     # Images from allowed hosts are fetched into a folder of this check's own.
     with tempfile.TemporaryDirectory(prefix="coursebook-check-") as scratch:
         cache = Cache(Path(scratch))
         try:
             rendered = prepare(book, diagnostics, options, cache, progress)
             if layout and not diagnostics.errors:
-                print_options = replace(book.print_options, **options.print_overrides)
-                PrintEdition(
-                    rendered,
-                    build_dates(book.meta),
-                    diagnostics,
-                    cache,
-                    print_options,
-                    options.limits,
-                    progress,
-                    options.jobs,
-                ).page_list()  # the layout, without keeping pages: on all cores
+                stem = Path(scratch) / "check"
+                jobs = Jobs(
+                    rendered, settings, diagnostics, cache, options, progress, _no_files, stem
+                )
+                jobs.page_starts()  # the layout, without keeping pages: on all cores
         except BookError:
             pass  # a stage that could not go on; what it found is in diagnostics
     return diagnostics
+
+
+def _no_files(target: Path, write: object) -> Path:  # pragma: no cover - a check writes nothing
+    raise AssertionError(f"a check wrote {target}")

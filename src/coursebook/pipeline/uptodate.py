@@ -161,7 +161,10 @@ def _own_files() -> str:
 
 def _options_text(options: Any) -> str:
     limits = sorted(vars(options.limits).items())
-    overrides = sorted((k, repr(v)) for k, v in options.print_overrides.items())
+    overrides = sorted(
+        (name, sorted((k, repr(v)) for k, v in given.items()))
+        for name, given in options.format_options.items()
+    )
     return repr((overrides, options.lessons, limits))
 
 

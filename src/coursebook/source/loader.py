@@ -7,6 +7,7 @@ writes anything and reads nothing outside the book folder.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,6 @@ from ..core.labels import has_labels
 from ..core.limits import Limits, raise_hint
 from ..core.naming import derived_identifier, slugify
 from ..core.paths import BookPaths, RefusedPath, read_file, read_text
-from ..core.printing import PrintOptionError, PrintOptions
 from ..core.yamlio import Node, load_yaml
 from ..model import (
     Book,
@@ -45,12 +45,16 @@ def load(
     diagnostics: Diagnostics | None = None,
     check: bool = True,
     limits: Limits | None = None,
+    format_keys: Mapping[str, str] | None = None,
 ) -> Book:
     """Read and check a book folder.
 
     Problems are collected in ``diagnostics`` (warnings stay there); if any is an error, raises
     :class:`BookError` holding them all. With ``check=False`` a book with errors is still
     returned when it could be read at all, so later stages can report their problems too.
+    ``format_keys`` are the keys of book.yaml the output formats own (name → what it holds,
+    see :mod:`coursebook.formats.registry`): kept as written in :attr:`Book.format_settings`,
+    for each format to check.
     """
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     first = len(diagnostics)
@@ -63,13 +67,15 @@ def load(
         if not diagnostics.errors:
             diagnostics.error(Location(manifest, 1), "book.yaml is empty", "schema-missing")
         raise BookError(diagnostics)
-    values = schema.BOOK.validate(node, diagnostics)
+    values = schema.BOOK.with_keys_as_written(format_keys or {}).validate(node, diagnostics)
     if values is None:
         raise BookError(diagnostics)
+    owned = {key: values.pop(key) for key in format_keys or {} if key in values}
     # Even when a required key is wrong, the lessons and sources are read, so that every
     # problem of the book is reported in this one run.
     settings = {key: value.location for key, value in node.value.items()}
     book = _BookReader(root, manifest, values, diagnostics, limits).read(node.location, settings)
+    book = replace(book, format_settings=owned)
     if check:
         diagnostics.check()
     return replace(book, problems=tuple(diagnostics.items[first:]))
@@ -137,7 +143,6 @@ class _BookReader:
             settings=settings,
             sources_path=sources_path,
             sources_per_chapter=self._sources_spec().per_chapter,
-            print_options=self._print_options(),
             includes=self.includes,
             glossary=glossary,
             glossary_path=glossary_path,
@@ -429,17 +434,6 @@ class _BookReader:
             language,
             self.bibtex,
         )
-
-    def _print_options(self) -> PrintOptions:
-        settings = dict(self.values.get("print", {}))
-        if "pdf_variant" in settings:
-            settings["variant"] = settings.pop("pdf_variant")
-        try:
-            return PrintOptions(**settings)
-        except PrintOptionError as problem:
-            location = self.settings.get("print", Location(self.manifest))
-            self.diagnostics.error(location, f"print: {problem}", "print-option")
-            return PrintOptions()
 
     def _citation_style(self) -> CitationStyle | None:
         """The style book.yaml names (a bundled style's name, or a ``.csl`` file inside the

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,12 @@ class Schema:
     """How messages name the mapping: "book.yaml", "front matter", "a chapter"."""
     keys: tuple[Key, ...]
 
+    def with_keys_as_written(self, owned: Mapping[str, str]) -> Schema:
+        """This schema, also allowing the keys of ``owned`` (name → what it holds), whose
+        values are kept as written (located YAML) for whoever owns them to check."""
+        extra = tuple(Key(name, as_written, doc) for name, doc in owned.items())
+        return Schema(self.what, self.keys + extra)
+
     def validate(self, node: Node, diagnostics: Diagnostics) -> dict[str, Any] | None:
         """The typed values by key; None when the node is not a mapping at all."""
         if not isinstance(node.value, dict):
@@ -72,6 +78,10 @@ class Schema:
                     node.location, f"{self.what} needs '{key.name}' ({key.doc})", "schema-missing"
                 )
         return result
+
+
+def as_written(node: Node, diagnostics: Diagnostics | None = None) -> Node:
+    return node
 
 
 def describe(node: Node) -> str:
@@ -305,28 +315,6 @@ SOURCES = Schema(
 )
 
 
-PRINT = Schema(
-    "print",
-    (
-        Key("paper", text, "a4, letter, a5 or 6x9in"),
-        Key("double_sided", boolean, "mirrored margins, chapters on right-hand pages"),
-        Key("note_pages", count, "ruled pages for notes after each lesson"),
-        Key("qr", boolean, "a QR code beside each source with a full-text address"),
-        Key("bleed", text, "bleed for a printer, e.g. 3mm"),
-        Key("marks", boolean, "crop marks for a printer"),
-        Key("pdf_variant", text, "pdf/a-3b or pdf/ua-1"),
-    ),
-)
-
-
-def print_settings(node: Node, diagnostics: Diagnostics) -> dict[str, Any]:
-    """How the book is printed (the command line's options override these)."""
-    values = PRINT.validate(node, diagnostics)
-    if values is None:
-        raise Invalid("expected a mapping such as {paper: a5, double_sided: false}")
-    return values
-
-
 @dataclass(frozen=True)
 class IndexSpec:
     """A term of book.yaml's ``index:`` list, as written."""
@@ -399,7 +387,6 @@ BOOK = Schema(
         Key("citation_style", path, "a CSL style name or .csl file"),
         Key("chapters", chapters, "the reading order", required=True),
         Key("appendices", path_list, "Markdown files after the lessons"),
-        Key("print", print_settings, "paper, sides and extras of the printed book"),
         Key("include", path_list, "sibling course folders this reader takes lessons from"),
         Key("glossary", path, "the glossary file (default: glossary.yaml, if there is one)"),
         Key("index", index_terms, "terms indexed wherever they are used"),

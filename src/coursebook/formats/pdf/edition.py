@@ -1,21 +1,27 @@
-"""The print edition as a whole: laid out (part by part, see :mod:`.paging`) and written."""
+"""The print edition as a whole: laid out (part by part, see :mod:`.paging`) and written, or
+only laid out for where its pages begin."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from ...core.cache import Cache
-from ...core.diagnostics import Diagnostics
+from ...core.diagnostics import BookError, Diagnostics
 from ...core.gcpause import fewer_collections
-from ...core.printing import PrintOptions
+from ...core.limits import TimeLimitExceeded, deadline
 from ...render.builddate import BuildDates
-from ...render.pagemap import PageStart
+from ...render.pagemap import PageList, PageStart
 from ...render.rendering import RenderedBook
+from ..base import Job, Output
+from .booklet import impose
 from .layout import WeasyPrintLog
 from .paging import PartLayout
+from .settings import PAPERS, PrintOptions
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,57 @@ class PrintLayout:
         return len(self.document.pages)
 
 
+def write_edition(job: Job) -> list[Output]:
+    """The PDF (and the booklet, when asked for) written through the job's staging; the
+    layout's page starts offered to the formats that carry them."""
+    options: PrintOptions = job.settings
+    layout = _timed(
+        job, lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache)
+    )
+    job.progress.finish(f"{layout.pages} pages")
+    job.page_starts.offer(PageList(layout.paper, layout.starts))
+    job.progress.stage("writing the PDF")
+    pdf = job.stage(job.target, lambda stream: write_pdf(layout, stream, job.diagnostics))
+    job.progress.finish()
+    outputs = [Output("pdf", job.target, layout.pages)]
+    if options.booklet:
+        target = job.target.with_name(job.target.name.removesuffix(".pdf") + "-booklet.pdf")
+        source = pdf.read_bytes()  # the PDF as staged, its pages imposed two-up
+        sheet = PAPERS[options.paper].sheet
+        sides = 0
+
+        def booklet(stream: BinaryIO) -> None:
+            nonlocal sides
+            sides = impose(source, stream, options.signature, sheet)
+
+        job.stage(target, booklet)
+        outputs.append(Output("booklet", target, sides))
+    return outputs
+
+
+def page_starts(job: Job) -> PageList:
+    """Where each printed page begins, without keeping the pages: parts laid out on
+    ``job.jobs`` cores, those unchanged since the last build taken from the cache."""
+    options: PrintOptions = job.settings
+    layout = PartLayout(job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs)
+    pages = _timed(job, lambda: layout.lay_out(keep_pages=False))
+    job.progress.finish(
+        f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out"
+    )
+    return PageList(options.paper_name, pages.starts())
+
+
+def _timed(job: Job, lay_out: Callable[[], T]) -> T:
+    """A layout within the time the limits allow."""
+    job.progress.stage("laying out pages")
+    try:
+        with deadline(job.limits.layout_seconds, "laying out the PDF", "layout_seconds"):
+            return lay_out()
+    except TimeLimitExceeded as problem:
+        job.diagnostics.error(job.rendered.book.location, str(problem), "limit")
+        raise BookError(job.diagnostics) from None
+
+
 def lay_out(
     rendered: RenderedBook,
     dates: BuildDates,
@@ -54,7 +111,7 @@ def lay_out(
         rendered.book.manifest,
         pages.starts(),
         options.paper_name,
-        options.variant,
+        options.pdf_variant,
         pages.first_body,
     )
 

@@ -32,7 +32,6 @@ from ...core.diagnostics import Diagnostics, Location
 from ...core.gcpause import fewer_collections
 from ...core.labels import direction
 from ...core.output import OutputError
-from ...core.printing import PrintOptions, page_css
 from ...core.resources import styles_dir, stylesheet
 from ...core.version import __version__
 from ...core.xhtml import html_of_children, parse_fragment
@@ -49,6 +48,7 @@ from ...render.rendering import (
     notes_section,
     template_environment,
 )
+from .settings import PrintOptions, page_css
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
 # of a note become spans the stylesheet sets as blocks.

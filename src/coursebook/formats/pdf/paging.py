@@ -35,7 +35,6 @@ from typing import Any
 from ...cite.notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.diagnostics import Diagnostic, Diagnostics
-from ...core.printing import PrintOptions, page_css
 from ...core.resources import stylesheet
 from ...core.version import __version__
 from ...parse.terms import IndexPlace
@@ -43,6 +42,7 @@ from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendering import RenderedBook, index_appendix, sources_appendix
 from . import layout as pdf
+from .settings import PrintOptions, page_css
 
 LAYOUTS_FOR_NOTES = 4
 """At most this many layouts of a part to bring every note to the foot of its call's page."""

@@ -1,4 +1,5 @@
-"""How the book is printed: paper, sides, extras. Turned into the stylesheet rules that vary.
+"""How the book is printed: paper, sides, extras (book.yaml's ``print:``, which this format
+owns, and the command line's print options). Turned into the stylesheet rules that vary.
 
 print.css holds everything that doesn't change with the paper; :func:`page_css` adds the page
 size, the margins (mirrored for double-sided printing, the inner one wider for the binding),
@@ -7,8 +8,16 @@ the base font size that suits the page, and bleed and crop marks for a printer.
 
 from __future__ import annotations
 
+import argparse
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from ...core.diagnostics import Diagnostics
+from ...core.yamlio import Node
+from ...source.schema import Key, Schema, boolean, count, text
+from ..base import SettingsError
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,7 @@ VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 _LENGTH = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")
 
 
-class PrintOptionError(ValueError):
+class PrintOptionError(SettingsError):
     """An option that can't be printed; the message says which and why."""
 
 
@@ -74,7 +83,7 @@ class PrintOptions:
     """Bleed around the trimmed page, e.g. "3mm"."""
     marks: bool = False
     """Crop and registration marks (for a printer)."""
-    variant: str | None = None
+    pdf_variant: str | None = None
     """``pdf/a-3b`` (archival) or ``pdf/ua-1`` (tagged, accessible)."""
     booklet: bool = False
     """Also write the pages imposed two-up for saddle-stitch printing."""
@@ -88,9 +97,9 @@ class PrintOptions:
             )
         if self.bleed is not None and not _LENGTH.match(self.bleed):
             raise PrintOptionError(f"bleed must be a length such as 3mm, found '{self.bleed}'")
-        if self.variant is not None and self.variant not in VARIANTS:
+        if self.pdf_variant is not None and self.pdf_variant not in VARIANTS:
             raise PrintOptionError(
-                f"unknown PDF variant '{self.variant}'; choose {' or '.join(VARIANTS)}"
+                f"unknown PDF variant '{self.pdf_variant}'; choose {' or '.join(VARIANTS)}"
             )
         if not 0 <= self.note_pages <= 20:
             raise PrintOptionError("note pages must be between 0 and 20")
@@ -138,3 +147,100 @@ def page_css(options: PrintOptions) -> str:
             ".chapter, .contents, .backmatter, .imprint { break-before: page; }",
         ]
     return "\n".join(rules)
+
+
+# --- book.yaml's print: and the command line ------------------------------------------------
+
+PRINT = Schema(
+    "print",
+    (
+        Key("paper", text, "a4, letter, a5, half-letter or 6x9in"),
+        Key("double_sided", boolean, "mirrored margins, chapters on right-hand pages"),
+        Key("note_pages", count, "ruled pages for notes after each lesson"),
+        Key("qr", boolean, "a QR code beside each source with a full-text address"),
+        Key("bleed", text, "bleed for a printer, e.g. 3mm"),
+        Key("marks", boolean, "crop marks for a printer"),
+        Key("pdf_variant", text, "pdf/a-3b or pdf/ua-1"),
+    ),
+)
+_NAMES = frozenset(field.name for field in fields(PrintOptions))
+
+
+def print_options(
+    node: Node | None, overrides: Mapping[str, Any], diagnostics: Diagnostics
+) -> PrintOptions:
+    """book.yaml's ``print:`` settings, each wrong value an error at its own line (and left
+    at its default), then the caller's ``overrides`` (a wrong one raises
+    :class:`PrintOptionError`)."""
+    options = PrintOptions()
+    if node is not None:
+        options = _from_book(node, diagnostics)
+    unknown = sorted(set(overrides) - _NAMES)
+    if unknown:
+        raise PrintOptionError(f"no print option '{unknown[0]}'")
+    return replace(options, **overrides)
+
+
+def _from_book(node: Node, diagnostics: Diagnostics) -> PrintOptions:
+    values = PRINT.validate(node, diagnostics)
+    if values is None:  # reported: not a mapping
+        return PrintOptions()
+    options = PrintOptions()
+    for name, value in values.items():
+        try:  # one value at a time, so that each problem is said at its own line
+            options = replace(options, **{name: value})
+        except PrintOptionError as problem:
+            diagnostics.error(node.value[name].location, f"print: {problem}", "print-option")
+    return options
+
+
+def add_print_options(parser: argparse.ArgumentParser) -> None:
+    printing = parser.add_argument_group(
+        "print", "how the PDF is printed (these override book.yaml's print: settings)"
+    )
+    printing.add_argument("--paper", choices=PAPER_NAMES, help="page size (default: a4)")
+    printing.add_argument(
+        "--single-sided",
+        action="store_true",
+        help="same margins on every page, no blank pages between chapters",
+    )
+    printing.add_argument(
+        "--note-pages", type=int, metavar="N", help="add N ruled pages for notes after each lesson"
+    )
+    printing.add_argument(
+        "--qr",
+        action="store_true",
+        help="print a QR code beside each source with a full-text address",
+    )
+    printing.add_argument("--bleed", metavar="LENGTH", help="bleed for a printer, e.g. 3mm")
+    printing.add_argument("--marks", action="store_true", help="crop marks for a printer")
+    printing.add_argument(
+        "--booklet",
+        action="store_true",
+        help="also write <slug>-booklet.pdf: the pages two-up on sheets twice as wide, in "
+        "booklet order (--paper a5 for A4 sheets)",
+    )
+    printing.add_argument(
+        "--signature", type=int, metavar="N", help="with --booklet: gatherings of N sheets"
+    )
+    printing.add_argument(
+        "--pdf-variant",
+        choices=VARIANTS,
+        help="pdf/a-3b (archival) or pdf/ua-1 (tagged, accessible)",
+    )
+
+
+def print_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The print options given on the command line (the others come from book.yaml)."""
+    given = {
+        "paper": args.paper,
+        "note_pages": args.note_pages,
+        "bleed": args.bleed,
+        "pdf_variant": args.pdf_variant,
+        "double_sided": False if args.single_sided else None,
+        "qr": True if args.qr else None,
+        "marks": True if args.marks else None,
+        "booklet": True if args.booklet else None,
+        "signature": args.signature,
+    }
+    return {name: value for name, value in given.items() if value is not None}
