@@ -83,9 +83,9 @@ def make_book(tmp_path: Path) -> Callable[..., Path]:
 
 @pytest.fixture(scope="session")
 def sample_build(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
-    """The sample book, built once for the whole session (EPUB and PDF)."""
+    """The sample book, built once for the whole session (every format)."""
     out = tmp_path_factory.mktemp("sample-dist")
-    return build(SAMPLE_BOOK, out_dir=out, diagnostics=Diagnostics())
+    return build(SAMPLE_BOOK, ("pdf", "epub", "html"), out, diagnostics=Diagnostics())
 
 
 def output(result: BuildResult, fmt: str) -> Path:

@@ -28,14 +28,24 @@ CHECK_REPORT = Path(__file__).parent / "golden" / "broken" / "check.txt"
 
 
 def current_outputs(result: BuildResult) -> dict[str, str]:
-    """Every text file of the sample EPUB, and the notes as plain text."""
+    """Every text file of the sample EPUB, the web edition's page, and the notes as plain
+    text."""
     files: dict[str, str] = {}
     with zipfile.ZipFile(output(result, "epub")) as archive:
         for name in archive.namelist():
             if name.endswith((".opf", ".ncx", ".xhtml", ".xml")):
                 files[name.removeprefix("EPUB/")] = archive.read(name).decode("utf-8")
+    files["web/page.html"] = web_page_text(output(result, "html").read_text(encoding="utf-8"))
     files["notes.txt"] = notes_text()
     return files
+
+
+def web_page_text(page: str) -> str:
+    """The web edition's page, its stylesheets and script (files of the repository, reviewed
+    there) and the policy's hashes of them left out."""
+    page = re.sub(r"(<style>).*?(</style>)", r"\1…\2", page, flags=re.S)
+    page = re.sub(r"(<script>).*?(</script>)", r"\1…\2", page, flags=re.S)
+    return re.sub(r"'sha256-[A-Za-z0-9+/=]+'", "'sha256-…'", page)
 
 
 def notes_text() -> str:

@@ -20,10 +20,12 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
     )
     (wheel,) = tmp_path.glob("coursebook-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    for style in ("base.css", "epub.css", "print.css", "preview.css"):
+    for style in ("base.css", "epub.css", "print.css", "preview.css", "web.css"):
         assert f"coursebook/styles/{style}" in names
     assert "coursebook/render/templates/lesson.xhtml" in names
     assert "coursebook/formats/epub/templates/nav.xhtml" in names
+    assert "coursebook/formats/html/templates/page.html" in names
+    assert "coursebook/formats/html/notes.js" in names
     assert "coursebook/cite/lua/citeproc.lua" in names
     for skeleton in ("book.yaml", "sources.yaml", "lessons/01-liberty.md"):
         assert f"coursebook/app/skeleton/{skeleton}" in names

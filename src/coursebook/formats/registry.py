@@ -10,9 +10,10 @@ from collections.abc import Iterable, Mapping
 
 from .base import OutputFormat, PageSource, SettingsError
 from .epub import EPUB
+from .html import HTML
 from .pdf import PDF
 
-FORMATS: tuple[OutputFormat, ...] = (PDF, EPUB)
+FORMATS: tuple[OutputFormat, ...] = (PDF, EPUB, HTML)
 PAGE_SOURCE: PageSource = PDF
 """The format that lays out the print edition, where every page number comes from."""
 

@@ -238,6 +238,7 @@ class _Renderer:
             entries_of=self.notes.chapter_bibliographies[chapter.number],
             id=chapter_sources_id(chapter),
             level=1 if chapter.is_single_lesson else 2,
+            name=f"{self.labels['sources']} ({self.labels['chapter']} {chapter.number})",
         )
         return RenderedDocument(
             chapter_sources_id(chapter),
@@ -492,10 +493,12 @@ def sources_appendix(
     entries_of: Sequence[BibliographyEntry] | None = None,
     id: str = "sources",
     level: int = 1,
+    name: str | None = None,
 ) -> str:
     """A list of sources: the appendix, or (``entries_of`` given) a chapter's own list.
     ``cited_in`` says where each source is cited (the shared rendering links to the notes;
-    print gives page numbers)."""
+    print gives page numbers). ``name``: what assistive technology calls the list, when its
+    title doesn't tell it apart (a chapter's sources, beside the appendix's)."""
     entries = [
         {
             "anchor": entry.source.id,
@@ -509,7 +512,7 @@ def sources_appendix(
     classes = "sources" if entries_of is None else "sources chapter-sources"
     template = template_environment().get_template("sources.xhtml")
     return template.render(
-        labels=labels, entries=entries, id=id, level=level, classes=classes
+        labels=labels, entries=entries, id=id, level=level, classes=classes, name=name
     ).strip()
 
 
@@ -561,7 +564,10 @@ def notes_section(document: RenderedDocument, labels: Mapping[str, str]) -> str:
     edition's notes): each note's number links back to its call. What goes in place of
     :data:`NOTES_SLOT` (a newline when there is none, as the template gives)."""
     views = [_NoteView(note.id, Markup(linked_urls(note_content(note)))) for note in document.notes]
-    return template_environment().get_template("notes.xhtml").render(labels=labels, notes=views)
+    # Named for its document: one page may hold the notes of every lesson (the web edition).
+    name = f"{labels['notes']} ({document.title})"
+    template = template_environment().get_template("notes.xhtml")
+    return template.render(labels=labels, notes=views, name=name)
 
 
 def chapter_id(chapter: Chapter) -> str:
