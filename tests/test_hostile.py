@@ -324,7 +324,10 @@ def test_8_slow_markdown_finishes_or_times_out(lesson: str, tmp_path: Path) -> N
 def test_9_a_huge_table(tmp_path: Path) -> None:
     rows = "\n".join(f"| {i} | x |" for i in range(10_000))
     folder = book(tmp_path / "book", f"# One\n\n| n | x |\n|---|---|\n{rows}\n")
-    result = run(str(folder), "-o", str(tmp_path / "out"))
+    # The row limit is what is tested: time enough to read the table on a loaded machine
+    # (Python-Markdown takes several seconds), so that the time limit can't answer first.
+    out = str(tmp_path / "out")
+    result = run(str(folder), "-o", out, "--limit", "markdown_seconds=120")
     no_traceback(result)
     assert result.returncode == 1
     (error,) = errors(result)

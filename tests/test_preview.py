@@ -32,7 +32,7 @@ from .test_reading_system import CHROMIUM_FLAGS
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
 
-    from coursebook.app.preview import PreviewServer, PreviewState
+    from coursebook.app.preview.server import PreviewServer, PreviewState
 
 LESSON = """\
 ---
@@ -190,17 +190,18 @@ def test_the_page_shows_the_book_with_notes_and_sources_linked(
     assert page.evaluate("parseFloat(getComputedStyle(document.body).maxWidth)") < 900
     assert page.locator(".url-address").first.is_hidden()
 
-    # A note call leads to its note...
+    # The web edition's page: a note call opens its note where it is called...
     call = page.locator("#l16-the-nature-of-the-stalinist-state a.noteref").first
     note = call.get_attribute("href") or ""
-    assert not in_view(page, note)
     call.click()
-    expect(page).to_have_url(served.url + note)
-    assert in_view(page, note)
-    assert "Trotsky" in page.locator(note).inner_text()
-    # ...and the note back to its call.
-    page.locator(f"{note} a.note-backlink").click()
-    expect(page).to_have_url(re.compile(r"#l16-[\w-]+--ref-\d+$"))
+    popup = page.locator("#note-popup")
+    expect(popup).to_be_visible()
+    assert "Trotsky" in popup.inner_text()
+    assert "Trotsky" in page.locator(note).inner_text()  # (listed after the lesson too)
+    # ...and closing it returns to the call.
+    page.keyboard.press("Escape")
+    expect(popup).to_be_hidden()
+    expect(call).to_be_focused()
 
     # The sources appendix links back to each citing note.
     backrefs = page.locator("#sources a.backref")
@@ -321,7 +322,7 @@ def test_only_the_page_its_assets_and_the_images_it_shows_are_served(
     assert (status, media_type) == (200, "text/html; charset=utf-8")
     assert b'src="images/dot.png"' in body
     assert get(served.port, "/images/dot.png") == (200, "image/png", PNG)
-    assert get(served.port, "/_preview/base.css")[:2] == (200, "text/css; charset=utf-8")
+    assert b"<style>" in body  # the page carries its stylesheets: nothing else is served
     for path in (
         "/../../etc/passwd",
         "/%2e%2e/%2e%2e/etc/passwd",
@@ -385,7 +386,7 @@ def _version(port: int) -> str:
 def test_the_watcher_ignores_caches_version_control_and_editor_files(tmp_path: Path) -> None:
     from watchfiles import Change
 
-    from coursebook.app.preview import BookFilter
+    from coursebook.app.preview.session import BookFilter
 
     changed = BookFilter()
     book = tmp_path / "book"
@@ -404,7 +405,7 @@ def test_the_watcher_ignores_caches_version_control_and_editor_files(tmp_path: P
 def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
     make_book: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from coursebook.app import preview
+    from coursebook.app.preview import building as preview
     from coursebook.core.cache import Cache
     from coursebook.pipeline.build import BuildOptions
 
@@ -420,7 +421,7 @@ def test_a_bug_in_a_rebuild_is_one_escaped_line_not_a_crash(
     assert preview.status_line(outcome, "rebuilt") == (
         "the book could not be built; the page shows why"
     )
-    page = preview.page_html(outcome, None, "v1")
+    page = preview.preview_page(outcome, None, "v1").html
     assert "<li>internal error: ZeroDivisionError: &lt;b&gt;no&lt;/b&gt; second line" in page
 
 
@@ -473,7 +474,7 @@ def eventually(condition: Callable[[], bool], timeout: float = 20) -> None:
 def test_idle_connections_are_bounded_closed_and_never_lock_the_author_out(
     preview: Callable[..., Preview], make_book: Callable[..., Path]
 ) -> None:
-    from coursebook.app.preview import MAX_CONNECTIONS, REQUEST_SECONDS
+    from coursebook.app.preview.server import MAX_CONNECTIONS, REQUEST_SECONDS
 
     served = preview(make_book({"lessons/one.md": LESSON}))
     assert get(served.port, "/")[0] == 200
@@ -511,7 +512,7 @@ class Local:
 
 @pytest.fixture
 def local_server() -> Iterator[Callable[..., Local]]:
-    from coursebook.app.preview import PreviewServer, PreviewState
+    from coursebook.app.preview.server import PreviewServer, PreviewState
 
     started: list[tuple[PreviewState, PreviewServer]] = []
 
@@ -534,7 +535,7 @@ def local_server() -> Iterator[Callable[..., Local]]:
 def build_once(
     book: Path, state: PreviewState, cache: Path, image_bytes: int = 1000, *allow_remote: str
 ) -> None:
-    from coursebook.app.preview import Builder
+    from coursebook.app.preview.building import Builder
     from coursebook.core.cache import Cache
     from coursebook.core.limits import Limits
     from coursebook.pipeline.build import BuildOptions
@@ -678,7 +679,7 @@ def open_event_stream(port: int, version: str) -> socket.socket:
 def test_event_streams_have_a_cap_of_their_own_the_oldest_making_way(
     local_server: Callable[..., Local], make_book: Callable[..., Path], tmp_path: Path
 ) -> None:
-    from coursebook.app.preview import PreviewState
+    from coursebook.app.preview.server import PreviewState
 
     book = make_book({"lessons/one.md": LESSON})
     served = local_server(PreviewState(max_streams=2), max_connections=5)
@@ -730,7 +731,7 @@ def test_a_full_server_answers_503_at_once(
 
 
 def test_the_readme_states_the_preview_limits() -> None:
-    from coursebook.app.preview import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
+    from coursebook.app.preview.server import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
 
     from .conftest import ROOT
 

@@ -468,7 +468,7 @@ def test_images_of_two_courses_with_the_same_name_stay_two(
 
 
 def test_the_preview_watches_the_included_courses_too(reader_folder: Path) -> None:
-    from coursebook.app.preview import watched_folders
+    from coursebook.app.preview.session import watched_folders
 
     assert watched_folders(reader_folder) == (
         reader_folder.resolve(),

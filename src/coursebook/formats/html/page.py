@@ -29,7 +29,7 @@ import jinja2
 from lxml import etree
 from markupsafe import Markup
 
-from ...core.labels import direction
+from ...core.labels import direction, labels_for
 from ...core.output import OutputError
 from ...core.resources import package_file, stylesheet
 from ...core.version import __version__
@@ -47,6 +47,8 @@ for it in the preview."""
 class PageExtras:
     """What a page adds to the web edition (the preview: its problems, its reload script)."""
 
+    title: str | None = None
+    """The page's title, instead of the book's."""
     banner: str = ""
     """Markup before the book, trusted (the caller escapes what it shows)."""
     styles: tuple[str, ...] = ()
@@ -57,34 +59,54 @@ class PageExtras:
     """More sources allowed by the policy, by directive: ``{"connect-src": "'self'"}``."""
 
 
+@dataclass(frozen=True)
+class WebPage:
+    html: str
+    policy: str
+    """Its Content-Security-Policy (in the page; a server sends it as a header too)."""
+
+
 def web_edition(rendered: RenderedBook) -> bytes:
     """The web edition of a rendered book, as the bytes of its file."""
-    return web_page(rendered, inline_image).encode("utf-8")
+    return web_page(rendered, inline_image).html.encode("utf-8")
 
 
 def web_page(
-    rendered: RenderedBook, image_src: ImageSource, extras: PageExtras | None = None
-) -> str:
-    """The book as one HTML5 page (see the module docstring)."""
+    rendered: RenderedBook | None, image_src: ImageSource, extras: PageExtras | None = None
+) -> WebPage:
+    """The book as one HTML5 page (see the module docstring); with no book (the preview of
+    one that could not be rendered), the page without it."""
     extras = extras or PageExtras()
-    meta = rendered.book.meta
-    images = {image.href: image for image in rendered.images}
+    language = rendered.book.meta.language if rendered else "en"
     styles = (*_own_styles(), *extras.styles)
     scripts = (_own_script(), *extras.scripts)
-    return _template().render(
-        language=meta.language,
-        direction=direction(meta.language),
-        title=meta.title + (f": {meta.subtitle}" if meta.subtitle else ""),
-        meta=[*_metadata(rendered), *extras.meta],
-        policy=_policy(styles, scripts, extras.sources),
+    policy = _policy(styles, scripts, extras.sources)
+    html = _template().render(
+        language=language,
+        direction=direction(language),
+        title=extras.title or (_title(rendered) if rendered else "coursebook"),
+        meta=[*(_metadata(rendered) if rendered else ()), *extras.meta],
+        policy=policy,
         styles=[_raw(text, "style") for text in styles],
         scripts=[_raw(text, "script") for text in scripts],
         banner=Markup(extras.banner),
-        parts=[
-            Markup(_document(d, rendered.labels, images, image_src)) for d in rendered.documents
-        ],
-        labels=rendered.labels,
+        parts=_parts(rendered, image_src) if rendered else [],
+        labels=rendered.labels if rendered else labels_for(language),
     )
+    return WebPage(html, policy)
+
+
+def _title(rendered: RenderedBook) -> str:
+    meta = rendered.book.meta
+    return meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
+
+
+def _parts(rendered: RenderedBook, image_src: ImageSource) -> list[Markup]:
+    images = {image.href: image for image in rendered.images}
+    return [
+        Markup(_document(document, rendered.labels, images, image_src))
+        for document in rendered.documents
+    ]
 
 
 def inline_image(image: Image) -> str:
