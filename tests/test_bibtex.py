@@ -16,6 +16,7 @@ from coursebook.core.diagnostics import Diagnostics
 from coursebook.core.pandoc import run_pandoc
 from coursebook.model import Source
 from coursebook.source import bibtex
+from coursebook.source.bibtex import reading
 from coursebook.source.loader import load
 from coursebook.source.sources import read_sources
 
@@ -348,10 +349,10 @@ def test_a_large_file_read_in_parts_reads_as_the_whole(tmp_path: Path) -> None:
     text += "\n@book{uses_pub, title = {Macro}, publisher = pub, url = {example.org/x}}\n"
     found = bibtex.scan(text)
     assert len(found.entries) == 1201 and found.clean and not found.linked
-    parts = bibtex._parts(found.entries, workers=4)
+    parts = reading._parts(found.entries, workers=4)
     assert len(parts) == 2 and sum(len(p) for p in parts) == 1201
-    whole = bibtex._pandoc(text, "biblatex", "en-US")
-    in_parts = bibtex._read_parts(text, found.strings, found.entries, "biblatex", "en-US")
+    whole = reading._pandoc(text, "biblatex", "en-US")
+    in_parts = reading._read_parts(text, found.strings, found.entries, "biblatex", "en-US")
     assert in_parts == whole
     assert whole[-1]["publisher"] == "Second"
     first, problems = read(tmp_path / "sources.bib", text)

@@ -1,0 +1,92 @@
+"""What the reader reports: each citation found (:class:`Found`, its sources as
+:class:`Part`s), brackets read as text, in-text citations whose brackets pandoc refuses,
+paragraphs read the simple way, and all of it for one text (:class:`Reading`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Part:
+    """One source of a citation, as offsets in the text: ``see @a, p. 3`` in ``[see @a, p. 3]``."""
+
+    start: int
+    """Where its prefix starts (after ``[`` or ``;``)."""
+    prefix_end: int
+    at: int
+    """The ``@`` of its key (a ``-`` before it suppresses the author)."""
+    key: str
+    key_end: int
+    suffix_start: int
+    """Where its suffix starts: the key's end, or inside the brackets of ``@a [p. 3]``."""
+    end: int
+    """Where its suffix ends (before the ``;`` or ``]``)."""
+    suppress_author: bool
+
+
+@dataclass(frozen=True)
+class Found:
+    """A citation as pandoc reads it: ``[see @a, p. 3; @b]`` or ``@a`` or ``@a [p. 3]``."""
+
+    start: int
+    end: int
+    parts: tuple[Part, ...]
+    in_text: bool
+    """``@a`` or ``@a [p. 3]``: the first part's author is named in the sentence."""
+    bracketed: bool = False
+    """For an in-text citation: material in brackets follows the key (``@a [p. 3]``)."""
+
+
+@dataclass(frozen=True)
+class Brackets:
+    """``[…]`` read as text: a link label no reference defines (``[@a;]``, ``[x]``)."""
+
+    start: int
+    end: int
+    before_label: bool = False
+    """A citation but for the ``[`` right after it: ``[@a][x]`` is a reference link."""
+
+
+@dataclass(frozen=True)
+class Refused:
+    """``@a [p. 3]`` directly followed by ``[``, ``(`` or ``{``: pandoc cites ``@a`` alone and
+    prints the brackets as text."""
+
+    at: int
+    bracket_start: int
+    bracket_end: int
+
+
+@dataclass(frozen=True)
+class Intricate:
+    """A paragraph too intricate to read exactly within the reader's budget (pathological
+    nesting, thousands of unclosed quotes or brackets): its citations were found by a simpler,
+    linear reading (bracketed citations without brackets inside, and bare keys)."""
+
+    start: int
+    end: int
+
+
+Event = Found | Brackets | Refused | Intricate
+
+
+@dataclass
+class Reading:
+    """Everything found in one text."""
+
+    text: str
+    found: list[Found] = field(default_factory=list)
+    """Every citation, nested ones (``@b`` in ``[@a, @b]``) included, in the order read."""
+    brackets: list[Brackets] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    intricate: list[Intricate] = field(default_factory=list)
+    hidden: bytearray = field(default_factory=bytearray)
+    """1 at each offset that is block structure, not text (a block quote's ``>``)."""
+
+    def written(self, start: int, end: int) -> str:
+        """The text from ``start`` to ``end`` without the block quote markers of its lines
+        after the first: what pandoc reads there, and what it must be handed again."""
+        if not any(self.hidden[start:end]):
+            return self.text[start:end]
+        return "".join(c for i, c in enumerate(self.text[start:end], start) if not self.hidden[i])

@@ -1,0 +1,119 @@
+"""The book's lessons parsed (:func:`parse_book`): each lesson, introduction and appendix in
+turn, then the links between them resolved and the glossary and index terms no lesson uses
+pointed out; and the glossary's definitions, parsed as a lesson's Markdown is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ...core.diagnostics import Diagnostics
+from ...core.limits import Limits
+from ...core.progress import Progress, Silent
+from ...model import Book, Lesson
+from ..remote import RemoteImages
+from .draft import _Draft
+from .markdown_parser import _MarkdownParser
+from .parsed import ParsedLesson
+
+
+def parse_book(
+    book: Book,
+    diagnostics: Diagnostics,
+    limits: Limits | None = None,
+    remote: RemoteImages | None = None,
+    progress: Progress | None = None,
+) -> dict[str, ParsedLesson]:
+    """Every lesson, introduction and appendix of the book, parsed, by lesson id. Images on
+    the network are refused unless ``remote`` allows their host."""
+    parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote)
+    progress = progress or Silent()
+    drafts = []
+    for lesson, level in _documents_with_levels(book):
+        drafts.append(parser.parse(lesson, level))
+        progress.advance()
+    targets = {draft.lesson.path: draft for draft in drafts}
+    for draft in drafts:
+        _resolve_links(draft, targets, diagnostics, book.left_out)
+    if book.pack is None:  # a pack leaves out the lessons that use the other terms
+        _warn_unused_terms(book, drafts, diagnostics)
+    return {draft.lesson.id: draft.finish() for draft in drafts}
+
+
+def glossary_definitions(book: Book, diagnostics: Diagnostics) -> dict[str, str]:
+    """Each glossary term's definition as inline XHTML (Markdown, like a lesson's)."""
+    if not book.glossary:
+        return {}
+    parser = _MarkdownParser(book, diagnostics, Limits(), None)
+    return {term.term: parser.inline(term.definition) for term in book.glossary}
+
+
+def _warn_unused_terms(book: Book, drafts: list[_Draft], diagnostics: Diagnostics) -> None:
+    used = {term for draft in drafts for term, _ in draft.glossary_uses}
+    for term in book.glossary:
+        if term.term not in used:
+            diagnostics.warning(
+                term.location,
+                f"glossary term '{term.term}' is not used in any lesson",
+                "glossary-unused",
+            )
+    indexed = {mark.term for draft in drafts for mark in draft.index_marks}
+    for listed in book.index_terms:
+        if listed.term not in indexed:
+            diagnostics.warning(
+                listed.location,
+                f"index term '{listed.term}' is not used in any lesson",
+                "index-unused",
+            )
+
+
+def _documents_with_levels(book: Book) -> Iterator[tuple[Lesson, int]]:
+    if book.about is not None:
+        yield book.about, 1
+    for chapter in book.chapters:
+        if chapter.intro:
+            yield chapter.intro, 1
+        for lesson in chapter.lessons:
+            yield lesson, 1 if chapter.is_single_lesson else 2
+    for appendix in book.appendices:
+        yield appendix, 1
+
+
+def _resolve_links(
+    draft: _Draft,
+    targets: dict[Path, _Draft],
+    diagnostics: Diagnostics,
+    left_out: frozenset[Path] = frozenset(),
+) -> None:
+    """Links to lessons and their headings become links to the namespaced ids; links to
+    lessons a pack leaves out become plain text."""
+    for link in draft.links:
+        target = draft if link.target is None else targets.get(link.target)
+        if target is None and link.target in left_out:
+            link.element.attrib.pop("href")
+            continue
+        if target is None:
+            href = link.element.get("href")
+            exists = link.target is not None and link.target.exists()
+            diagnostics.error(
+                link.location,
+                f"link to '{href}', which is not a lesson of this book"
+                if exists
+                else f"link to '{href}': no such file",
+                "bad-link",
+            )
+            link.element.attrib.pop("href")
+            continue
+        if link.fragment and link.fragment not in target.ids:
+            diagnostics.error(
+                link.location,
+                f"link to '#{link.fragment}', which is not a heading or anchor in "
+                f"{target.lesson.path.name}",
+                "bad-anchor",
+            )
+            link.element.attrib.pop("href")
+            continue
+        anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
+        link.element.set("href", f"#{anchor}")
+        classes = (link.element.get("class") or "").split()
+        link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page

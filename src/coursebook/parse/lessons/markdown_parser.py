@@ -1,0 +1,140 @@
+"""A lesson's Markdown read into a clean tree (:class:`_MarkdownParser`): its citations taken
+out as placeholders, Python-Markdown run within the limits, the HTML sanitized, and the
+tree handed to a :class:`_Draft` to finish; short texts of ours (a question, a summary) as
+inline XHTML."""
+
+from __future__ import annotations
+
+import markdown
+from lxml import etree
+from markdown.extensions.toc import slugify_unicode
+
+from ...core.diagnostics import Diagnostics, Location
+from ...core.labels import smarty_substitutions
+from ...core.limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hint
+from ...core.naming import element_prefix
+from ...core.paths import BookPaths
+from ...model import Book, Citation, Lesson
+from .. import sanitize, terms
+from ..citation_syntax import CITE_OPEN, PLACEHOLDER, extract_citations
+from ..remote import RemoteImages
+from .draft import _Draft
+from .tree import _fragment, _inner_xhtml
+
+
+class _MarkdownParser:
+    def __init__(
+        self, book: Book, diagnostics: Diagnostics, limits: Limits, remote: RemoteImages | None
+    ) -> None:
+        self.book = book
+        self.remote = remote
+        self.diagnostics = diagnostics
+        self.limits = limits
+        self.paths = BookPaths(book.root, book.roots[1:])
+        self.md = self._new_markdown()
+
+    def _new_markdown(self) -> markdown.Markdown:
+        # One Markdown instance, reset between lessons (or footnotes leak into the next one).
+        md = markdown.Markdown(
+            extensions=[
+                terms.IndexMarks(),
+                "footnotes",
+                "tables",
+                "attr_list",
+                "def_list",
+                "fenced_code",
+                "smarty",
+                "toc",
+            ],
+            extension_configs={
+                "footnotes": {"UNIQUE_IDS": False, "BACKLINK_TEXT": "", "SEPARATOR": "-"},
+                "smarty": {"substitutions": smarty_substitutions(self.book.meta.language)},
+                "toc": {"slugify": slugify_unicode, "marker": ""},
+                "tables": {"use_align_attribute": True},
+            },
+            output_format="xhtml",
+        )
+        # "\@" writes a literal "@" where it would otherwise start a citation (as in pandoc).
+        md.ESCAPED_CHARS.append("@")
+        return md
+
+    def markdown(self, text: str) -> str:
+        """Markdown of a short text of ours (a question, a summary) as clean HTML."""
+        self.md.reset()
+        return sanitize.clean(self.md.convert(text))
+
+    def convert(self, lesson: Lesson, text: str) -> tuple[str, list[sanitize.Removal]]:
+        """A lesson's Markdown as clean HTML and what the allow-list removed from it, within
+        the limits: nesting is measured before Markdown recurses into it, and conversion has
+        a time limit (pathological inputs make its regular expressions crawl)."""
+        depth, line = nesting_depth(text)
+        if depth > self.limits.depth:
+            self.diagnostics.error(
+                Location(lesson.path, lesson.body_line + line - 1),
+                f"nesting too deep: {depth} levels of quotes, lists or HTML elements (the "
+                f"limit is {self.limits.depth}; {raise_hint('depth')})",
+                "limit",
+            )
+            return "", []
+        try:
+            with deadline(
+                self.limits.markdown_seconds, f"reading {lesson.path.name}", "markdown_seconds"
+            ):
+                self.md.reset()
+                raw = self.md.convert(text)
+        except (TimeLimitExceeded, RecursionError) as problem:
+            self.md = self._new_markdown()  # whatever state it was left in
+            message = (
+                str(problem)
+                if isinstance(problem, TimeLimitExceeded)
+                else ("nesting too deep for Markdown to read")
+            )
+            self.diagnostics.error(lesson.location, message, "limit")
+            return "", []
+        return sanitize.clean(raw), sanitize.removals(raw)
+
+    def inline(self, text: str) -> str:
+        """Markdown of one line (a question, a summary) as inline XHTML."""
+        html = self.markdown(text)
+        tree = _fragment(html)
+        first = tree[0] if len(tree) and tree[0].tag == "p" else tree
+        return _inner_xhtml(first)
+
+    def parse(self, lesson: Lesson, level: int) -> _Draft:
+        text, citations = extract_citations(
+            lesson.body, lesson.path, lesson.body_line, self.book.sources, self.diagnostics
+        )
+        html, removed = self.convert(lesson, text)
+        tree = _fragment(html)
+        draft = _Draft(lesson, element_prefix(lesson.id), level, tree, citations, self.diagnostics)
+        draft.report_removals(removed)
+        _restore_literal_citations(tree, citations)
+        draft.take_footnotes()
+        draft.shift_headings()
+        draft.namespace_ids()
+        draft.align_to_class()
+        draft.check_tables(self.limits.table_rows)
+        draft.resolve_images(self.paths, self.limits, self.remote)
+        draft.collect_links(self.paths)
+        draft.mark_terms(self.book)  # after the links are collected: its links aren't the author's
+        draft.questions = tuple(self.inline(q) for q in lesson.questions)
+        draft.summary = self.inline(lesson.summary) if lesson.summary else None
+        return draft
+
+
+def _restore_literal_citations(tree: etree._Element, citations: tuple[Citation, ...]) -> None:
+    """Citations found inside code or attribute values were never citations: put back the text
+    the author wrote."""
+
+    def restore(text: str) -> str:
+        return PLACEHOLDER.sub(lambda m: citations[int(m.group(1))].raw, text)
+
+    for element in tree.iter():
+        if element.tag in ("code", "pre", "kbd", "samp"):
+            for node in element.iter():
+                node.text = restore(node.text) if node.text else node.text
+                if node is not element and node.tail:
+                    node.tail = restore(node.tail)
+        for name, value in element.attrib.items():
+            if CITE_OPEN in str(value):
+                element.set(name, restore(str(value)))
