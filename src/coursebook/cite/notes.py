@@ -30,7 +30,8 @@ from ..core.progress import Progress, Silent
 from ..model import Book, Citation, Lesson, Note, Source
 from ..parse.citation_syntax import PLACEHOLDER
 from ..parse.lessons import CALL, Footnote, ParsedLesson
-from .csl import AuthoredNote, CitationEngine, Cite, Formatted, Formatting, Slot
+from .csl import CitationEngine
+from .formatting import AuthoredNote, Cite, Formatted, Formatting, Slot
 
 
 @dataclass(frozen=True)
