@@ -31,8 +31,8 @@ from lxml import html as lxml_html
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursebook.cite.csl import style_facts  # noqa: E402
 from coursebook.cite.notes import resolve_notes  # noqa: E402
+from coursebook.cite.style_facts import style_facts  # noqa: E402
 from coursebook.core.diagnostics import Diagnostics  # noqa: E402
 from coursebook.parse.lessons import parse_book  # noqa: E402
 from coursebook.pipeline.build import citation_engine  # noqa: E402

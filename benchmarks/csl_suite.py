@@ -2,8 +2,8 @@
 
 Every fixture of the suite (``shared/csl-test-suite/humans/*.txt``, 845) is formatted the way
 a build formats a book: by :class:`coursebook.cite.csl.CitationEngine` (pandoc's citeproc, through
-the Lua filter, one pandoc run per fixture), given :class:`~coursebook.cite.csl.Cite`,
-:class:`~coursebook.cite.csl.AuthoredNote` and the sources to list built from the
+the Lua filter, one pandoc run per fixture), given :class:`~coursebook.cite.formatting.Cite`,
+:class:`~coursebook.cite.formatting.AuthoredNote` and the sources to list built from the
 fixture. The script prints every failure (expected and got), every skip and its reason, the
 pass rate by category (the file name before its first ``_``) and overall, and ends with one
 line of JSON::
@@ -95,15 +95,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from coursebook.cite.csl import (  # noqa: E402
-    AuthoredNote,
-    CitationEngine,
-    Cite,
-    CiteprocError,
-    Formatting,
-    Slot,
-    style_facts,
-)
+from coursebook.cite.csl import CitationEngine, CiteprocError  # noqa: E402
+from coursebook.cite.formatting import AuthoredNote, Cite, Formatting, Slot  # noqa: E402
+from coursebook.cite.style_facts import style_facts  # noqa: E402
 from coursebook.model import Location, Source  # noqa: E402
 from coursebook.source.csl_style import StyleError, style_from_file  # noqa: E402
 

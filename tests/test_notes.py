@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from coursebook.cite.notes import BookNotes, resolve_notes
+from coursebook.cite.book_notes import BookNotes
+from coursebook.cite.notes import resolve_notes
 from coursebook.core.diagnostics import BookError, Diagnostics
 from coursebook.parse.lessons import parse_book
 from coursebook.pipeline.build import build, citation_engine

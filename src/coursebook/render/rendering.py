@@ -31,7 +31,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
 
-from ..cite.notes import BibliographyEntry, BookNotes, LessonNotes
+from ..cite.book_notes import BibliographyEntry, BookNotes, LessonNotes
 from ..core.diagnostics import Diagnostics
 from ..core.labels import labels_for
 from ..core.version import __version__

@@ -7,7 +7,7 @@ import re
 from ...core.diagnostics import Diagnostics, Location
 from .citations import _Reader
 from .model import _LINK, ImportedLesson, Page
-from .pages import _clean, parse_heading
+from .page_parts import _clean, parse_heading
 
 
 def import_lesson(page: Page, diagnostics: Diagnostics) -> ImportedLesson | None:

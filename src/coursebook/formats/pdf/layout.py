@@ -27,7 +27,7 @@ from typing import Any
 from lxml import etree
 from markupsafe import Markup
 
-from ...cite.notes import BibliographyEntry
+from ...cite.book_notes import BibliographyEntry
 from ...core.diagnostics import Diagnostics, Location
 from ...core.gcpause import fewer_collections
 from ...core.labels import direction

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
-from ...cite.notes import BibliographyEntry
+from ...cite.book_notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.diagnostics import Diagnostic, Diagnostics
 from ...core.resources import stylesheet
