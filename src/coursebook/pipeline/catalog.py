@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core.diagnostics import BookError, Diagnostic, Diagnostics
 from ..formats.base import Output, SettingsError
-from ..source.loader import MANIFEST_NAMES
+from ..source.manifest import MANIFEST_NAMES
 from .build import BuildOptions, build
 from .packs import SelectionError
 
