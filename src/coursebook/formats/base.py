@@ -26,7 +26,7 @@ from ..core.progress import Progress
 from ..core.yamlio import Node
 from ..render.builddate import BuildDates
 from ..render.pagemap import PageList
-from ..render.rendering import RenderedBook
+from ..render.rendered_book import RenderedBook
 
 
 class SettingsError(ValueError):

@@ -36,7 +36,7 @@ from .packs import pack_slug
 if TYPE_CHECKING:
     from ..cite.csl import CitationEngine
     from ..parse.lessons import ParsedLesson
-    from ..render.rendering import RenderedBook
+    from ..render.rendered_book import RenderedBook
 
 T = TypeVar("T")
 

@@ -15,18 +15,20 @@ contract with the formats (each renders what follows its own way):
   text for the screen and for print). Where a document's notes would go, the text holds
   :data:`NOTES_SLOT`: the EPUB and the web edition put :func:`notes_section` there; print
   sets each note at its call.
+
+This module renders the book (:func:`render_book`) and each of its parts; what it gives the
+formats is in :mod:`.rendered_book`, the notes' calls and lists (with :data:`NOTES_SLOT` and
+:func:`notes_section`) in :mod:`.notes`, the sources appendix and the index in
+:mod:`.appendices`, and the templates' environment in :mod:`.templating`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from html import escape
 from itertools import groupby
 
-import jinja2
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from markupsafe import Markup
@@ -36,69 +38,14 @@ from ..core.diagnostics import Diagnostics
 from ..core.labels import labels_for
 from ..core.version import __version__
 from ..model import Book, Chapter, Course, Lesson, Note
-from ..parse.lessons import CALL, Image, ParsedLesson, glossary_definitions
-from ..parse.terms import IndexEntry, IndexPlace, glossary_id, index_entries, initial, sort_key
+from ..parse.lessons import Image, ParsedLesson, glossary_definitions
+from ..parse.terms import IndexPlace, glossary_id, index_entries, sort_key
+from .appendices import _letter, index_appendix, sources_appendix
+from .notes import NOTES_SLOT, replace_calls
+from .rendered_book import RenderedBook, RenderedDocument, TocEntry
+from .templating import template_environment
 
 GENERATED_IDS = ("titlepage", "imprint", "contents", "sources", "glossary", "index")
-NOTES_SLOT = "<!--coursebook:notes-->"
-"""Where a document's notes go, for the formats that list them (see the module docstring)."""
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    """An entry of the contents: what it is called and the id it points to."""
-
-    title: str
-    target: str
-    kind: str
-    """``chapter``, ``lesson``, ``section``, ``appendix`` or ``backmatter``."""
-    label: str | None = None
-    children: tuple[TocEntry, ...] = ()
-    minutes: int | None = None
-    """The lesson's reading time."""
-
-
-@dataclass(frozen=True)
-class RenderedDocument:
-    """A part of the book as XHTML: one file of the EPUB, one section of the printed book."""
-
-    id: str
-    """Unique in the book: the EPUB file name and the id of the fragment's top element."""
-    kind: str
-    """``titlepage``, ``imprint``, ``contents``, ``chapter``, ``lesson``, ``appendix`` or
-    ``sources``."""
-    title: str
-    html: str
-    chapter: int | None = None
-    """The chapter it belongs to (notes restart per chapter)."""
-    notes: tuple[Note, ...] = ()
-    """The notes its calls call, in order, each once (where they go: :data:`NOTES_SLOT`)."""
-
-
-@dataclass(frozen=True)
-class RenderedBook:
-    book: Book
-    documents: tuple[RenderedDocument, ...]
-    toc: tuple[TocEntry, ...]
-    images: tuple[Image, ...]
-    labels: Mapping[str, str]
-    notes: BookNotes
-    """The notes and sources behind the rendering, for the steps one format adds."""
-    index: tuple[IndexEntry, ...] = ()
-    """The back-of-book index, for print to give its pages."""
-
-    def document(self, kind: str) -> RenderedDocument | None:
-        return next((d for d in self.documents if d.kind == kind), None)
-
-
-def template_environment() -> jinja2.Environment:
-    # autoescape=True, not select_autoescape(): that one skips .xhtml (LIBRARY-NOTES).
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("coursebook.render", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
 
 
 def render_book(
@@ -486,159 +433,9 @@ class _Renderer:
         )
 
 
-def sources_appendix(
-    notes: BookNotes,
-    labels: Mapping[str, str],
-    cited_in: Callable[[BibliographyEntry], str],
-    entries_of: Sequence[BibliographyEntry] | None = None,
-    id: str = "sources",
-    level: int = 1,
-    name: str | None = None,
-) -> str:
-    """A list of sources: the appendix, or (``entries_of`` given) a chapter's own list.
-    ``cited_in`` says where each source is cited (the shared rendering links to the notes;
-    print gives page numbers). ``name``: what assistive technology calls the list, when its
-    title doesn't tell it apart (a chapter's sources, beside the appendix's)."""
-    entries = [
-        {
-            "anchor": entry.source.id,
-            "html": Markup(linked_urls(entry.html)),
-            "url": entry.source.url,
-            "url_in_entry": bool(entry.source.url) and escape(entry.source.url or "") in entry.html,
-            "cited_in": Markup(cited_in(entry)),
-        }
-        for entry in (notes.bibliography if entries_of is None else entries_of)
-    ]
-    classes = "sources" if entries_of is None else "sources chapter-sources"
-    template = template_environment().get_template("sources.xhtml")
-    return template.render(
-        labels=labels, entries=entries, id=id, level=level, classes=classes, name=name
-    ).strip()
-
-
-def index_appendix(
-    entries: Sequence[IndexEntry],
-    labels: Mapping[str, str],
-    locate: Callable[[Sequence[IndexPlace]], str],
-) -> str:
-    """The back-of-book index, entries grouped by initial. ``locate`` gives an entry's
-    places: links by lesson in the shared rendering, page numbers in print."""
-
-    def view(entry: IndexEntry) -> dict[str, object]:
-        return {
-            "term": entry.term,
-            "locators": Markup(locate(entry.places)) if entry.places else None,
-            "subentries": [view(sub) for sub in entry.subentries],
-        }
-
-    groups = [
-        (letter, [view(entry) for entry in group])
-        for letter, group in groupby(entries, key=lambda entry: initial(entry.term))
-    ]
-    template = template_environment().get_template("index.xhtml")
-    return template.render(labels=labels, groups=groups).strip()
-
-
-_URL = re.compile(r"(?<![\"'=>])\bhttps?://[^\s<>\"]+[^\s<>\".,;:)]")
-
-
-def linked_urls(html: str) -> str:
-    """Addresses a style prints as text become links (outside existing links and tags)."""
-    pieces = re.split(r"(<a\b.*?</a>|<[^>]+>)", html, flags=re.DOTALL)
-    return "".join(
-        piece
-        if piece.startswith("<")
-        else _URL.sub(lambda m: f'<a class="url" href="{m.group(0)}">{m.group(0)}</a>', piece)
-        for piece in pieces
-    )
-
-
-@dataclass(frozen=True)
-class _NoteView:
-    id: str
-    html: Markup
-
-
-def notes_section(document: RenderedDocument, labels: Mapping[str, str]) -> str:
-    """A document's notes as a list after its text (the EPUB's pop-up footnotes, the web
-    edition's notes): each note's number links back to its call. What goes in place of
-    :data:`NOTES_SLOT` (a newline when there is none, as the template gives)."""
-    views = [_NoteView(note.id, Markup(linked_urls(note_content(note)))) for note in document.notes]
-    # Named for its document: one page may hold the notes of every lesson (the web edition).
-    name = f"{labels['notes']} ({document.title})"
-    template = template_environment().get_template("notes.xhtml")
-    return template.render(labels=labels, notes=views, name=name)
-
-
 def chapter_id(chapter: Chapter) -> str:
     return f"chapter-{chapter.number}"
 
 
 def chapter_sources_id(chapter: Chapter) -> str:
     return f"chapter-{chapter.number}-sources"
-
-
-# A citation call with the space before it and the punctuation after it (see replace_calls).
-_CALL_IN_CONTEXT = re.compile(rf"(\s*)({CALL.pattern})([.,;:!?]*)")
-
-
-def replace_calls(html: str, notes: LessonNotes) -> str:
-    """Each note-call placeholder becomes a linked note number, or, with an in-text style, the
-    citation itself.
-
-    As pandoc does for note styles, a citation's note number goes after the punctuation that
-    follows it, and the space before it goes: ``text [@key].`` reads "text.¹". A note called a
-    second time gets a call of its own with a distinct id.
-    """
-    counts: dict[str, int] = {}
-
-    def call(match: re.Match[str]) -> str:
-        space, placeholder, punctuation = match.group(1), match.group(2), match.group(5)
-        resolved = notes.calls.get(placeholder)
-        if resolved is None:
-            return space + punctuation  # a citation of unknown sources: already an error
-        counts[placeholder] = counts.get(placeholder, 0) + 1
-        ref_id = resolved.ref_id
-        if counts[placeholder] > 1:
-            ref_id += f"-{counts[placeholder]}"
-        if resolved.note is None:
-            return (
-                f'{space}<span class="citation" id="{ref_id}">{resolved.text}</span>{punctuation}'
-            )
-        link = (
-            f'<a class="noteref" data-semantics="noteref" role="doc-noteref" id="{ref_id}" '
-            f'href="#{resolved.note.id}"><sup>{resolved.note.number}</sup></a>'
-        )
-        if resolved.text or resolved.note.kind == "authored":
-            return f"{space}{resolved.text}{link}{punctuation}"
-        return f"{punctuation}{link}"
-
-    return _CALL_IN_CONTEXT.sub(call, html)
-
-
-def _letter(index: int) -> str:
-    """a, b, …, z, aa, ab, …: the back-links of a reference list."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("a") + rest) + letters
-    return letters
-
-
-_BLOCK_START = re.compile(r"^\s*<(p|ul|ol|blockquote|div|table|pre|dl|h[1-6])[\s>]")
-
-
-def note_content(note: Note, html: str | None = None) -> str:
-    """The note's text (``html``, default: the shared one) with its number linking back to the
-    call, as paragraphs."""
-    html = note.html if html is None else html
-    backlink = (
-        f'<a class="note-backlink" href="#{note.call_id}" role="doc-backlink">{note.number}.</a> '
-    )
-    match = _BLOCK_START.match(html)
-    if match is None:
-        return f"<p>{backlink}{html}</p>"
-    if match.group(1) == "p":
-        return re.sub(r"^\s*<p([^>]*)>", lambda m: f"<p{m.group(1)}>{backlink}", html, count=1)
-    return f"<p>{backlink}</p>{html}"

@@ -19,7 +19,7 @@ from ...parse.lessons import Image
 from ...pipeline.build import BuildOptions, prepare
 from ...pipeline.loading import format_settings, the_book
 from ...pipeline.packs import SelectionError
-from ...render.rendering import RenderedBook
+from ...render.rendered_book import RenderedBook
 from .server import PreviewState, Snapshot, internal_error
 
 

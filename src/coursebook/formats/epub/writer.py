@@ -35,14 +35,9 @@ from ...core.version import __version__
 from ...model import CheckedImage
 from ...render.accessibility import accessibility
 from ...render.builddate import BuildDates
+from ...render.notes import NOTES_SLOT, notes_section
 from ...render.pagemap import PageList, PageStart, insert_page_breaks, page_id
-from ...render.rendering import (
-    NOTES_SLOT,
-    RenderedBook,
-    RenderedDocument,
-    TocEntry,
-    notes_section,
-)
+from ...render.rendered_book import RenderedBook, RenderedDocument, TocEntry
 from ...source.images import ImageProblem, image_data
 from .cover import cover_png
 

@@ -35,7 +35,8 @@ from ...core.resources import package_file, stylesheet
 from ...core.version import __version__
 from ...core.xhtml import html_of_children, parse_fragment
 from ...parse.lessons import Image
-from ...render.rendering import NOTES_SLOT, RenderedBook, RenderedDocument, notes_section
+from ...render.notes import NOTES_SLOT, notes_section
+from ...render.rendered_book import RenderedBook, RenderedDocument
 from ...source.images import ImageProblem, image_data
 
 ImageSource = Callable[[Image], str]

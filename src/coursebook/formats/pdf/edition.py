@@ -14,7 +14,7 @@ from ...core.gcpause import fewer_collections
 from ...core.limits import TimeLimitExceeded, deadline
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageList, PageStart
-from ...render.rendering import RenderedBook
+from ...render.rendered_book import RenderedBook
 from ..base import Job, Output
 from .booklet import impose
 from .layout import WeasyPrintLog

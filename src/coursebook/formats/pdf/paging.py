@@ -38,10 +38,14 @@ from ...core.diagnostics import Diagnostic, Diagnostics
 from ...core.resources import stylesheet
 from ...core.version import __version__
 from ...parse.terms import IndexPlace
+from ...render.appendices import index_appendix, sources_appendix
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
-from ...render.rendering import RenderedBook, index_appendix, sources_appendix
-from . import layout as pdf
+from ...render.rendered_book import RenderedBook
+from . import page_numbers
+from .footnotes import notes_out_of_place, warn_notes
+from .layout import Layout, css_string
+from .parts import PartSpec, part_html, part_specs
 from .settings import PrintOptions, page_css
 
 LAYOUTS_FOR_NOTES = 4
@@ -130,7 +134,7 @@ class PartLayout:
     ) -> None:
         self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
         self.options, self.cache, self.jobs = options, cache, jobs
-        self._weasyprint: pdf.Layout | None = None  # made when a part must be laid out
+        self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._styles = cache_key(
             file_bytes(stylesheet(name) for name in ("base.css", "print.css")),
@@ -145,16 +149,16 @@ class PartLayout:
         the others came from the cache."""
 
     @property
-    def weasyprint(self) -> pdf.Layout:
+    def weasyprint(self) -> Layout:
         if self._weasyprint is None:
-            self._weasyprint = pdf.Layout(self.rendered, self.diagnostics, self.options)
+            self._weasyprint = Layout(self.rendered, self.diagnostics, self.options)
         return self._weasyprint
 
     def lay_out(self, keep_pages: bool) -> Pages:
         """Every part, placed and numbered. With ``keep_pages`` every part is laid out in
         this build (the PDF is made of its pages); without, parts come from the cache when
         their HTML, stylesheets and options are those of an earlier layout."""
-        front, body, back = pdf.part_specs(self.rendered, self.options)
+        front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
         guess = self._last_numbers()
         if not keep_pages:
@@ -190,12 +194,12 @@ class PartLayout:
             placed.append((back_part, back_number))
         return self._pages(front_part, placed)
 
-    def _lay_out_ahead(self, body: Sequence[pdf.PartSpec], guess: Mapping[str, str]) -> None:
+    def _lay_out_ahead(self, body: Sequence[PartSpec], guess: Mapping[str, str]) -> None:
         """The parts the cache doesn't know, laid out side by side on all cores before the
         passes place them (which then find them ready). Only when no pages are kept: pages
         can't leave the process that laid them out. A part whose links turn out to need
         other page numbers than the last build's is laid out again, in the passes."""
-        wanted: list[tuple[pdf.PartSpec, dict[str, str], str]] = []
+        wanted: list[tuple[PartSpec, dict[str, str], str]] = []
         for spec in body:
             links: dict[str, str] = {}
 
@@ -203,7 +207,7 @@ class PartLayout:
                 links[target] = guess.get(target, UNKNOWN)
                 return links[target]
 
-            html = pdf.part_html(self.rendered, self.dates, spec, page_of, frozenset())
+            html = part_html(self.rendered, self.dates, spec, page_of, frozenset())
             key = cache_key(html, self._styles, "arabic")
             if self.cache is None or self.cache.get("part", key) is None:
                 wanted.append((spec, links, key))
@@ -247,7 +251,7 @@ class PartLayout:
         if blank_after_front:
             sequence.append(BLANK)
         first_body = front.count + blank_after_front
-        labels = [pdf.roman(i + 1) for i in range(first_body)]
+        labels = [page_numbers.roman(i + 1) for i in range(first_body)]
         number = 1
         for part, start in placed:
             while number < start:  # the blank page before a part, counted in the numbering
@@ -271,7 +275,7 @@ class PartLayout:
 
     def _part(
         self,
-        spec: pdf.PartSpec,
+        spec: PartSpec,
         number: int,
         page_of: Callable[[str], str],
         keep_pages: bool,
@@ -283,7 +287,7 @@ class PartLayout:
             links[target] = page_of(target)
             return links[target]
 
-        html = pdf.part_html(self.rendered, self.dates, spec, printed_page, frozenset())
+        html = part_html(self.rendered, self.dates, spec, printed_page, frozenset())
         key = cache_key(html, self._styles, "roman" if roman else "arabic")
         memo = (key, number if keep_pages else None)
         if memo in self._laid:
@@ -301,7 +305,7 @@ class PartLayout:
 
     def _lay_out_part(
         self,
-        spec: pdf.PartSpec,
+        spec: PartSpec,
         number: int,
         printed_page: Callable[[str], str],
         links: dict[str, str],
@@ -315,21 +319,21 @@ class PartLayout:
             ""
             if roman
             else f"@page :first {{ counter-reset: page {number} }}\n"
-            f"html {{ string-set: book-title {pdf.css_string(self.rendered.book.meta.title)} }}"
+            f"html {{ string-set: book-title {css_string(self.rendered.book.meta.title)} }}"
         )
         endnotes: frozenset[str] = frozenset()
         document = self.weasyprint.render(html, first_page)
         for attempt in range(LAYOUTS_FOR_NOTES):
-            too_tall, deferred = pdf.notes_out_of_place(document)
+            too_tall, deferred = notes_out_of_place(document)
             misplaced = too_tall or deferred  # the tall ones first: they push others away
             if not misplaced:
                 break
             if attempt == LAYOUTS_FOR_NOTES - 1:
-                pdf.warn_notes(self.rendered, misplaced, "next page", self.diagnostics)
+                warn_notes(self.rendered, misplaced, "next page", self.diagnostics)
                 break
             endnotes |= misplaced
-            pdf.warn_notes(self.rendered, too_tall, "too tall", self.diagnostics)
-            html = pdf.part_html(self.rendered, self.dates, spec, printed_page, endnotes)
+            warn_notes(self.rendered, too_tall, "too tall", self.diagnostics)
+            html = part_html(self.rendered, self.dates, spec, printed_page, endnotes)
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, first_page)
         pages = list(document.pages)
@@ -342,7 +346,7 @@ class PartLayout:
 
     def _back(
         self,
-        spec: pdf.PartSpec,
+        spec: PartSpec,
         number: int,
         known: Mapping[str, str],
         placed: Sequence[tuple[LaidPart, int]],
@@ -356,10 +360,10 @@ class PartLayout:
             order.update({anchor: start + page for anchor, page in part.anchors.items()})
 
         def cited_on(entry: BibliographyEntry) -> str:
-            return pdf.cited_on(entry, order, known, self.rendered.labels)
+            return page_numbers.cited_on(entry, order, known, self.rendered.labels)
 
         def pages_of(places: Sequence[IndexPlace]) -> str:
-            return pdf.index_pages(places, order, known)
+            return page_numbers.index_pages(places, order, known)
 
         printed = {
             "sources": lambda: sources_appendix(
@@ -396,7 +400,7 @@ def lay_out_alone(
     rendered: RenderedBook,
     dates: BuildDates,
     options: PrintOptions,
-    spec: pdf.PartSpec,
+    spec: PartSpec,
     links: dict[str, str],
 ) -> tuple[LaidPart, list[Diagnostic]]:
     """One part, laid out in a worker process: what the book needs to know of its pages,
@@ -407,6 +411,6 @@ def lay_out_alone(
     def page_of(target: str) -> str:
         return links.get(target, UNKNOWN)
 
-    html = pdf.part_html(rendered, dates, spec, page_of, frozenset())
+    html = part_html(rendered, dates, spec, page_of, frozenset())
     part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
     return replace(part, pages=None, document=None), list(diagnostics)
