@@ -45,7 +45,7 @@ def web_page_text(page: str) -> str:
     there) and the policy's hashes of them left out."""
     page = re.sub(r"(<style>).*?(</style>)", r"\1…\2", page, flags=re.S)
     page = re.sub(r"(<script>).*?(</script>)", r"\1…\2", page, flags=re.S)
-    return re.sub(r"'sha256-[A-Za-z0-9+/=]+'", "'sha256-…'", page)
+    return re.sub(r"sha256-[A-Za-z0-9+/=]+", "sha256-…", page)
 
 
 def notes_text() -> str:

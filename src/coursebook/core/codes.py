@@ -152,6 +152,12 @@ CODES = {
             "Remove the HTML; readers would not see it.",
         ),
         Code(
+            "math",
+            "warning",
+            "math '$\\frac{a}{$' can't be set (unexpected eof); its TeX is printed as written",
+            "Write the formula in the TeX that pandoc's math converter (texmath) reads; a '$' meant as a dollar sign is written '\\$'.",
+        ),
+        Code(
             "unused-footnote",
             "warning",
             "footnote [^lonely] is never referred to",

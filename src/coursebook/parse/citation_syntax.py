@@ -24,6 +24,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Container
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.diagnostics import Diagnostics, Location
@@ -32,7 +33,7 @@ from .citation_grammar import Brackets, Found, Part, Reading, read
 
 CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 """Around a citation's index in the text handed to Markdown."""
-PLACEHOLDER_CHARS = "\ue000\ue001\ue002\ue003\ue004"
+PLACEHOLDER_CHARS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007"
 """Reserved for our placeholders; removed from authors' text so they can't be forged."""
 PLACEHOLDER = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}")
 
@@ -85,7 +86,7 @@ def locator_terms() -> dict[str, tuple[str, ...]]:
     return dict(_LABELS)
 
 
-class _Positions:
+class Positions:
     """Offsets in the text to line and column, for messages."""
 
     def __init__(self, text: str, path: Path, first_line: int) -> None:
@@ -112,20 +113,45 @@ def extract_citations(
     Malformed citations are reported to ``diagnostics`` as ``citation-syntax`` warnings
     (without it, they are read as pandoc reads them, silently).
     """
+    read_text = read_citations(text, path, first_line, known_keys, diagnostics)
+    pieces: list[str] = []
+    cursor = 0
+    for index, found in enumerate(read_text.kept):
+        pieces += [read_text.text[cursor : found.start], f"{CITE_OPEN}{index}{CITE_CLOSE}"]
+        cursor = found.end
+    pieces.append(read_text.text[cursor:])
+    return "".join(pieces), read_text.citations
+
+
+@dataclass(frozen=True)
+class ReadText:
+    """A lesson's text as pandoc's reader reads it: the citations the book has (``kept``, in
+    order, with their :class:`Citation`), and everything else the reading found."""
+
+    text: str
+    """The text, our placeholders' characters taken out."""
+    reading: Reading
+    kept: tuple[Found, ...]
+    citations: tuple[Citation, ...]
+    positions: Positions
+
+
+def read_citations(
+    text: str,
+    path: Path,
+    first_line: int,
+    known_keys: Container[str],
+    diagnostics: Diagnostics | None = None,
+) -> ReadText:
+    """Read ``text`` for its citations (see :func:`extract_citations`), replacing nothing."""
     text = text.translate({ord(c): None for c in PLACEHOLDER_CHARS})
     reading = read(text)
-    positions = _Positions(text, path, first_line)
+    positions = Positions(text, path, first_line)
     kept, nested = _top_level(reading, known_keys)
     if diagnostics is not None:
         _Warnings(reading, positions, diagnostics, known_keys).report(kept, nested)
-    pieces: list[str] = []
-    cursor = 0
-    for index, found in enumerate(kept):
-        pieces += [text[cursor : found.start], f"{CITE_OPEN}{index}{CITE_CLOSE}"]
-        cursor = found.end
-    pieces.append(text[cursor:])
     citations = tuple(_citation(found, reading, positions) for found in kept)
-    return "".join(pieces), citations
+    return ReadText(text, reading, tuple(kept), citations, positions)
 
 
 def _top_level(
@@ -146,13 +172,13 @@ def _top_level(
     return kept, nested
 
 
-def _citation(found: Found, reading: Reading, positions: _Positions) -> Citation:
+def _citation(found: Found, reading: Reading, positions: Positions) -> Citation:
     items = tuple(_item(part, reading, positions) for part in found.parts)
     raw = reading.written(found.start, found.end)
     return Citation(items, positions.location(found.start), raw, author_in_text=found.in_text)
 
 
-def _item(part: Part, reading: Reading, positions: _Positions) -> CitationItem:
+def _item(part: Part, reading: Reading, positions: Positions) -> CitationItem:
     locator, suffix = _locator_and_suffix(reading.written(part.suffix_start, part.end))
     return CitationItem(
         key=part.key,
@@ -170,7 +196,7 @@ class _Warnings:
     def __init__(
         self,
         reading: Reading,
-        positions: _Positions,
+        positions: Positions,
         diagnostics: Diagnostics,
         known_keys: Container[str],
     ) -> None:

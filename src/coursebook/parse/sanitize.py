@@ -2,9 +2,9 @@
 
 Python-Markdown passes raw HTML through and ``attr_list`` lets authors set any attribute, so the
 HTML of a lesson is cleaned with nh3 (ammonia) before anything else reads it: only the elements
-and attributes a course text needs survive, and links keep only the ``https`` and ``mailto``
-schemes or a relative target. What the allow-list removes is reported, so an author knows
-what the reader won't see.
+and attributes a course text needs survive, and links keep only the ``https``, ``http`` and
+``mailto`` schemes or a relative target. What the allow-list removes is reported, so an author
+knows what the reader won't see.
 """
 
 from __future__ import annotations
@@ -87,8 +87,9 @@ ALLOWED_ATTRIBUTES = {
     "blockquote": _COMMON | {"cite"},
     "span": _COMMON | {"data-index"},  # an index mark's entry (coursebook.terms)
 }
-LINK_SCHEMES = frozenset({"https", "mailto"})
-"""Links that may leave the book."""
+LINK_SCHEMES = frozenset({"https", "http", "mailto"})
+"""Links that may leave the book (``javascript:``, ``data:`` and the other active or local
+schemes may not)."""
 # Image sources keep http(s) and file here so that the resolver can refuse them with a clear
 # message ("on the network", "outside the book folder") instead of their vanishing silently.
 _KEPT_SCHEMES = frozenset({"https", "http", "mailto", "file"})
@@ -193,16 +194,9 @@ def _url(tag: str, name: str, value: str) -> list[Removal]:
                 confinement=True,
             )
         ]
-    if scheme == "http":
-        return [
-            Removal(
-                f"removed the link to '{value}': only https and mailto links may leave "
-                "the book (use https)",
-                value,
-            )
-        ]
     return [
         Removal(
-            f"removed the link to '{value}' (only https and mailto links may leave the book)", value
+            f"removed the link to '{value}' (only https, http and mailto links may leave the book)",
+            value,
         )
     ]

@@ -39,9 +39,10 @@ GLOSSARY_CLASS = "glossary-term"
 SUBENTRY = "!"
 
 # Where no term is ever marked: headings (the contents would show the mark), links and
-# marks (no link in a link), code, note calls and notes.
+# marks (no link in a link), code, math, note calls and notes.
 _NEVER_INSIDE = frozenset(
     {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "kbd", "samp", "sup", "sub"}
+    | {"{http://www.w3.org/1998/Math/MathML}math"}
 )
 _NOT_GLOSSARY_INSIDE = _NEVER_INSIDE | {"blockquote", "q", "cite"}
 # The blocks within which a listed index term is indexed once.

@@ -114,11 +114,12 @@ class _Package:
         self._images(book)
         spine: list[epub.EpubItem] = []
         for document in self.documents:
+            content = self._xhtml(document)
             item = _XhtmlItem(
-                uid=f"doc-{document.id}",
-                file_name=_file_name(document),
-                content=self._xhtml(document),
+                uid=f"doc-{document.id}", file_name=_file_name(document), content=content
             )
+            if MATHML.encode() in content:  # the package says which documents hold MathML
+                item.properties = ["mathml"]
             book.add_item(item)
             spine.append(item)
         nav = _XhtmlItem(uid="nav", file_name="nav.xhtml", content=self._nav())
@@ -322,6 +323,9 @@ class _Package:
                 yield (section, list(self._ncx_entries(entry.children)))
             else:
                 yield link
+
+
+MATHML = "http://www.w3.org/1998/Math/MathML"
 
 
 class _XhtmlItem(epub.EpubItem):  # type: ignore[misc]

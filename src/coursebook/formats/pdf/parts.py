@@ -38,6 +38,7 @@ from ...render.pagemap import mark_sources
 from ...render.rendered_book import RenderedBook, RenderedDocument
 from ...render.templating import template_environment
 from .footnotes import notes_to_calls, use_print_notes
+from .math import typeset_math
 from .settings import PrintOptions
 
 
@@ -170,6 +171,7 @@ def printed(
     tree = parse_fragment(document.html.replace(NOTES_SLOT, notes_section(document, labels)))
     mark_sources(tree, document.id)
     use_print_notes(tree, document.notes)
+    typeset_math(tree)
     notes_to_calls(tree, endnotes, labels)
     for link in tree.iter("a"):
         classes = (link.get("class") or "").split()

@@ -1,4 +1,5 @@
-"""Pandoc's Markdown reader, as far as finding citations needs it.
+"""Pandoc's Markdown reader, as far as finding citations (and the math and inline notes
+that hold or hide them) needs it.
 
 Whether ``[…@key…]`` is a citation is decided while pandoc reads inline Markdown, and it
 depends on what surrounds it: ``[@a](url)`` is a link (holding the in-text citation ``@a``),
@@ -28,11 +29,22 @@ reader whole: the driver, and which parser each character starts).
 from __future__ import annotations
 
 from .blocks import _Layout
-from .events import Brackets, Event, Found, Intricate, Part, Reading, Refused
+from .events import Brackets, Event, Found, InlineNote, Intricate, Math, Part, Reading, Refused
 from .inline import _Inline
 from .inline_base import _STEPS
 
-__all__ = ["Brackets", "Event", "Found", "Intricate", "Part", "Reading", "Refused", "read"]
+__all__ = [
+    "Brackets",
+    "Event",
+    "Found",
+    "InlineNote",
+    "Intricate",
+    "Math",
+    "Part",
+    "Reading",
+    "Refused",
+    "read",
+]
 
 
 def read(text: str) -> Reading:
@@ -49,6 +61,10 @@ def read(text: str) -> Reading:
             reading.brackets.append(event)
         elif isinstance(event, Refused):
             reading.refused.append(event)
+        elif isinstance(event, Math):
+            reading.maths.append(event)
+        elif isinstance(event, InlineNote):
+            reading.notes.append(event)
         else:
             reading.intricate.append(event)
     return reading

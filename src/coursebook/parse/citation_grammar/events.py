@@ -68,7 +68,31 @@ class Intricate:
     end: int
 
 
-Event = Found | Brackets | Refused | Intricate
+@dataclass(frozen=True)
+class Math:
+    """TeX math as pandoc reads it: ``$…$``, ``$$…$$`` (display), and, beyond pandoc's
+    default reader, ``\\(…\\)`` and a ``\\[…\\]`` on lines of its own."""
+
+    start: int
+    end: int
+    """The end of the math (and of an equation's ``{#eq:label}``, when it has one)."""
+    tex_start: int
+    tex_end: int
+    display: bool
+    label: str = ""
+    """``eq:name`` or ``eq-name`` from a ``{#…}`` right after display math."""
+
+
+@dataclass(frozen=True)
+class InlineNote:
+    """``^[…]``: a note written where it is called; its text is between ``start + 2`` and
+    ``end - 1``."""
+
+    start: int
+    end: int
+
+
+Event = Found | Brackets | Refused | Intricate | Math | InlineNote
 
 
 @dataclass
@@ -81,6 +105,8 @@ class Reading:
     brackets: list[Brackets] = field(default_factory=list)
     refused: list[Refused] = field(default_factory=list)
     intricate: list[Intricate] = field(default_factory=list)
+    maths: list[Math] = field(default_factory=list)
+    notes: list[InlineNote] = field(default_factory=list)
     hidden: bytearray = field(default_factory=bytearray)
     """1 at each offset that is block structure, not text (a block quote's ``>``)."""
 

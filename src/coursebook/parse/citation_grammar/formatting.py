@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .events import InlineNote
 from .inline_base import _ATTRIBUTES, _IN_DOUBLE, _IN_SINGLE, _NO_LINKS, Result, _run
 from .links import _Links
 
@@ -90,6 +91,7 @@ class _Formatting(_Links):
                 and self._char(close, end) not in ("(", "[")
                 and not (_ATTRIBUTES.match(self.s, close, end))
             ):
+                self.events.append(InlineNote(position, close))
                 self.inlines(position + 2, close - 1, ctx & _NO_LINKS)
                 return close, False
         return self._between(_SUPERSCRIPT, position, end, ctx)

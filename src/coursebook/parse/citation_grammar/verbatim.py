@@ -7,6 +7,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from .events import Math
 from .inline_base import _ATTRIBUTES, _NO_LINKS, Result, _InlineBase
 
 _AUTOLINK = re.compile(
@@ -27,6 +28,15 @@ _INLINE_MATH = re.compile(
     r"\$(?!\s)(?:[^\s\\$]|\\[\s\S]|[ \t]*\n(?![ \t]*\n)(?!\$)|[ \t]+(?![$\s]))+\$(?!\d)"
 )
 _DISPLAY_MATH = re.compile(r"\$\$(?:[^\n]|\n(?![ \t]*\n))+?\$\$")
+_EQUATION_LABEL = re.compile(r"[ \t]*\{#(eq[:-][\w:.-]*[\w])\}")
+"""``{#eq:name}`` (pandoc-crossref) or ``{#eq-name}`` (Quarto) after display math."""
+_ROUND_MATH = re.compile(r"\\\((?:[^\\\n]|\\(?!\))|\n(?![ \t]*\n))+?\\\)")
+"""``\\(…\\)``: LaTeX's inline math, within a paragraph."""
+_SQUARE_MATH = re.compile(r"\\\[(?:[^\n]|\n(?![ \t]*\n))+?\\\][ \t]*(?=\n|\Z)")
+"""``\\[…\\]`` ending a line: LaTeX's display math (not ``\\[sic\\]`` in a sentence)."""
+_TEX_LIKE = re.compile(r"\A\s*\n|[\\^_=]")
+"""What makes ``\\[…\\]`` math rather than escaped brackets (``\\[@a\\]``): ``\\[`` alone
+on its line, or a command, script or equals sign inside."""
 _RAW_TEX = re.compile(r"\\[^\W\d_]+\*?(?:\{[^{}\n]*\}|\[[^\[\]\n]*\])*")
 """A LaTeX command (pandoc keeps it as raw TeX, a word's letters included: ``\\é``)."""
 
@@ -69,10 +79,40 @@ class _Verbatim(_InlineBase):
         return None
 
     def _math(self, position: int, end: int, after: bool, ctx: int) -> Result:
-        match = _DISPLAY_MATH.match(self.s, position, end) or _INLINE_MATH.match(
-            self.s, position, end
-        )
-        return (match.end(), False) if match else None
+        if display := _DISPLAY_MATH.match(self.s, position, end):
+            return self._math_event(display, 2, True, end), False
+        if inline := _INLINE_MATH.match(self.s, position, end):
+            return self._math_event(inline, 1, False, end), False
+        return None
+
+    def _math_event(self, match: re.Match[str], delimiter: int, display: bool, end: int) -> int:
+        """Report the math ``match`` found (its TeX inside delimiters ``delimiter`` long);
+        where it ends, after an equation's label."""
+        stop, label = match.end(), ""
+        if display and (labelled := _EQUATION_LABEL.match(self.s, stop, end)):
+            stop, label = labelled.end(), labelled.group(1)
+        tex = (match.start() + delimiter, match.end() - delimiter)
+        self.events.append(Math(match.start(), stop, *tex, display, label))
+        return stop
+
+    def _latex_math(self, position: int, end: int) -> int | None:
+        """``\\(…\\)`` anywhere, ``\\[…\\]`` from a line's start to a line's end."""
+        if self.s.startswith("\\(", position):
+            if round_math := _ROUND_MATH.match(self.s, position, end):
+                return self._math_event(round_math, 2, False, end)
+        elif self.s.startswith("\\[", position) and self._starts_line(position):
+            square = _SQUARE_MATH.match(self.s, position, end)
+            if square and _TEX_LIKE.search(square.group()[2:-2]) and "@" not in square.group():
+                tex_end = square.group().rstrip(" \t")
+                self.events.append(
+                    Math(position, square.end(), position + 2, position + len(tex_end) - 2, True)
+                )
+                return square.end()
+        return None
+
+    def _starts_line(self, position: int) -> bool:
+        line_start = self.s.rfind("\n", 0, position) + 1
+        return not self.s[line_start:position].strip()
 
     def _angle(self, position: int, end: int, after: bool, ctx: int) -> Result:
         if not ctx & _NO_LINKS and (link := _AUTOLINK.match(self.s, position, end)):
@@ -111,6 +151,8 @@ class _Verbatim(_InlineBase):
 
     def _backslash(self, position: int, end: int, after: bool, ctx: int) -> Result:
         following = self._char(position + 1, end)
+        if following in ("(", "[") and (math := self._latex_math(position, end)) is not None:
+            return math, False
         if following == "\n":
             return position + 1, False  # a hard line break; the line end is read next
         if following and following not in "\r" and not following.isalnum():

@@ -11,6 +11,7 @@ from ...core.diagnostics import Diagnostics
 from ...core.limits import Limits
 from ...core.progress import Progress, Silent
 from ...model import Book, Lesson
+from ..math import set_math
 from ..remote import RemoteImages
 from .draft import _Draft
 from .markdown_parser import _MarkdownParser
@@ -28,9 +29,12 @@ def parse_book(
     the network are refused unless ``remote`` allows their host."""
     parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote)
     progress = progress or Silent()
+    documents = [(lesson, level, parser.extract(lesson)) for lesson, level in _documents(book)]
+    # Every formula of the book set in one run of pandoc (starting it is most of the cost).
+    formulas = set_math((m for *_, text in documents for m in text.maths), diagnostics)
     drafts = []
-    for lesson, level in _documents_with_levels(book):
-        drafts.append(parser.parse(lesson, level))
+    for lesson, level, extracted in documents:
+        drafts.append(parser.parse(lesson, level, extracted, formulas))
         progress.advance()
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
@@ -67,7 +71,7 @@ def _warn_unused_terms(book: Book, drafts: list[_Draft], diagnostics: Diagnostic
             )
 
 
-def _documents_with_levels(book: Book) -> Iterator[tuple[Lesson, int]]:
+def _documents(book: Book) -> Iterator[tuple[Lesson, int]]:
     if book.about is not None:
         yield book.about, 1
     for chapter in book.chapters:

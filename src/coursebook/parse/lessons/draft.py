@@ -54,6 +54,8 @@ class _Draft:
     glossary_uses: list[tuple[str, str]] = field(default_factory=list)
     questions: tuple[str, ...] = ()
     summary: str | None = None
+    inline_notes: dict[str, Location] = field(default_factory=dict)
+    """The footnote label of each inline note ``^[…]``, with where it is written."""
 
     def location_of(self, needle: str) -> Location:
         """Where ``needle`` first occurs in the lesson's Markdown (for messages about HTML,
@@ -92,6 +94,28 @@ class _Draft:
         column = index - (body.rfind("\n", 0, index) + 1) + 1
         return Location(self.lesson.path, self.lesson.body_line + line, column)
 
+    def dress_figures(self) -> None:
+        """A figure holds its image itself (not in a paragraph) and carries the image's id
+        (``{#fig:name}``); the image's text alternative is the caption's text, which the
+        caption then hides from screen readers so that it isn't read twice (as pandoc
+        does, unless it holds a link or a note call)."""
+        for figure in self.tree.iter("figure"):
+            holder = figure.find("./p[@class='figure-image']")
+            image = holder.find("img") if holder is not None else None
+            caption = figure.find("figcaption")
+            if holder is None or image is None or caption is None:
+                continue
+            figure.replace(holder, image)
+            image.tail = None
+            if ident := image.get("id"):
+                del image.attrib["id"]
+                figure.set("id", ident)
+            written = "".join(str(t) for t in caption.itertext())
+            plain = " ".join(CALL.sub("", written).split())
+            image.set("alt", re.sub(r" (?=[.,;:!?])", "", plain))  # where a call was
+            if not CALL.search(written) and caption.find(".//a") is None:
+                caption.set("aria-hidden", "true")  # links and note calls must stay reachable
+
     def take_footnotes(self) -> None:
         """Move Python-Markdown's endnotes out of the text; their calls become placeholders."""
         container = self.tree.find("./div[@class='footnote']")
@@ -128,7 +152,8 @@ class _Draft:
             elif len(p) and p[-1].tail:
                 p[-1].tail = p[-1].tail.rstrip("\xa0")
         html = "".join(etree.tostring(c, encoding="unicode", method="xml") for c in item)
-        return Footnote(label, html.strip(), self.location_of(f"[^{label}]:"))
+        location = self.inline_notes.get(label) or self.location_of(f"[^{label}]:")
+        return Footnote(label, html.strip(), location)
 
     def shift_headings(self) -> None:
         """Headings nest under the lesson title without gaps: ``##`` is one level below it."""

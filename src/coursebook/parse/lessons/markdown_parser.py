@@ -5,20 +5,27 @@ inline XHTML."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import markdown
 from lxml import etree
 from markdown.extensions.toc import slugify_unicode
 
 from ...core.diagnostics import Diagnostics, Location
-from ...core.labels import smarty_substitutions
+from ...core.labels import labels_for, smarty_substitutions
 from ...core.limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hint
 from ...core.naming import element_prefix
 from ...core.paths import BookPaths
 from ...model import Book, Citation, Lesson
 from .. import sanitize, terms
-from ..citation_syntax import CITE_OPEN, PLACEHOLDER, extract_citations
+from ..citation_syntax import CITE_OPEN, PLACEHOLDER
+from ..extensions.divs import CALLOUTS, FencedDivs
+from ..extensions.figures import ImplicitFigures
+from ..extraction import Extracted, extract
+from ..math import Formula
 from ..remote import RemoteImages
 from .draft import _Draft
+from .math_marks import place_math
 from .tree import _fragment, _inner_xhtml
 
 
@@ -35,9 +42,15 @@ class _MarkdownParser:
 
     def _new_markdown(self) -> markdown.Markdown:
         # One Markdown instance, reset between lessons (or footnotes leak into the next one).
+        labels = labels_for(self.book.meta.language)
+        self.divs = FencedDivs(
+            titles={kind: labels.get(f"callout_{kind}", "") for kind in CALLOUTS}
+        )
         md = markdown.Markdown(
             extensions=[
                 terms.IndexMarks(),
+                self.divs,
+                ImplicitFigures(),
                 "footnotes",
                 "tables",
                 "attr_list",
@@ -91,7 +104,8 @@ class _MarkdownParser:
             )
             self.diagnostics.error(lesson.location, message, "limit")
             return "", []
-        return sanitize.clean(raw), sanitize.removals(raw)
+        dropped = [sanitize.Removal(message, needle) for needle, message in self.divs.dropped]
+        return sanitize.clean(raw), dropped + sanitize.removals(raw)
 
     def inline(self, text: str) -> str:
         """Markdown of one line (a question, a summary) as inline XHTML."""
@@ -100,15 +114,29 @@ class _MarkdownParser:
         first = tree[0] if len(tree) and tree[0].tag == "p" else tree
         return _inner_xhtml(first)
 
-    def parse(self, lesson: Lesson, level: int) -> _Draft:
-        text, citations = extract_citations(
+    def extract(self, lesson: Lesson) -> Extracted:
+        """The lesson's text with its citations, math and inline notes taken out."""
+        return extract(
             lesson.body, lesson.path, lesson.body_line, self.book.sources, self.diagnostics
         )
-        html, removed = self.convert(lesson, text)
+
+    def parse(
+        self,
+        lesson: Lesson,
+        level: int,
+        extracted: Extracted,
+        formulas: Mapping[Formula, etree._Element | None],
+    ) -> _Draft:
+        """The lesson's draft, from its ``extracted`` text and the book's set ``formulas``."""
+        citations = extracted.citations
+        html, removed = self.convert(lesson, extracted.text)
         tree = _fragment(html)
         draft = _Draft(lesson, element_prefix(lesson.id), level, tree, citations, self.diagnostics)
+        draft.inline_notes = dict(extracted.inline_notes)
         draft.report_removals(removed)
         _restore_literal_citations(tree, citations)
+        place_math(tree, extracted.maths, formulas)
+        draft.dress_figures()
         draft.take_footnotes()
         draft.shift_headings()
         draft.namespace_ids()

@@ -1,0 +1,120 @@
+"""Math typeset for print: each MathML formula drawn as an SVG image by ziamath.
+
+WeasyPrint has no MathML: left as it is, a formula would print as its letters run together.
+ziamath (pure Python, the STIX Two Math font it carries) lays out the MathML the parse stage
+made with pandoc and draws it as SVG paths. Each formula goes into the page as an ``<img>``
+of its own (its glyph definitions can't clash with another's), sized in ``em`` so that it
+follows the text's size, sitting on the text's baseline, with the TeX as its text
+alternative (PDF/UA's Alt, what a screen reader says).
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+
+from lxml import etree
+
+MATHML = "http://www.w3.org/1998/Math/MathML"
+_SIZE = 20.0
+"""ziamath's font size, in its SVG units: the image is scaled to the text in ``em``."""
+
+
+class MathProblem(Exception):
+    """A formula ziamath could not draw."""
+
+
+def typeset_math(tree: etree._Element) -> None:
+    """Replace every MathML ``<math>`` in ``tree`` with its drawing."""
+    for math in list(tree.iter(f"{{{MATHML}}}math")):
+        parent = math.getparent()
+        if parent is None:
+            continue
+        image = _image(math)
+        image.tail = math.tail
+        parent.replace(math, image)
+
+
+def _image(math: etree._Element) -> etree._Element:
+    display = math.get("display") == "block"
+    alt = math.get("alttext") or "".join(str(text) for text in math.itertext())
+    try:
+        mathml = etree.tostring(_presentation(math), encoding="unicode", with_tail=False)
+        svg, width, height, depth = _drawing(mathml)
+    except MathProblem:
+        fallback = etree.Element("code", {"class": "math-tex"})  # reported at parse
+        fallback.text = alt
+        return fallback
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    style = f"width: {width:.3f}em; height: {height:.3f}em; vertical-align: -{depth:.3f}em"
+    return etree.Element(
+        "img",
+        {
+            "class": "math display" if display else "math",
+            "src": f"data:image/svg+xml;base64,{data}",
+            "alt": alt,
+            "style": style,
+        },
+    )
+
+
+def _presentation(math: etree._Element) -> etree._Element:
+    """The formula without its ``<semantics>`` wrapper and TeX annotation, which ziamath
+    would draw as text."""
+    copied = copy.deepcopy(math)
+    for semantics in list(copied.iter(f"{{{MATHML}}}semantics")):
+        parent = semantics.getparent()
+        if parent is None or not len(semantics):
+            continue
+        parent.replace(semantics, semantics[0])
+    return copied
+
+
+@lru_cache(maxsize=4096)
+def _drawing(mathml: str) -> tuple[str, float, float, float]:
+    """The SVG of a formula, its width and height and how far it reaches below the
+    baseline, in ``em``."""
+    import ziamath  # a second's import, only for books with math
+
+    with _ziamath_warnings() as said:
+        try:
+            drawn = ziamath.zmath.Math(mathml, size=_SIZE)
+            svg = drawn.svg()
+        except Exception as error:  # ziamath raises what its layout code raises
+            raise MathProblem(str(error)) from None
+    if said:
+        raise MathProblem(said[0])
+    x, y, width, height = (float(v) for v in _view_box(svg))
+    del x
+    return svg, width / _SIZE, height / _SIZE, (height + y) / _SIZE
+
+
+def _view_box(svg: str) -> list[str]:
+    root = etree.fromstring(svg.encode("utf-8"))
+    return (root.get("viewBox") or "0 0 0 0").split()
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _ziamath_warnings() -> Iterator[list[str]]:
+    """ziamath logs what it can't draw on the root logger; collected here instead of
+    printed to the author's terminal."""
+    root = logging.getLogger()
+    handler = _Collect()
+    root.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        root.removeHandler(handler)
