@@ -65,7 +65,7 @@ def test_metadata_of_a_book_whose_images_are_described(tmp_path: Path) -> None:
     assert metadata(epub, "schema:accessibilityHazard") == ["none"]
     (summary,) = metadata(epub, "schema:accessibilitySummary")
     assert "All 1 images have text alternatives." in summary
-    assert "3 lessons in 2 chapters" in summary
+    assert "4 lessons in 3 chapters" in summary
     assert metadata(epub, "dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.2 Level AA"]
 
 

@@ -84,20 +84,60 @@ def test_image_without_alt_text_is_a_warning(make_book) -> None:
     assert warning.code == "missing-alt" and warning.location.line == 3
 
 
-def test_links_to_missing_lessons_and_anchors_are_errors(make_book) -> None:
+def test_a_missing_lesson_is_an_error_a_missing_anchor_a_warning(make_book) -> None:
     folder = make_book(
         {
             "lessons/one.md": "# One\n\n## Here\n\n[a](two.md) [b](#nowhere) [c](#here) "
-            "[d](https://example.org)\n",
+            "[d](https://example.org) [e](http://example.org)\n",
         }
     )
     parsed, diagnostics = parse(folder)
-    assert [d.message for d in diagnostics.errors] == [
-        "link to 'two.md': no such file",
-        "link to '#nowhere', which is not a heading or anchor in one.md",
+    assert [d.message for d in diagnostics.errors] == ["link to 'two.md': no such file"]
+    anchor = [d for d in diagnostics.warnings if d.code == "bad-anchor"]
+    assert [d.message for d in anchor] == [
+        "link to '#nowhere', which is not a heading or anchor in one.md; its text is kept "
+        "without the link"
     ]
     html = parsed["one"].html
     assert 'href="#one-here"' in html and 'href="https://example.org"' in html
+    assert 'href="http://example.org"' in html  # http links are kept, as pandoc keeps them
+    assert ">b</a>" in html and "#nowhere" not in html
+
+
+def test_links_to_web_pages_lead_to_the_lesson_of_that_name(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Web\nlanguage: en\nchapters: [lessons/010-one.md, "
+            "lessons/020-small-n.md]\n",
+            "lessons/010-one.md": "# One\n\n[a](/small-n.html) [b](./020-small-n.html#why) "
+            "[c](other.html)\n",
+            "lessons/020-small-n.md": "# Small n\n\n## Why\n\nText.\n",
+        }
+    )
+    parsed, diagnostics = parse(folder)
+    html = parsed["010-one"].html
+    assert 'href="#l020-small-n"' in html and 'href="#l020-small-n-why"' in html
+    assert not diagnostics.errors
+    (compat,) = [d for d in diagnostics.warnings if d.code == "pandoc-compat"]
+    assert compat.message.startswith("link to 'other.html', a web page no lesson")
+    assert ">c</a>" in html and "other.html" not in html
+
+
+def test_front_matter_after_an_html_comment_is_read(make_book) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: C\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "<!-- Licence: CC BY.\n  Keep this notice. -->\n---\nsummary: S\n---\n\n"
+            "# The title\n\nText.\n",
+        }
+    )
+    parsed, diagnostics = parse(folder)
+    assert not diagnostics.errors
+    (compat,) = [d for d in diagnostics.warnings if d.code == "pandoc-compat"]
+    assert (compat.location.line, compat.location.column) == (1, 1)
+    assert parsed["one"].lesson.title == "The title"
+    assert parsed["one"].lesson.summary == "S"
+    assert "Licence" not in parsed["one"].html
 
 
 def test_scripts_and_handlers_are_removed(make_book) -> None:

@@ -141,8 +141,8 @@ CODES = {
         ),
         Code(
             "bad-anchor",
-            "error",
-            "link to '#no-such-section', which is not a heading or anchor in 02.md",
+            "warning",
+            "link to '#no-such-section', which is not a heading or anchor in 02.md; its text is kept without the link",
             "Use the id of a heading (its title, lower-cased, words joined by -) or of an {#id}.",
         ),
         Code(
@@ -150,6 +150,12 @@ CODES = {
             "warning",
             "removed <script> (scripts don't run in a book)",
             "Remove the HTML; readers would not see it.",
+        ),
+        Code(
+            "pandoc-compat",
+            "warning",
+            "an HTML comment comes before the front matter; the front matter is read after it (as pandoc reads it), and the comment is not printed",
+            "Nothing to do for the book to build; to silence it, write what coursebook asks (front matter first, links to lesson files rather than web pages).",
         ),
         Code(
             "math",

@@ -180,6 +180,9 @@ def _insert(element: etree._Element, start: PageStart, namespace: str) -> None:
         element.insert(0, marker)
         return
     node, attribute = target
+    if (math := _enclosing_math(node if attribute == "text" else node.getparent())) is not None:
+        math.addprevious(marker)  # MathML holds no HTML: the page starts at the formula
+        return
     text = getattr(node, attribute) or ""
     before, after = text[:position], text[position:]
     setattr(node, attribute, before)
@@ -188,6 +191,16 @@ def _insert(element: etree._Element, start: PageStart, namespace: str) -> None:
         node.insert(0, marker)
     else:
         node.addnext(marker)
+
+
+def _enclosing_math(element: etree._Element | None) -> etree._Element | None:
+    """The outermost MathML ``<math>`` holding ``element``, if any."""
+    found = None
+    while element is not None:
+        if etree.QName(element).localname == "math":
+            found = element
+        element = element.getparent()
+    return found
 
 
 def _text_position(

@@ -25,11 +25,23 @@ def read_lesson(
     """A lesson (or introduction, or appendix) from its file's text."""
     lines = text.splitlines(keepends=True)
     front: dict[str, Any] = {}
+    top = _after_leading_comments(lines)
+    commented = any(line.lstrip().startswith("<!--") for line in lines[:top])
+    if top < len(lines) and _FENCE.match(lines[top].rstrip("\r\n")) and commented:
+        diagnostics.warning(
+            Location(path, 1, 1),
+            "an HTML comment comes before the front matter; the front matter is read after it "
+            "(as pandoc reads it), and the comment is not printed",
+            "pandoc-compat",
+        )
+    elif top >= len(lines) or not _FENCE.match(lines[top].rstrip("\r\n")):
+        top = 0  # no front matter: the body is the whole file
     body_start = 0
     front_broken = False  # then a missing title is part of that error, not one more
-    if lines and _FENCE.match(lines[0].rstrip("\r\n")):
+    if lines[top:] and _FENCE.match(lines[top].rstrip("\r\n")):
         end = next(
-            (i for i in range(1, len(lines)) if _FENCE_END.match(lines[i].rstrip("\r\n"))), None
+            (i for i in range(top + 1, len(lines)) if _FENCE_END.match(lines[i].rstrip("\r\n"))),
+            None,
         )
         if end is None:
             diagnostics.error(
@@ -37,7 +49,7 @@ def read_lesson(
             )
             return None
         errors = len(diagnostics.errors)
-        node = load_yaml("".join(lines[1:end]), path, diagnostics, first_line=2)
+        node = load_yaml("".join(lines[top + 1 : end]), path, diagnostics, first_line=top + 2)
         if node is not None:
             front = schema.FRONT_MATTER.validate(node, diagnostics) or {}
         # Unreadable YAML, or a title of the wrong type, was reported already.
@@ -74,6 +86,24 @@ def read_lesson(
         authors=front.get("authors", ()),
         questions=front.get("questions", ()),
     )
+
+
+def _after_leading_comments(lines: list[str]) -> int:
+    """The index of the first line after the blank lines and ``<!-- … -->`` comments that
+    open the file (0 when it opens with neither)."""
+    index = 0
+    while index < len(lines):
+        stripped = lines[index].strip()
+        if not stripped:
+            index += 1
+        elif stripped.startswith("<!--"):
+            end = next((i for i in range(index, len(lines)) if "-->" in lines[i]), None)
+            if end is None or not lines[end].rstrip().endswith("-->"):
+                return 0
+            index = end + 1
+        else:
+            return index
+    return index
 
 
 def _first_content_line(lines: list[str], start: int) -> int | None:

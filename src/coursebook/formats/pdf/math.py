@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -78,7 +79,9 @@ def _presentation(math: etree._Element) -> etree._Element:
 def _drawing(mathml: str) -> tuple[str, float, float, float]:
     """The SVG of a formula, its width and height and how far it reaches below the
     baseline, in ``em``."""
-    import ziamath  # a second's import, only for books with math
+    with warnings.catch_warnings():  # ziamath 0.13 finds its font by a deprecated API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import ziamath  # a second's import, only for books with math
 
     with _ziamath_warnings() as said:
         try:

@@ -190,11 +190,12 @@ class _Divs(Treeprocessor):
         if fence.id:
             div.set("id", fence.id)
         for name, value in others.items():
+            shown = value if len(value) <= 40 else value[:39] + "…"
             self.extension.dropped.append(
                 (
                     fence.written,
-                    f"the attribute {name}=\"{value}\" of the div '{fence.written}' is not shown "
-                    "in the book (a div keeps its id, classes and title)",
+                    f'the div\'s attribute {name}="{shown}" is not shown in the book (a div '
+                    "keeps its id, classes and title)",
                 )
             )
 

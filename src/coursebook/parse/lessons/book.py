@@ -4,6 +4,7 @@ pointed out; and the glossary's definitions, parsed as a lesson's Markdown is.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from ...core.progress import Progress, Silent
 from ...model import Book, Lesson
 from ..math import set_math
 from ..remote import RemoteImages
-from .draft import _Draft
+from .draft import _Draft, _PendingLink
 from .markdown_parser import _MarkdownParser
 from .parsed import ParsedLesson
 
@@ -92,6 +93,9 @@ def _resolve_links(
     """Links to lessons and their headings become links to the namespaced ids; links to
     lessons a pack leaves out become plain text."""
     for link in draft.links:
+        if link.page:
+            _resolve_web_page(link, targets, diagnostics)
+            continue
         target = draft if link.target is None else targets.get(link.target)
         if target is None and link.target in left_out:
             link.element.attrib.pop("href")
@@ -109,10 +113,10 @@ def _resolve_links(
             link.element.attrib.pop("href")
             continue
         if link.fragment and link.fragment not in target.ids:
-            diagnostics.error(
+            diagnostics.warning(
                 link.location,
                 f"link to '#{link.fragment}', which is not a heading or anchor in "
-                f"{target.lesson.path.name}",
+                f"{target.lesson.path.name}; its text is kept without the link",
                 "bad-anchor",
             )
             link.element.attrib.pop("href")
@@ -121,3 +125,43 @@ def _resolve_links(
         link.element.set("href", f"#{anchor}")
         classes = (link.element.get("class") or "").split()
         link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page
+
+
+_NUMBERED = re.compile(r"^\d+[-_. ]*")
+
+
+def _resolve_web_page(
+    link: _PendingLink, targets: dict[Path, _Draft], diagnostics: Diagnostics
+) -> None:
+    """A link to a web edition's page (``/small-n.html``, ``./090-small-n.html``) leads to
+    the lesson of that name, its number prefix aside (``090-small-n.md``), when there is one;
+    else its text stays, without the link, and the author is told."""
+    name = link.page.casefold()
+    lesson = next(
+        (d for d in targets.values() if d.lesson.path.stem.casefold() == name), None
+    ) or next(
+        (d for d in targets.values() if _NUMBERED.sub("", d.lesson.path.stem).casefold() == name),
+        None,
+    )
+    href = link.element.get("href")
+    if lesson is None:
+        diagnostics.warning(
+            link.location,
+            f"link to '{href}', a web page no lesson of this book is named after; its text is "
+            "kept without the link",
+            "pandoc-compat",
+        )
+        link.element.attrib.pop("href")
+        return
+    if link.fragment and link.fragment not in lesson.ids:
+        diagnostics.warning(
+            link.location,
+            f"link to '{href}': '#{link.fragment}' is not a heading or anchor in "
+            f"{lesson.lesson.path.name}; the link leads to the lesson",
+            "bad-anchor",
+        )
+        link.fragment = ""
+    anchor = f"{lesson.prefix}-{link.fragment}" if link.fragment else lesson.prefix
+    link.element.set("href", f"#{anchor}")
+    classes = (link.element.get("class") or "").split()
+    link.element.set("class", " ".join([*classes, "xref"]))

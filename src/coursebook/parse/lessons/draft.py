@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from lxml import etree
@@ -33,6 +33,9 @@ class _PendingLink:
     """The document file linked to; None for a link within the same lesson."""
     fragment: str
     location: Location
+    page: str = ""
+    """For a link to a web edition's page (``/small-n.html``): its name, which the book
+    resolves to the lesson of that name."""
 
 
 @dataclass
@@ -346,6 +349,10 @@ class _Draft:
             if not path_part:
                 self.links.append(_PendingLink(anchor, None, unquote(fragment), location))
                 continue
+            if _WEB_PAGE.search(path_part) and not _a_file(paths, path_part, self.lesson.path):
+                page = PurePosixPath(unquote(path_part)).stem
+                self.links.append(_PendingLink(anchor, None, unquote(fragment), location, page))
+                continue
             try:
                 target = paths.resolve(path_part, self.lesson.path.parent)
             except RefusedPath as refused:
@@ -381,4 +388,14 @@ class _Draft:
             yield Heading(element.get("id", ""), int(element.tag[1]), text)
 
 
+def _a_file(paths: BookPaths, reference: str, lesson: Path) -> bool:
+    """Whether ``reference`` names a file inside the book."""
+    try:
+        return paths.resolve(reference, lesson.parent).is_file()
+    except RefusedPath:
+        return False
+
+
+_WEB_PAGE = re.compile(r"\.html?\Z", re.IGNORECASE)
+"""A link to a page of a web edition of the book (pandoc-made sites link chapters so)."""
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")

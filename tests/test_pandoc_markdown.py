@@ -1,0 +1,226 @@
+"""Pandoc's Markdown that authors already write: math, inline notes, fenced divs, figures.
+
+Where pandoc is the oracle (which text is math), our reading is compared with pandoc's own
+AST of the same text; the books are built and read back in every format."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pypdf
+import pytest
+from lxml import etree
+
+from coursebook.core.diagnostics import Diagnostics
+from coursebook.core.pandoc import run_pandoc
+from coursebook.parse.extraction import extract
+from coursebook.pipeline.build import BuildResult, build
+
+from .conftest import output
+
+FEATURES = Path(__file__).parent / "books" / "features"
+X = "{http://www.w3.org/1999/xhtml}"
+MATHML = "{http://www.w3.org/1998/Math/MathML}"
+
+SNIPPETS = [
+    "Let $x$ be $y_1^*$ and $a*b*$.",
+    "Prices rose from $5 to $6 and $20,000 to $30,000.",
+    "A dollar \\$3 and $ x $ are no math; $x$5 neither, nor `$code$`.",
+    "Inline $$display$$ inside a paragraph.",
+    "$$\nE = mc^2 \\{x\\}\n$$",
+    "Across lines $a +\nb$ and $$x\ny$$.",
+    "In a note^[with $z$ inside] and [a link with $w$](https://x.org).",
+    "*Emphasis with $m_1$ in it* and **$n$**.",
+    "A $\\text{word with } \\$ $ sign.",
+    "> Quoted $q^2$\n> continued $r$.",
+    "- item $i$\n- item $$j$$",
+    "Unclosed $x and $y",
+    "Escaped \\$x$ and $x\\$ y$.",
+]
+
+
+def pandoc_math(text: str) -> list[tuple[str, bool]]:
+    """Every math element of pandoc's AST of ``text``: (TeX, display)."""
+    tree = json.loads(run_pandoc(["--from=markdown", "--to=json"], stdin=text.encode()))
+    found: list[tuple[str, bool]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("t") == "Math":
+                kind, tex = node["c"]
+                found.append((tex, kind["t"] == "DisplayMath"))
+                return
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree["blocks"])
+    return found
+
+
+@pytest.mark.parametrize("text", SNIPPETS)
+def test_math_is_found_where_pandoc_finds_it(text: str) -> None:
+    extracted = extract(text, Path("lesson.md"), 1, set())
+    ours = [(span.tex, span.display) for span in extracted.maths]
+    # Pandoc reads a block quote's text without its markers, as we do.
+    assert ours == pandoc_math(text)
+
+
+def test_latex_delimiters_and_equation_labels() -> None:
+    text = (
+        "Inline \\(a_1\\) here.\n\n\\[\nb^2\n\\]\n\nNot math: \\[sic\\] and \\[@a\\].\n\n"
+        "$$c = d$$ {#eq:first}\n\n$$e$$ {#eq-second}\n"
+    )
+    maths = extract(text, Path("lesson.md"), 10, {"a"}).maths
+    assert [(m.tex, m.display, m.label) for m in maths] == [
+        ("a_1", False, ""),
+        ("\nb^2\n", True, ""),
+        ("c = d", True, "eq:first"),
+        ("e", True, "eq-second"),
+    ]
+    assert (maths[0].location.line, maths[0].location.column) == (10, 8)
+    assert maths[2].written == "$$c = d$$ {#eq:first}"
+
+
+def test_inline_notes_become_footnotes_holding_their_citations() -> None:
+    text = "Text^[A note citing [@a, p. 2]\nover two lines with $x$.] and more.\n"
+    extracted = extract(text, Path("lesson.md"), 5, {"a"})
+    ((label, location),) = extracted.inline_notes
+    assert (location.line, location.column) == (5, 5)
+    assert f"Text[^{label}] and more." in extracted.text
+    definition = extracted.text.split(f"[^{label}]: ", 1)[1]
+    assert definition.startswith("A note citing \ue0000\ue001 over two lines with \ue0050\ue006.")
+    assert extracted.citations[0].items[0].key == "a"
+
+
+def test_a_formula_pandoc_cannot_set_is_warned_and_printed_as_written(
+    make_book, tmp_path: Path
+) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Math\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nGood $x^2$, bad $\\frac{a}{$ here.\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    result = build(folder, ("epub",), tmp_path / "out", diagnostics=diagnostics)
+    (problem,) = [d for d in diagnostics.items if d.code == "math"]
+    assert (problem.location.line, problem.location.column) == (3, 17)
+    assert "unexpected eof" in problem.message
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        page = archive.read("EPUB/text/one.xhtml").decode()
+    assert '<code class="math-tex">$\\frac{a}{$</code>' in page
+    assert page.count("<math ") == 1
+
+
+@pytest.fixture(scope="module")
+def features(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+    out = tmp_path_factory.mktemp("features")
+    return build(FEATURES, ("epub", "pdf"), out, diagnostics=Diagnostics())
+
+
+def pandoc_lesson(result: BuildResult) -> etree._Element:
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        return etree.fromstring(archive.read("EPUB/text/l04-pandoc.xhtml"))
+
+
+def test_the_epub_holds_mathml_the_package_declares(features: BuildResult) -> None:
+    page = pandoc_lesson(features)
+    formulas = list(page.iter(f"{MATHML}math"))
+    assert [m.get("alttext") for m in formulas] == [
+        "y = a x^2 + b",
+        "x \\ge 0",
+        "\\sum_{i=1}^{n} x_i = \\frac{n(n+1)}{2}",
+        "e^{i\\pi} + 1 = 0",
+        "\\alpha_1",  # in the inline note, listed after the text
+    ]
+    assert [m.get("display") for m in formulas][2:4] == ["block", "inline"]
+    with zipfile.ZipFile(output(features, "epub")) as archive:
+        opf = archive.read("EPUB/content.opf").decode()
+    item = re.search(r'<item href="text/l04-pandoc.xhtml"[^>]*>', opf)
+    assert item and 'properties="mathml"' in item.group()
+    assert (
+        'properties="mathml"'
+        not in re.search(r'<item href="text/l01-first.xhtml"[^>]*>', opf).group()
+    )
+
+
+def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> None:
+    page = pandoc_lesson(features)
+    notes = ["".join(a.itertext()) for a in page.iter(f"{X}aside")]
+    assert len(notes) == 2  # the inline note, and the citation in the figure's caption
+    assert "An inline note, written where it is called, citing" in notes[0]
+    assert "Marx" in notes[0] and notes[0].rstrip().endswith(".")
+    callouts = page.findall(f".//{X}div[@class='callout note']")
+    assert len(callouts) == 1
+    titles = [p.text for p in page.iter(f"{X}p") if p.get("class") == "callout-title"]
+    assert titles == ["Note", "Try it"]
+    assert page.find(f".//{X}div[@class='callout epigraph']") is not None
+    figure = page.find(f".//{X}figure")
+    assert figure.get("id") == "l04-pandoc-fig:output"
+    image, caption = figure[0], figure[1]
+    assert image.tag == f"{X}img" and caption.tag == f"{X}figcaption"
+    assert image.get("alt") == "Output in 1928 and 1932, after."
+    assert caption.find(f".//{X}a[@role='doc-noteref']") is not None
+    assert caption.get("aria-hidden") is None  # its note call stays reachable
+
+
+def test_the_print_edition_sets_math_and_keeps_every_note(features: BuildResult) -> None:
+    reader = pypdf.PdfReader(output(features, "pdf"))
+    texts = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    start = next(i for i, t in enumerate(texts) if "Written for pandoc" in t and "Output grew" in t)
+    lesson = " ".join(texts[start:])
+    assert "An inline note, written where it is called" in lesson
+    assert "Output in 1928 and 1932" in lesson
+    assert "A callout: its title comes from its class" in lesson
+    for tex in ("\\sum", "x^2", "\\frac", "\\alpha", "$$", "{#eq", ":::", "^["):
+        assert tex not in lesson, tex
+
+
+LEAKS = {
+    "fenced div": re.compile(r"^\s*:::", re.M),
+    "inline note": re.compile(r"\^\["),
+    "TeX math": re.compile(r"\$[^\s$][^$\n]{0,80}?\\[A-Za-z]+[^$\n]{0,80}?\$|\$\$"),
+    "attributes": re.compile(r"\{[#.][\w:-]+"),
+    "citation": re.compile(r"\[-?@\w"),
+    "grid table": re.compile(r"\+-{3,}"),
+}
+
+
+def _verbatim(node: etree._Element) -> bool:
+    """Code, or math (whose TeX annotation is meant for machines)."""
+    tag = str(node.tag)
+    return tag in (f"{X}code", f"{X}pre") or tag.startswith(MATHML)
+
+
+@pytest.mark.parametrize("book", ["features", "sample"])
+def test_no_markdown_syntax_leaks_into_either_output(
+    book: str, features: BuildResult, sample_build: BuildResult
+) -> None:
+    """What isn't code in the EPUB, and the PDF's text, hold no Markdown syntax (text that
+    is code in the EPUB may show it in the PDF, where code can't be told apart)."""
+    result = features if book == "features" else sample_build
+    prose, code = [], []
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xhtml"):
+                for node in etree.fromstring(archive.read(name)).iter():
+                    (code if _verbatim(node) else prose).append(node.text or "")
+                    parent = node.getparent()
+                    in_code = parent is not None and _verbatim(parent)
+                    (code if in_code else prose).append(node.tail or "")
+    reader = pypdf.PdfReader(output(result, "pdf"))
+    pdf = " ".join(page.extract_text() for page in reader.pages)
+    code_text = " ".join(code)
+    for name, text in (("EPUB", " ".join(prose)), ("PDF", pdf)):
+        leaks = {
+            kind: found
+            for kind, pattern in LEAKS.items()
+            if (found := [m for m in pattern.findall(text) if m not in code_text])
+        }
+        assert not leaks, (name, leaks)
