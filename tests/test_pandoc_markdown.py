@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from benchmarks.real_content import leaked
 from lxml import etree
 
 from coursebook.core.diagnostics import Diagnostics
@@ -182,45 +183,11 @@ def test_the_print_edition_sets_math_and_keeps_every_note(features: BuildResult)
         assert tex not in lesson, tex
 
 
-LEAKS = {
-    "fenced div": re.compile(r"^\s*:::", re.M),
-    "inline note": re.compile(r"\^\["),
-    "TeX math": re.compile(r"\$[^\s$][^$\n]{0,80}?\\[A-Za-z]+[^$\n]{0,80}?\$|\$\$"),
-    "attributes": re.compile(r"\{[#.][\w:-]+"),
-    "citation": re.compile(r"\[-?@\w"),
-    "grid table": re.compile(r"\+-{3,}"),
-}
-
-
-def _verbatim(node: etree._Element) -> bool:
-    """Code, or math (whose TeX annotation is meant for machines)."""
-    tag = str(node.tag)
-    return tag in (f"{X}code", f"{X}pre") or tag.startswith(MATHML)
-
-
 @pytest.mark.parametrize("book", ["features", "sample"])
 def test_no_markdown_syntax_leaks_into_either_output(
     book: str, features: BuildResult, sample_build: BuildResult
 ) -> None:
-    """What isn't code in the EPUB, and the PDF's text, hold no Markdown syntax (text that
-    is code in the EPUB may show it in the PDF, where code can't be told apart)."""
+    """What isn't code in the EPUB, and the PDF's text, hold no Markdown syntax (the scan of
+    benchmarks/real_content.py)."""
     result = features if book == "features" else sample_build
-    prose, code = [], []
-    with zipfile.ZipFile(output(result, "epub")) as archive:
-        for name in archive.namelist():
-            if name.endswith(".xhtml"):
-                for node in etree.fromstring(archive.read(name)).iter():
-                    (code if _verbatim(node) else prose).append(node.text or "")
-                    parent = node.getparent()
-                    in_code = parent is not None and _verbatim(parent)
-                    (code if in_code else prose).append(node.tail or "")
-    reader = pypdf.PdfReader(output(result, "pdf"))
-    pdf = " ".join(page.extract_text() for page in reader.pages)
-    code_text = " ".join(code)
-    for name, text in (("EPUB", " ".join(prose)), ("PDF", pdf)):
-        leaks = {
-            kind: found
-            for kind, pattern in LEAKS.items()
-            if (found := [m for m in pattern.findall(text) if m not in code_text])
-        }
-        assert not leaks, (name, leaks)
+    assert leaked(output(result, "epub"), output(result, "pdf")) == {}

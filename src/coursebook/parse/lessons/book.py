@@ -121,10 +121,7 @@ def _resolve_links(
             )
             link.element.attrib.pop("href")
             continue
-        anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
-        link.element.set("href", f"#{anchor}")
-        classes = (link.element.get("class") or "").split()
-        link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page
+        _point(link, target)
 
 
 _NUMBERED = re.compile(r"^\d+[-_. ]*")
@@ -161,7 +158,12 @@ def _resolve_web_page(
             "bad-anchor",
         )
         link.fragment = ""
-    anchor = f"{lesson.prefix}-{link.fragment}" if link.fragment else lesson.prefix
+    _point(link, lesson)
+
+
+def _point(link: _PendingLink, target: _Draft) -> None:
+    """The link leads to the namespaced id of ``target`` (or of its heading)."""
+    anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
     link.element.set("href", f"#{anchor}")
     classes = (link.element.get("class") or "").split()
-    link.element.set("class", " ".join([*classes, "xref"]))
+    link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page
