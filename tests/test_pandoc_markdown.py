@@ -154,7 +154,7 @@ def test_the_epub_holds_mathml_the_package_declares(features: BuildResult) -> No
 def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> None:
     page = pandoc_lesson(features)
     notes = ["".join(a.itertext()) for a in page.iter(f"{X}aside")]
-    assert len(notes) == 2  # the inline note, and the citation in the figure's caption
+    assert len(notes) == 3  # the inline note, and the citations in two captions
     assert "An inline note, written where it is called, citing" in notes[0]
     assert "Marx" in notes[0] and notes[0].rstrip().endswith(".")
     callouts = page.findall(f".//{X}div[@class='callout note']")
@@ -169,6 +169,57 @@ def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> Non
     assert image.get("alt") == "Output in 1928 and 1932, after."
     assert caption.find(f".//{X}a[@role='doc-noteref']") is not None
     assert caption.get("aria-hidden") is None  # its note call stays reachable
+
+
+def test_labelled_things_are_numbered_and_references_link_to_them(features: BuildResult) -> None:
+    page = pandoc_lesson(features)
+    caption = page.find(f".//{X}table/{X}caption")
+    assert "".join(caption.itertext()).startswith("Table 1: Output, indexed to 1928.")
+    assert page.find(f".//{X}table").get("id") == "l04-pandoc-tbl:output"
+    figure = "".join(page.find(f".//{X}figcaption").itertext())
+    assert figure.startswith("Figure 1: Output in 1928 and 1932")
+    number = page.find(f".//{X}span[@class='equation']/{X}span[@class='equation-number']")
+    assert number.text == "(1)"
+    links = {a.text: a.get("href") for a in page.iter(f"{X}a") if "xref" in (a.get("class") or "")}
+    assert links == {
+        "Figure 1": "#l04-pandoc-fig:output",
+        "Table 1": "#l04-pandoc-tbl:output",
+        "Equation 1": "#l04-pandoc-eq:sum",
+        "1": "#l04-pandoc-eq:sum",  # -@eq:sum: the number alone
+        "Why it grew": "#l04-pandoc-sec:why",
+    }
+
+
+def test_a_reference_to_no_label_is_warned_and_printed_as_written(
+    make_book, tmp_path: Path
+) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Refs\nlanguage: fr\nchapters: [one.md, two.md]\n",
+            "one.md": "# One\n\nSee @fig:nowhere and @fig-two.\n",
+            "two.md": "# Two\n\n![Deux.](x.png){#fig-two}\n",
+            "x.png": "",
+        }
+    )
+    (folder / "x.png").write_bytes(_png())
+    diagnostics = Diagnostics()
+    result = build(folder, ("epub",), tmp_path / "out", diagnostics=diagnostics)
+    (problem,) = [d for d in diagnostics.items if d.code == "crossref"]
+    assert (problem.location.line, problem.location.column) == (3, 5)
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        page = archive.read("EPUB/text/one.xhtml").decode()
+    assert '<span class="crossref-missing">@fig:nowhere</span>' in page
+    assert '<a href="two.xhtml#two-fig-two" class="xref">Figure 1</a>' in page
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    data = BytesIO()
+    Image.new("RGB", (20, 10), (90, 90, 90)).save(data, format="PNG")
+    return data.getvalue()
 
 
 def test_the_print_edition_sets_math_and_keeps_every_note(features: BuildResult) -> None:

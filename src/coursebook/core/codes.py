@@ -158,6 +158,12 @@ CODES = {
             "Nothing to do for the book to build; to silence it, write what coursebook asks (front matter first, links to lesson files rather than web pages).",
         ),
         Code(
+            "crossref",
+            "warning",
+            "no figure, table, equation or section of the book is labelled 'fig:output'; '@fig:output' is printed as written",
+            "Label the figure ({#fig:output} after its image), table ({#tbl:…} after its caption), equation ({#eq:…} after $$…$$) or heading ({#sec:…}), or correct the reference.",
+        ),
+        Code(
             "math",
             "warning",
             "math '$\\frac{a}{$' can't be set (unexpected eof); its TeX is printed as written",

@@ -33,7 +33,7 @@ from .citation_grammar import Brackets, Found, Part, Reading, read
 
 CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 """Around a citation's index in the text handed to Markdown."""
-PLACEHOLDER_CHARS = "\ue000\ue001\ue002\ue003\ue004\ue005\ue006\ue007"
+PLACEHOLDER_CHARS = "".join(chr(c) for c in range(0xE000, 0xE010))
 """Reserved for our placeholders; removed from authors' text so they can't be forged."""
 PLACEHOLDER = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}")
 
@@ -134,6 +134,8 @@ class ReadText:
     kept: tuple[Found, ...]
     citations: tuple[Citation, ...]
     positions: Positions
+    crossrefs: tuple[Found, ...] = ()
+    """``@fig:name``, ``[@eq:a; @eq:b]``: references to the book's own labels."""
 
 
 def read_citations(
@@ -147,29 +149,44 @@ def read_citations(
     text = text.translate({ord(c): None for c in PLACEHOLDER_CHARS})
     reading = read(text)
     positions = Positions(text, path, first_line)
-    kept, nested = _top_level(reading, known_keys)
+    kept, nested, crossrefs = _top_level(reading, known_keys)
     if diagnostics is not None:
         _Warnings(reading, positions, diagnostics, known_keys).report(kept, nested)
     citations = tuple(_citation(found, reading, positions) for found in kept)
-    return ReadText(text, reading, tuple(kept), citations, positions)
+    return ReadText(text, reading, tuple(kept), citations, positions, tuple(crossrefs))
+
+
+CROSSREF_KEY = re.compile(r"(?i:fig|eq|tbl|sec)[:-]\S")
+"""``@fig:name`` (pandoc-crossref), ``@fig-name`` (Quarto): a reference to a figure, an
+equation, a table or a section, when no source has that key."""
 
 
 def _top_level(
     reading: Reading, known_keys: Container[str]
-) -> tuple[list[Found], list[tuple[Found, Found]]]:
+) -> tuple[list[Found], list[tuple[Found, Found]], list[Found]]:
     """The citations the book has, in order, and those read inside one of them (``@b`` in
-    ``[@a, @b]``), each with the citation holding it. A bare ``@name`` that is not a known
-    source is left as text."""
+    ``[@a, @b]``), each with the citation holding it; and the cross-references (every key
+    a label, not a source). A bare ``@name`` that is neither a known source nor a label is
+    left as text."""
     kept: list[Found] = []
     nested: list[tuple[Found, Found]] = []
+    crossrefs: list[Found] = []
     for found in sorted(reading.found, key=lambda f: (f.start, -f.end)):
-        if kept and found.start < kept[-1].end:
-            nested.append((kept[-1], found))
+        outer = max((kept[-1:] + crossrefs[-1:]), key=lambda f: f.end, default=None)
+        if outer is not None and found.start < outer.end:
+            if outer in kept:
+                nested.append((outer, found))
+        elif all(_is_label(p.key, known_keys) for p in found.parts):
+            crossrefs.append(found)
         elif found.in_text and not found.bracketed and found.parts[0].key not in known_keys:
             continue
         else:
             kept.append(found)
-    return kept, nested
+    return kept, nested, crossrefs
+
+
+def _is_label(key: str, known_keys: Container[str]) -> bool:
+    return bool(CROSSREF_KEY.match(key)) and key not in known_keys
 
 
 def _citation(found: Found, reading: Reading, positions: Positions) -> Citation:

@@ -9,6 +9,8 @@ place in the file, and replaced:
 - each citation by a placeholder (:data:`~coursebook.parse.citation_syntax.PLACEHOLDER`);
 - each math span by a placeholder (:data:`MATH_PLACEHOLDER`) that the lesson's tree turns
   into a ``<span class="math">`` holding the TeX, for :mod:`coursebook.parse.math` to set;
+- each cross-reference (``@fig:name``, ``[@eq:a; @eq:b]``: labels, not sources) by a
+  placeholder (:data:`REF_PLACEHOLDER`) resolved when the whole book is read;
 - each inline note ``^[…]`` by the call of a footnote whose definition is appended to the
   text, so that Python-Markdown's footnotes take it in with the authored ones, in order.
   Its label (:func:`inline_note_label`) holds a character authors can't write.
@@ -35,6 +37,20 @@ MATH_OPEN, MATH_CLOSE = "\ue005", "\ue006"
 MATH_PLACEHOLDER = re.compile(f"{MATH_OPEN}(\\d+){MATH_CLOSE}")
 INLINE_NOTE = "\ue007"
 """Starts the label of an inline note's footnote (no author's label can hold it)."""
+REF_OPEN, REF_CLOSE = "\ue00a", "\ue00b"
+"""Around a cross-reference's index in the text handed to Markdown."""
+REF_PLACEHOLDER = re.compile(f"{REF_OPEN}(\\d+){REF_CLOSE}")
+
+
+@dataclass(frozen=True)
+class CrossRef:
+    """``@fig:output``, ``[@eq:a; @eq:b]``, ``-@tbl:x`` (the number alone): a reference to
+    labels of the book, resolved once every lesson is read."""
+
+    labels: tuple[str, ...]
+    written: str
+    location: Location
+    number_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,7 @@ class Extracted:
     maths: tuple[MathSpan, ...]
     inline_notes: tuple[tuple[str, Location], ...]
     """Each inline note's footnote label, with where its ``^[`` is."""
+    crossrefs: tuple[CrossRef, ...] = ()
 
 
 def inline_note_label(index: int) -> str:
@@ -87,6 +104,7 @@ class _Replacer:
     def __init__(self, read: ReadText) -> None:
         self.read = read
         self.citation_index = {found: index for index, found in enumerate(read.kept)}
+        self.crossref_index = {found: index for index, found in enumerate(read.crossrefs)}
         self.maths: list[MathSpan] = []
         self.notes: list[tuple[str, Location]] = []
         self.definitions: list[str] = []
@@ -96,15 +114,29 @@ class _Replacer:
         body = self._write(0, len(self.read.text), items, in_note=False)
         if self.definitions:
             body = body.rstrip("\n") + "\n\n" + "\n\n".join(self.definitions) + "\n"
-        return Extracted(body, self.read.citations, tuple(self.maths), tuple(self.notes))
+        crossrefs = tuple(self._crossref(found) for found in self.read.crossrefs)
+        return Extracted(body, self.read.citations, tuple(self.maths), tuple(self.notes), crossrefs)
+
+    def _crossref(self, found: Found) -> CrossRef:
+        return CrossRef(
+            labels=tuple(part.key for part in found.parts),
+            written=self.read.reading.written(found.start, found.end),
+            location=self.read.positions.location(found.start),
+            number_only=found.parts[0].suppress_author,
+        )
 
     def _top_items(self) -> list[_Item]:
         """Kept citations, math and inline notes in order; none that lies inside a
         citation (its prefix and suffix are formatted from the text as written)."""
         reading = self.read.reading
-        candidates: list[_Item] = [*self.read.kept, *reading.maths, *reading.notes]
+        candidates: list[_Item] = [
+            *self.read.kept,
+            *self.read.crossrefs,
+            *reading.maths,
+            *reading.notes,
+        ]
         candidates.sort(key=lambda item: (item.start, -item.end))
-        spans = [(found.start, found.end) for found in self.read.kept]
+        spans = [(found.start, found.end) for found in (*self.read.kept, *self.read.crossrefs)]
         return [
             item
             for item in candidates
@@ -138,6 +170,8 @@ class _Replacer:
         return " ".join(self.read.reading.written(start, end).split("\n"))
 
     def _replace(self, item: _Item, inner: list[_Item]) -> str:
+        if isinstance(item, Found) and item in self.crossref_index:
+            return f"{REF_OPEN}{self.crossref_index[item]}{REF_CLOSE}"
         if isinstance(item, Found):
             return f"{CITE_OPEN}{self.citation_index[item]}{CITE_CLOSE}"
         if isinstance(item, Math):

@@ -9,11 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...core.diagnostics import Diagnostics
+from ...core.labels import labels_for
 from ...core.limits import Limits
 from ...core.progress import Progress, Silent
 from ...model import Book, Lesson
 from ..math import set_math
 from ..remote import RemoteImages
+from .crossrefs import resolve_crossrefs
 from .draft import _Draft, _PendingLink
 from .markdown_parser import _MarkdownParser
 from .parsed import ParsedLesson
@@ -40,6 +42,7 @@ def parse_book(
     targets = {draft.lesson.path: draft for draft in drafts}
     for draft in drafts:
         _resolve_links(draft, targets, diagnostics, book.left_out)
+    resolve_crossrefs(drafts, labels_for(book.meta.language), diagnostics)
     if book.pack is None:  # a pack leaves out the lessons that use the other terms
         _warn_unused_terms(book, drafts, diagnostics)
     return {draft.lesson.id: draft.finish() for draft in drafts}

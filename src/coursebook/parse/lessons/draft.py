@@ -19,6 +19,7 @@ from ...core.paths import BookPaths, RefusedPath
 from ...model import Book, CheckedImage, Citation, Lesson
 from ...source.images import MEDIA_TYPES, ImageProblem, check_image
 from .. import sanitize, terms
+from ..extraction import CrossRef
 from ..remote import RemoteImages, RemoteRefused
 from .parsed import CALL, NOTE_CLOSE, NOTE_OPEN, Footnote, Heading, Image, ParsedLesson
 from .tree import _escape, _remove_keep_tail, _replace_with_text
@@ -57,6 +58,8 @@ class _Draft:
     glossary_uses: list[tuple[str, str]] = field(default_factory=list)
     questions: tuple[str, ...] = ()
     summary: str | None = None
+    crossrefs: tuple[CrossRef, ...] = ()
+    """``@fig:name`` and the like, for :mod:`.crossrefs` to resolve."""
     inline_notes: dict[str, Location] = field(default_factory=dict)
     """The footnote label of each inline note ``^[…]``, with where it is written."""
 

@@ -5,6 +5,7 @@ inline XHTML."""
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping
 
 import markdown
@@ -16,17 +17,18 @@ from ...core.labels import labels_for, smarty_substitutions
 from ...core.limits import Limits, TimeLimitExceeded, deadline, nesting_depth, raise_hint
 from ...core.naming import element_prefix
 from ...core.paths import BookPaths
-from ...model import Book, Citation, Lesson
+from ...model import Book, Lesson
 from .. import sanitize, terms
-from ..citation_syntax import CITE_OPEN, PLACEHOLDER
+from ..citation_syntax import PLACEHOLDER
+from ..extensions.captions import TableCaptions
 from ..extensions.divs import CALLOUTS, FencedDivs
 from ..extensions.figures import ImplicitFigures
-from ..extraction import Extracted, extract
+from ..extraction import MATH_PLACEHOLDER, REF_PLACEHOLDER, Extracted, extract
 from ..math import Formula
 from ..remote import RemoteImages
 from .draft import _Draft
 from .math_marks import place_math
-from .tree import _fragment, _inner_xhtml
+from .tree import _fragment, _inner_xhtml, restore_literal
 
 
 class _MarkdownParser:
@@ -51,6 +53,7 @@ class _MarkdownParser:
                 terms.IndexMarks(),
                 self.divs,
                 ImplicitFigures(),
+                TableCaptions(),
                 "footnotes",
                 "tables",
                 "attr_list",
@@ -67,8 +70,9 @@ class _MarkdownParser:
             },
             output_format="xhtml",
         )
-        # "\@" writes a literal "@" where it would otherwise start a citation (as in pandoc).
-        md.ESCAPED_CHARS.append("@")
+        # As in pandoc, a backslash escapes any ASCII punctuation: "\@" where "@" would start
+        # a citation, "\$" where "$" would open math, "\:" at a fence's start...
+        md.ESCAPED_CHARS.extend(c for c in string.punctuation if c not in md.ESCAPED_CHARS)
         return md
 
     def markdown(self, text: str) -> str:
@@ -133,8 +137,11 @@ class _MarkdownParser:
         tree = _fragment(html)
         draft = _Draft(lesson, element_prefix(lesson.id), level, tree, citations, self.diagnostics)
         draft.inline_notes = dict(extracted.inline_notes)
+        draft.crossrefs = extracted.crossrefs
         draft.report_removals(removed)
-        _restore_literal_citations(tree, citations)
+        restore_literal(tree, PLACEHOLDER, lambda index: citations[index].raw)
+        restore_literal(tree, MATH_PLACEHOLDER, lambda index: extracted.maths[index].written)
+        restore_literal(tree, REF_PLACEHOLDER, lambda index: extracted.crossrefs[index].written)
         place_math(tree, extracted.maths, formulas)
         draft.dress_figures()
         draft.take_footnotes()
@@ -148,21 +155,3 @@ class _MarkdownParser:
         draft.questions = tuple(self.inline(q) for q in lesson.questions)
         draft.summary = self.inline(lesson.summary) if lesson.summary else None
         return draft
-
-
-def _restore_literal_citations(tree: etree._Element, citations: tuple[Citation, ...]) -> None:
-    """Citations found inside code or attribute values were never citations: put back the text
-    the author wrote."""
-
-    def restore(text: str) -> str:
-        return PLACEHOLDER.sub(lambda m: citations[int(m.group(1))].raw, text)
-
-    for element in tree.iter():
-        if element.tag in ("code", "pre", "kbd", "samp"):
-            for node in element.iter():
-                node.text = restore(node.text) if node.text else node.text
-                if node is not element and node.tail:
-                    node.tail = restore(node.tail)
-        for name, value in element.attrib.items():
-            if CITE_OPEN in str(value):
-                element.set(name, restore(str(value)))
