@@ -17,7 +17,7 @@ from lxml import etree
 
 from coursebook.core.diagnostics import Diagnostics
 from coursebook.core.pandoc import run_pandoc
-from coursebook.parse.extraction import extract
+from coursebook.parse.extraction import MATH_CLOSE, MATH_OPEN, extract, placeholder
 from coursebook.pipeline.build import BuildResult, build
 
 from .conftest import output
@@ -95,7 +95,8 @@ def test_inline_notes_become_footnotes_holding_their_citations() -> None:
     assert (location.line, location.column) == (5, 5)
     assert f"Text[^{label}] and more." in extracted.text
     definition = extracted.text.split(f"[^{label}]: ", 1)[1]
-    assert definition.startswith("A note citing \ue0000\ue001 over two lines with \ue0050\ue006.")
+    math = placeholder(MATH_OPEN, 0, MATH_CLOSE, 3)
+    assert definition.startswith(f"A note citing \ue0000\ue001 over two lines with {math}.")
     assert extracted.citations[0].items[0].key == "a"
 
 
@@ -138,6 +139,8 @@ def test_the_epub_holds_mathml_the_package_declares(features: BuildResult) -> No
         "x \\ge 0",
         "\\sum_{i=1}^{n} x_i = \\frac{n(n+1)}{2}",
         "e^{i\\pi} + 1 = 0",
+        "11.8",  # in a simple table's cell, its columns kept in place
+        "x^2",  # in a grid table's cell
         "\\alpha_1",  # in the inline note, listed after the text
     ]
     assert [m.get("display") for m in formulas][2:4] == ["block", "inline"]
@@ -188,6 +191,23 @@ def test_labelled_things_are_numbered_and_references_link_to_them(features: Buil
         "1": "#l04-pandoc-eq:sum",  # -@eq:sum: the number alone
         "Why it grew": "#l04-pandoc-sec:why",
     }
+
+
+def test_simple_and_grid_tables_spans_and_captions(features: BuildResult) -> None:
+    page = pandoc_lesson(features)
+    tables = list(page.iter(f"{X}table"))
+    captions = ["".join(t.find(f"{X}caption").itertext()) for t in tables]
+    assert captions[1:] == ["Table 2: Rates, in a simple table.", "A grid table."]
+    simple = [
+        [c.find(f"{MATHML}math").get("alttext") if len(c) else c.text for c in row]
+        for row in tables[1].iter(f"{X}tr")
+    ]
+    assert simple == [["Country", "Rate"], ["Argentina", "2.0"], ["Bolivia", "11.8"]]
+    assert tables[1].find(f".//{X}th").get("class") == "align-right"
+    grid_cell = tables[2].findall(f".//{X}td")[1]
+    assert next(li.text for li in grid_cell.iter(f"{X}li")) == "lists in cells"
+    assert page.find(f".//{X}span[@class='smallcaps']").text == "small-capital"
+    assert page.find(f".//{X}u").text == "underlined"
 
 
 def test_a_reference_to_no_label_is_warned_and_printed_as_written(

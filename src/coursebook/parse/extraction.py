@@ -32,14 +32,32 @@ from ..model import Citation
 from .citation_grammar import Found, InlineNote, Math
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, ReadText, read_citations
 
+FILL = "\ue00f"
+"""Pads a placeholder to the width of the text it stands for: pandoc's simple and grid
+tables draw their columns by position, which must not move."""
+_INDEX = 0xF0000
+"""A placeholder's index is one character from here (a private-use plane): a placeholder is
+three characters wide, no wider than the shortest math (``$x$``) or reference."""
+_INDEX_CHAR = "[\U000f0000-\U0010fffd]"
 MATH_OPEN, MATH_CLOSE = "\ue005", "\ue006"
 """Around a math span's index in the text handed to Markdown."""
-MATH_PLACEHOLDER = re.compile(f"{MATH_OPEN}(\\d+){MATH_CLOSE}")
+MATH_PLACEHOLDER = re.compile(f"{MATH_OPEN}({_INDEX_CHAR}){MATH_CLOSE}{FILL}*")
 INLINE_NOTE = "\ue007"
 """Starts the label of an inline note's footnote (no author's label can hold it)."""
 REF_OPEN, REF_CLOSE = "\ue00a", "\ue00b"
 """Around a cross-reference's index in the text handed to Markdown."""
-REF_PLACEHOLDER = re.compile(f"{REF_OPEN}(\\d+){REF_CLOSE}")
+REF_PLACEHOLDER = re.compile(f"{REF_OPEN}({_INDEX_CHAR}){REF_CLOSE}{FILL}*")
+
+
+def placeholder(opening: str, index: int, closing: str, width: int) -> str:
+    """The placeholder of item ``index``, as wide as the ``width`` characters it replaces."""
+    text = f"{opening}{chr(_INDEX + index)}{closing}"
+    return text + FILL * (width - len(text))
+
+
+def placeholder_index(text: str) -> int:
+    """The index a placeholder holds (a citation's is written in digits)."""
+    return int(text) if text.isdigit() else ord(text) - _INDEX
 
 
 @dataclass(frozen=True)
@@ -171,7 +189,8 @@ class _Replacer:
 
     def _replace(self, item: _Item, inner: list[_Item]) -> str:
         if isinstance(item, Found) and item in self.crossref_index:
-            return f"{REF_OPEN}{self.crossref_index[item]}{REF_CLOSE}"
+            index = self.crossref_index[item]
+            return placeholder(REF_OPEN, index, REF_CLOSE, item.end - item.start)
         if isinstance(item, Found):
             return f"{CITE_OPEN}{self.citation_index[item]}{CITE_CLOSE}"
         if isinstance(item, Math):
@@ -189,7 +208,7 @@ class _Replacer:
                 label=math.label,
             )
         )
-        return f"{MATH_OPEN}{len(self.maths) - 1}{MATH_CLOSE}"
+        return placeholder(MATH_OPEN, len(self.maths) - 1, MATH_CLOSE, math.end - math.start)
 
     def _note(self, note: InlineNote, inner: list[_Item]) -> str:
         label = inline_note_label(len(self.notes))

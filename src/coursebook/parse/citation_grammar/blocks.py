@@ -25,6 +25,8 @@ _DEFINITION_ITEM = re.compile(r" {0,3}[:~](?:[ \t]|$)")
 """A definition list's definition, after its one-line term."""
 _DIV_FENCE = re.compile(r" {0,3}:::")
 _CLOSING_FENCE = re.compile(r"(?:[ \t]*>)*[ \t]*(`{3,}|~{3,})[ \t]*$")
+_TABLE_DASHES = re.compile(r"[ \t]*-{3,}(?:[ \t]+-{3,})+[ \t]*$")
+"""The dashes under a simple table's header, a group for each column."""
 _TABLE_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _REFERENCE = re.compile(
     r" {0,3}\[(?P<label>(?:[^\[\]\\\n]|\\.|\[[^\[\]\n]*\])+)\]:[ \t]*\n?[ \t]*"
@@ -148,7 +150,7 @@ class _Layout:
         definition, an HTML comment), blanked; 0 if the line starts none."""
         if fence := _FENCE.match(body):
             return self._fenced(index, fence)
-        if after_blank and not in_list and _indent(body) >= 4:
+        if after_blank and not in_list and _indent(body) >= 4 and not self._table_head(index):
             return self._indented(index)
         if body.lstrip(" ").startswith("<!--"):
             close = self._comment_end(body_start + body.index("<!--") + 4)
@@ -189,6 +191,11 @@ class _Layout:
                 self._blank(self.starts[index], self._line_end(end))
                 return end - index + 1
         return 0  # never closed: pandoc reads the lines as text
+
+    def _table_head(self, index: int) -> bool:
+        """The line is a simple table's header (the dashes of its columns under it): pandoc
+        reads tables before indented code."""
+        return index + 1 < len(self.lines) and bool(_TABLE_DASHES.match(self.lines[index + 1]))
 
     def _indented(self, index: int) -> int:
         end = index

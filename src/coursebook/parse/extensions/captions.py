@@ -46,6 +46,19 @@ class _Apart(Preprocessor):
         return out
 
 
+def _caption_text(element: ET.Element) -> str:
+    """The text of a paragraph that may be a caption; ``def_list`` has already made a
+    ``: caption`` after a blank line a definition without its term."""
+    if element.tag == "dl" and len(element) == 1 and element[0].tag == "dd":
+        inner = element[0]
+        if len(inner) == 1 and inner[0].tag == "p":
+            inner = inner[0]
+        return "" if len(inner) or not inner.text else f": {inner.text}"
+    if element.tag != "p" or len(element) or not element.text:
+        return ""
+    return element.text
+
+
 class _Captions(Treeprocessor):
     def run(self, root: ET.Element) -> None:
         for parent in list(root.iter()):
@@ -60,9 +73,7 @@ def _take_caption(parent: ET.Element, table: ET.Element) -> None:
     for neighbour in (index + 1, index - 1):
         if 0 <= neighbour < len(children):
             paragraph = children[neighbour]
-            if paragraph.tag != "p" or len(paragraph) or not paragraph.text:
-                continue
-            match = _CAPTION.match(paragraph.text)
+            match = _CAPTION.match(_caption_text(paragraph))
             if match is None:
                 continue
             caption = ET.Element("caption")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from lxml import etree
 
 from ...core.diagnostics import Diagnostics
-from ..extraction import REF_PLACEHOLDER, CrossRef
+from ..extraction import REF_PLACEHOLDER, CrossRef, placeholder_index
 from .draft import _Draft
 from .tree import replace_placeholders
 
@@ -149,7 +149,7 @@ def _in_html(
     """A note's XHTML with its references in place."""
 
     def link(match: re.Match[str]) -> str:
-        element = _reference(refs[int(match.group(1))], targets, diagnostics)
+        element = _reference(refs[placeholder_index(match.group(1))], targets, diagnostics)
         return etree.tostring(element, encoding="unicode", with_tail=False)
 
     return REF_PLACEHOLDER.sub(link, html)

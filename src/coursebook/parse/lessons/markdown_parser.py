@@ -23,6 +23,9 @@ from ..citation_syntax import PLACEHOLDER
 from ..extensions.captions import TableCaptions
 from ..extensions.divs import CALLOUTS, FencedDivs
 from ..extensions.figures import ImplicitFigures
+from ..extensions.grid_tables import GridTables
+from ..extensions.simple_tables import SimpleTables
+from ..extensions.spans import BracketedSpans
 from ..extraction import MATH_PLACEHOLDER, REF_PLACEHOLDER, Extracted, extract
 from ..math import Formula
 from ..remote import RemoteImages
@@ -54,6 +57,9 @@ class _MarkdownParser:
                 self.divs,
                 ImplicitFigures(),
                 TableCaptions(),
+                BracketedSpans(),
+                GridTables(),
+                SimpleTables(),
                 "footnotes",
                 "tables",
                 "attr_list",

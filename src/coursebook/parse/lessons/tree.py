@@ -9,6 +9,8 @@ from collections.abc import Callable
 from lxml import etree
 from lxml import html as lxml_html
 
+from ..extraction import placeholder_index
+
 VERBATIM = frozenset({"code", "pre", "kbd", "samp"})
 """Elements whose text is shown as written."""
 
@@ -64,7 +66,7 @@ def restore_literal(
     the placeholder's index)."""
 
     def restore(text: str) -> str:
-        return placeholder.sub(lambda m: written(int(m.group(1))), text)
+        return placeholder.sub(lambda m: written(placeholder_index(m.group(1))), text)
 
     for element in tree.iter():
         if element.tag in VERBATIM:
@@ -111,7 +113,7 @@ def _insert(
         else:
             parent[index - 1].tail = (parent[index - 1].tail or "") + pieces[0]
     for number, after in zip(pieces[1::2], pieces[2::2], strict=True):
-        element = make(int(number))
+        element = make(placeholder_index(number))
         parent.insert(index, element)
         element.tail = after or None
         index += 1
