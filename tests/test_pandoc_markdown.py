@@ -262,3 +262,33 @@ def test_no_markdown_syntax_leaks_into_either_output(
     benchmarks/real_content.py)."""
     result = features if book == "features" else sample_build
     assert leaked(output(result, "epub"), output(result, "pdf")) == {}
+
+
+def test_syntax_printed_as_written_is_warned_at_its_place(make_book, tmp_path: Path) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Raw\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": (
+                "# One\n\n::: box\nA box.\n:::\n\n:::\n\nText.\n\n:::\n\n"  # 7, 11: no div
+                "Open $$ x + y and never closed.\n\n"  # 13
+                "A word {.note} with attributes.\n\n"  # 15
+                "+----+-----+\n| a | b |\n+----+-----+\n\n"  # 17: uneven
+                "```\n:::\n```\n"  # code: meant
+            ),
+        }
+    )
+    diagnostics = Diagnostics()
+    build(folder, ("epub",), tmp_path / "out", diagnostics=diagnostics)
+    raw = [(d.location.line, d.location.column, d.message) for d in diagnostics.items]
+    raw = [r for r in raw if "printed as written" in r[2]]
+    assert [(line, column) for line, column, _ in raw] == [
+        (7, 1),
+        (11, 1),
+        (13, 6),
+        (15, 8),
+        (17, 1),
+    ]
+    assert "fenced div's fence with no partner" in raw[0][2]
+    assert "display math that is never closed" in raw[2][2]
+    assert "'{.note}'" in raw[3][2]
+    assert "grid table" in raw[4][2]

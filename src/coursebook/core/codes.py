@@ -158,6 +158,12 @@ CODES = {
             "Nothing to do for the book to build; to silence it, write what coursebook asks (front matter first, links to lesson files rather than web pages).",
         ),
         Code(
+            "raw-markup",
+            "warning",
+            "':::' is printed as written: it looks like a fenced div's fence with no partner",
+            "Write the syntax as pandoc reads it (here: open the div with '::: {.class}' and close it with ':::'), or escape it with a backslash to print it.",
+        ),
+        Code(
             "crossref",
             "warning",
             "no figure, table, equation or section of the book is labelled 'fig:output'; '@fig:output' is printed as written",

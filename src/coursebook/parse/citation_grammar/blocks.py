@@ -98,7 +98,8 @@ class _Layout:
                 after_blank, index = True, index + 1
                 continue
             skipped = self._skipped_block(index, body, body_start, after_blank, in_list)
-            if skipped or _RULE.match(body) or _DIV_FENCE.match(body):
+            rule = _RULE.match(body) and not self._in_display_math()
+            if skipped or rule or _DIV_FENCE.match(body):
                 self._close()
                 after_blank, index = True, index + max(skipped, 1)
                 continue
@@ -128,6 +129,13 @@ class _Layout:
             quote_depth = depth
             after_blank, index = False, index + 1
         self._close()
+
+    def _in_display_math(self) -> bool:
+        """The paragraph being read has opened ``$$`` and not closed it: a line of ``=`` or
+        ``-`` is the formula's, not a heading's underline."""
+        if self.region is None:
+            return False
+        return self.text.count("$$", self.region[0], self.region[1]) % 2 == 1
 
     def _close(self) -> None:
         if self.region is not None:

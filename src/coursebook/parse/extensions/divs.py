@@ -113,6 +113,36 @@ class _Fences(Preprocessor):
         return out
 
 
+_CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def unmatched_fences(text: str) -> list[int]:
+    """The offsets in ``text`` (a lesson's Markdown) of the fence lines that have no partner,
+    fenced code left out: what :class:`FencedDivs` leaves as text."""
+    lines = text.split("\n")
+    offsets, offset, fence = [], 0, ""
+    kept: list[str] = []
+    for line in lines:
+        code = _CODE_FENCE.match(line)
+        if fence:
+            if code and code.group(1).startswith(fence):
+                fence = ""
+            kept.append("")
+        elif code:
+            fence = code.group(1)[0] * 3
+            kept.append("")
+        else:
+            kept.append(line)
+        offsets.append(offset)
+        offset += len(line) + 1
+    paired = _pairs(kept)
+    return [
+        offsets[i]
+        for i, line in enumerate(kept)
+        if (_OPEN.match(line) or _CLOSE.match(line)) and i not in paired
+    ]
+
+
 def _pairs(lines: list[str]) -> dict[int, tuple[int, bool]]:
     """Line index → (div number, is opening) for each fence that has its partner."""
     stack: list[int] = []

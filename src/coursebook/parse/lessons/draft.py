@@ -94,6 +94,10 @@ class _Draft:
                 return self._location_at(match.start("t"))
         return self.location_of(target)
 
+    def location_at(self, index: int) -> Location:
+        """Where offset ``index`` of the lesson's Markdown is."""
+        return self._location_at(index)
+
     def _location_at(self, index: int) -> Location:
         body = self.lesson.body
         line = body.count("\n", 0, index)
