@@ -248,11 +248,14 @@ def test_duplicates_identical_is_a_warning_different_an_error(tmp_path: Path) ->
 def test_a_url_without_a_scheme_gets_https_in_every_format(tmp_path: Path) -> None:
     _, bib = read(
         tmp_path / "sources.bib",
-        "@online{a,\n  url = {www.example.org/x},\n}\n@online{b, url = {mailto:me@example.org}}\n",
+        "@online{a,\n  url = {www.example.org/x},\n}\n@online{b, url = {mailto:me@example.org}}\n"
+        "@online{c, url = {\\url{https://example.org/c}}}\n",
     )
     assert bib == [
         "1: warning: source 'a': URL 'www.example.org/x' has no scheme; "
-        "https://www.example.org/x is used"
+        "https://www.example.org/x is used",
+        "5: warning: source 'c': URL '\\url{https://example.org/c}' is written in LaTeX; "
+        "https://example.org/c is used",
     ]
     yaml_sources, yaml = read(
         tmp_path / "sources.yaml",
@@ -265,9 +268,12 @@ def test_a_url_without_a_scheme_gets_https_in_every_format(tmp_path: Path) -> No
         "https://example.org/x?a=1&b=2 is used",
         "7: warning: source 'b': URL '//example.org/y' has no scheme; "
         "https://example.org/y is used",
+        # Not an address: as a link it would lead to a file of the book that isn't there.
+        "10: warning: source 'c': URL 'see the library catalogue' is no address a reader can "
+        "follow; it is left out",
     ]
     assert yaml_sources["a"].url == "https://example.org/x?a=1&b=2"
-    assert yaml_sources["c"].url == "see the library catalogue"  # not an address: left alone
+    assert not yaml_sources["c"].url
     json_sources, json_problems = read(
         tmp_path / "sources.json",
         '[\n  {"id": "a", "type": "webpage",\n   "URL": "example.org:8080/x"}\n]\n',
@@ -446,3 +452,18 @@ def resolved_notes(folder: Path) -> list[str]:
         for lesson in rendered.notes.lessons.values()
         for note in lesson.notes
     ]
+
+
+def test_pandoc_is_handed_the_addresses_the_loader_read() -> None:
+    from coursebook.cite.csl import _bib_urls
+
+    text = (
+        "@misc{a, url = {\\url{https://example.org/a}},\n  title = {A}}\n"
+        "@misc{b, url = {doi/10.1177/1},\n  doi = {10.1177/1}}\n"
+        "@misc{c, url = {https://example.org/a\\_b}}\n"
+    )
+    assert _bib_urls(text) == (
+        "@misc{a, url = {https://example.org/a},\n  title = {A}}\n"
+        "@misc{b, \n  doi = {10.1177/1}}\n"
+        "@misc{c, url = {https://example.org/a_b}}\n"
+    )

@@ -139,6 +139,7 @@ def test_the_epub_holds_mathml_the_package_declares(features: BuildResult) -> No
         "x \\ge 0",
         "\\sum_{i=1}^{n} x_i = \\frac{n(n+1)}{2}",
         "e^{i\\pi} + 1 = 0",
+        "\\begin{aligned} a &= b + c \\\\ d &= e \\end{aligned}",
         "11.8",  # in a simple table's cell, its columns kept in place
         "x^2",  # in a grid table's cell
         "\\alpha_1",  # in the inline note, listed after the text
@@ -166,10 +167,11 @@ def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> Non
     assert titles == ["Note", "Try it"]
     assert page.find(f".//{X}div[@class='callout epigraph']") is not None
     figure = page.find(f".//{X}figure")
-    assert figure.get("id") == "l04-pandoc-fig:output"
-    image, caption = figure[0], figure[1]
-    assert image.tag == f"{X}img" and caption.tag == f"{X}figcaption"
+    assert figure.get("id") == "l04-pandoc-fig-output"
+    image, caption = figure.find(f"{X}img"), figure.find(f"{X}figcaption")
+    assert list(figure).index(image) < list(figure).index(caption)
     assert image.get("alt") == "Output in 1928 and 1932, after."
+    assert image.get("style") == "width: 60%"  # {width=60%}, as pandoc writes it
     assert caption.find(f".//{X}a[@role='doc-noteref']") is not None
     assert caption.get("aria-hidden") is None  # its note call stays reachable
 
@@ -178,18 +180,18 @@ def test_labelled_things_are_numbered_and_references_link_to_them(features: Buil
     page = pandoc_lesson(features)
     caption = page.find(f".//{X}table/{X}caption")
     assert "".join(caption.itertext()).startswith("Table 1: Output, indexed to 1928.")
-    assert page.find(f".//{X}table").get("id") == "l04-pandoc-tbl:output"
+    assert page.find(f".//{X}table").get("id") == "l04-pandoc-tbl-output"
     figure = "".join(page.find(f".//{X}figcaption").itertext())
     assert figure.startswith("Figure 1: Output in 1928 and 1932")
     number = page.find(f".//{X}span[@class='equation']/{X}span[@class='equation-number']")
     assert number.text == "(1)"
     links = {a.text: a.get("href") for a in page.iter(f"{X}a") if "xref" in (a.get("class") or "")}
     assert links == {
-        "Figure 1": "#l04-pandoc-fig:output",
-        "Table 1": "#l04-pandoc-tbl:output",
-        "Equation 1": "#l04-pandoc-eq:sum",
-        "1": "#l04-pandoc-eq:sum",  # -@eq:sum: the number alone
-        "Why it grew": "#l04-pandoc-sec:why",
+        "Figure 1": "#l04-pandoc-fig-output",
+        "Table 1": "#l04-pandoc-tbl-output",
+        "Equation 1": "#l04-pandoc-eq-sum",
+        "1": "#l04-pandoc-eq-sum",  # -@eq:sum: the number alone
+        "Why it grew": "#l04-pandoc-sec-why",
     }
 
 

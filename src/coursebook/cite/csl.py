@@ -54,6 +54,7 @@ from ..core.pandoc import PandocError, PandocTimeout, pandoc_version, run_pandoc
 from ..core.resources import package_file
 from ..model import CitationStyle, Source
 from ..source.bibtex import cited_text
+from ..source.csl_entry import mended_url
 from .formatting import AuthoredNote, Formatted, Formatting, Slot
 from .pandoc_document import _Reader, chapter_markdown
 from .style_facts import style_facts, without_ibid
@@ -225,13 +226,27 @@ class CitationEngine:
             raise CiteprocError(str(error)) from None
 
 
-_BIB_URL = re.compile(r"(\b(?:url|doi)\s*=\s*)(\{(?:[^{}]|\{[^{}]*\})*\}|\"[^\"]*\")", re.I)
+_BIB_URL = re.compile(
+    r"(?P<name>\b(?:url|doi)\s*=\s*)(?P<value>\{(?:[^{}]|\{[^{}]*\})*\}|\"[^\"]*\")(?P<comma>\s*,)?",
+    re.I,
+)
 
 
 def _bib_urls(text: str) -> str:
-    """A BibTeX file with LaTeX's escapes out of its addresses (``a\\&b``): pandoc keeps
-    the backslash, and the link would lead nowhere (the loader reads them so too)."""
-    return _BIB_URL.sub(lambda m: m.group(1) + re.sub(r"\\([&%#_$~])", r"\1", m.group(2)), text)
+    """A BibTeX file with its addresses as the loader read them: LaTeX's escapes out
+    (``a\\&b``: pandoc keeps the backslash, and the link would lead nowhere) and the URL
+    mended (:func:`~coursebook.source.csl_entry.mended_url`), or left out."""
+
+    def mend(match: re.Match[str]) -> str:
+        value = re.sub(r"\\([&%#_$~])", r"\1", match.group("value"))
+        if not match.group("name").lower().startswith("url"):
+            return match.group("name") + value + (match.group("comma") or "")
+        url = mended_url(value[1:-1].strip())
+        if url is None:
+            return ""
+        return f"{match.group('name')}{{{url}}}{match.group('comma') or ''}"
+
+    return _BIB_URL.sub(mend, text)
 
 
 def _cited(slots: Sequence[Slot]) -> list[str]:

@@ -54,3 +54,10 @@ def element_prefix(document_id: str) -> str:
     for the readers and tools that still expect XML names.
     """
     return document_id if document_id[:1].isalpha() else f"l{document_id}"
+
+
+def lesson_element_id(prefix: str, written: str) -> str:
+    """The id an element of a lesson gets for the id its author wrote: the lesson's prefix,
+    and the id as an XML name allows it (pandoc-crossref's ``fig:output`` has a colon, which
+    an EPUB's XHTML refuses in an id: it becomes ``fig-output``)."""
+    return f"{prefix}-{written.replace(':', '-')}"

@@ -83,17 +83,45 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+-]*:")
 _HOST = re.compile(r"(?://)?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::\d+)?(?:[/?#]|$)")
 
 
+_LATEX_URL = re.compile(r"\A\s*\\(?:url|href)\s*\{([^{}]*)\}(?:\{[^{}]*\})?\s*\Z")
+"""``\\url{https://…}``: LaTeX's markup around an address, as some BibTeX files keep it."""
+
+
+def mended_url(url: str) -> str | None:
+    """``url`` as an address a reader can follow: LaTeX's ``\\url{…}`` taken off, a host
+    name without its scheme (``www.example.org/x``) given ``https://``; None for anything
+    else without a scheme (``doi/10.1177/…``), which would be a link to a file of the book
+    that doesn't exist. The loader and the citation engine (which hands pandoc the BibTeX
+    file itself) mend addresses alike."""
+    if latex := _LATEX_URL.match(url):
+        url = latex.group(1).strip()
+    if _SCHEME.match(url):
+        return url
+    if _HOST.match(url):
+        return "https:" + url if url.startswith("//") else "https://" + url
+    return None
+
+
 def _with_scheme(data: dict[str, Any], location: Location, diagnostics: Diagnostics) -> None:
-    """A URL that starts with a host name (``www.example.org/x``) gets ``https://``."""
+    """The URL mended (:func:`mended_url`), and the author told how."""
     url = data.get("URL")
-    if not isinstance(url, str) or _SCHEME.match(url) or not _HOST.match(url):
+    if not isinstance(url, str):
         return
-    data["URL"] = "https:" + url if url.startswith("//") else "https://" + url
-    diagnostics.warning(
-        location,
-        f"source '{data['id']}': URL '{url}' has no scheme; {data['URL']} is used",
-        "source-url",
-    )
+    mended = mended_url(url)
+    if mended == url:
+        return
+    key = data.get("id", "")
+    if mended is not None:
+        data["URL"] = mended
+        how = "is written in LaTeX" if _LATEX_URL.match(url) else "has no scheme"
+        message = f"source '{key}': URL '{url}' {how}; {mended} is used"
+    else:
+        del data["URL"]
+        doi = " (its DOI links to it)" if data.get("DOI") else ""
+        message = (
+            f"source '{key}': URL '{url}' is no address a reader can follow; it is left out{doi}"
+        )
+    diagnostics.warning(location, message, "source-url")
 
 
 def _add_field(

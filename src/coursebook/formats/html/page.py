@@ -81,7 +81,9 @@ def web_page(
     language = rendered.book.meta.language if rendered else "en"
     styles = (*_own_styles(), *extras.styles)
     scripts = (_own_script(), *extras.scripts)
-    policy = _policy(styles, scripts, extras.sources)
+    attributes: set[str] = set()
+    parts = _parts(rendered, image_src, attributes) if rendered else []
+    policy = _policy(styles, scripts, extras.sources, attributes)
     html = _template().render(
         language=language,
         direction=direction(language),
@@ -91,7 +93,7 @@ def web_page(
         styles=[_raw(text, "style") for text in styles],
         scripts=[_raw(text, "script") for text in scripts],
         banner=Markup(extras.banner),
-        parts=_parts(rendered, image_src) if rendered else [],
+        parts=parts,
         labels=rendered.labels if rendered else labels_for(language),
     )
     return WebPage(html, policy)
@@ -102,10 +104,12 @@ def _title(rendered: RenderedBook) -> str:
     return meta.title + (f": {meta.subtitle}" if meta.subtitle else "")
 
 
-def _parts(rendered: RenderedBook, image_src: ImageSource) -> list[Markup]:
+def _parts(rendered: RenderedBook, image_src: ImageSource, attributes: set[str]) -> list[Markup]:
+    """The documents as HTML; the ``style`` attributes they hold (an image's width, a
+    formula's column alignment) added to ``attributes``, for the policy to allow."""
     images = {image.href: image for image in rendered.images}
     return [
-        Markup(_document(document, rendered.labels, images, image_src))
+        Markup(_document(document, rendered.labels, images, image_src, attributes))
         for document in rendered.documents
     ]
 
@@ -124,12 +128,14 @@ def _document(
     labels: Mapping[str, str],
     images: Mapping[str, Image],
     image_src: ImageSource,
+    attributes: set[str],
 ) -> str:
     """One document of the rendering as HTML5: its notes listed after its text, its images
     where the page finds them. (Parsed as XML, the rendering's form, and written as HTML.)"""
     tree = parse_fragment(document.html.replace(NOTES_SLOT, notes_section(document, labels)))
     for img in tree.iter("img"):
         img.set("src", image_src(images[img.get("src", "")]))
+    attributes.update(str(e.get("style")) for e in tree.iter() if e.get("style") is not None)
     etree.cleanup_namespaces(tree)  # the rendering's epub: prefix, unused: not written
     return html_of_children(tree)
 
@@ -143,12 +149,22 @@ def _metadata(rendered: RenderedBook) -> Iterable[tuple[str, str]]:
     yield "generator", f"coursebook {__version__}"
 
 
-def _policy(styles: Iterable[str], scripts: Iterable[str], more: Mapping[str, str]) -> str:
-    """Nothing but the page's own images, stylesheets and scripts (by their hashes)."""
+def _policy(
+    styles: Iterable[str],
+    scripts: Iterable[str],
+    more: Mapping[str, str],
+    attributes: Iterable[str] = (),
+) -> str:
+    """Nothing but the page's own images, stylesheets and scripts (by their hashes), and the
+    ``style`` attributes the book's markup holds (each by its hash: ``'unsafe-hashes'``
+    allows those values and no other)."""
+    allowed = sorted(_hash(text) for text in attributes)
     directives = {
         "default-src": "'none'",
         "img-src": "data:",
-        "style-src": " ".join(_hash(text) for text in styles),
+        "style-src": " ".join(
+            [_hash(text) for text in styles] + (["'unsafe-hashes'", *allowed] if allowed else [])
+        ),
         "script-src": " ".join(_hash(text) for text in scripts),
         "base-uri": "'none'",
         "form-action": "'none'",

@@ -11,6 +11,7 @@ from pathlib import Path
 from ...core.diagnostics import Diagnostics
 from ...core.labels import labels_for
 from ...core.limits import Limits
+from ...core.naming import lesson_element_id
 from ...core.progress import Progress, Silent
 from ...model import Book, Lesson
 from ..math import set_math
@@ -166,7 +167,7 @@ def _resolve_web_page(
 
 def _point(link: _PendingLink, target: _Draft) -> None:
     """The link leads to the namespaced id of ``target`` (or of its heading)."""
-    anchor = f"{target.prefix}-{link.fragment}" if link.fragment else target.prefix
+    anchor = lesson_element_id(target.prefix, link.fragment) if link.fragment else target.prefix
     link.element.set("href", f"#{anchor}")
     classes = (link.element.get("class") or "").split()
     link.element.set("class", " ".join([*classes, "xref"]))  # print gives its page

@@ -26,6 +26,13 @@ from .tree import replace_placeholders
 
 _KIND = re.compile(r"(?i)(fig|tbl|eq|sec)[:-]")
 _WORDS = {"fig": "figure", "tbl": "table", "eq": "equation", "sec": "section"}
+_ELEMENTS = {
+    "fig": ("figure",),
+    "tbl": ("table",),
+    "eq": ("span",),
+    "sec": ("h1", "h2", "h3", "h4", "h5", "h6"),
+}
+"""What each kind of label names (``{#fig:x}`` on an image inside a sentence is no figure)."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +83,9 @@ def _number(
             ident = element.get("id") if isinstance(element.tag, str) else None
             if not ident or not ident.startswith(f"{draft.prefix}-"):
                 continue
-            label = ident[len(draft.prefix) + 1 :]
+            label = ident[len(draft.prefix) + 1 :]  # as written, a ":" made "-" (naming)
             kind = _kind(label)
-            if kind is None or label in targets:
+            if kind is None or label in targets or element.tag not in _ELEMENTS[kind]:
                 continue
             if kind == "sec":
                 title = " ".join("".join(str(t) for t in element.itertext()).split())
@@ -116,7 +123,7 @@ def _show_number(element: etree._Element, kind: str, name: str, number: str) -> 
 def _reference(
     ref: CrossRef, targets: Mapping[str, Target], diagnostics: Diagnostics
 ) -> etree._Element:
-    found = [targets.get(label) for label in ref.labels]
+    found = [targets.get(label.replace(":", "-")) for label in ref.labels]
     if any(target is None for target in found):
         missing = [label for label, t in zip(ref.labels, found, strict=True) if t is None]
         diagnostics.warning(

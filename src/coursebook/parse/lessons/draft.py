@@ -15,6 +15,7 @@ from lxml import etree
 
 from ...core.diagnostics import Diagnostics, Location
 from ...core.limits import Limits, raise_hint
+from ...core.naming import lesson_element_id
 from ...core.paths import BookPaths, RefusedPath
 from ...model import Book, CheckedImage, Citation, Lesson
 from ...source.images import MEDIA_TYPES, ImageProblem, check_image
@@ -188,7 +189,7 @@ class _Draft:
                     )
                     del element.attrib["id"]
                     continue
-                element.set("id", f"{self.prefix}-{value}")
+                element.set("id", lesson_element_id(self.prefix, value))
                 self.ids.add(value)
 
     def mark_terms(self, book: Book) -> None:
@@ -265,6 +266,7 @@ class _Draft:
             on_network = remote is not None and path.parent == remote.folder
             href = f"remote/{path.name}" if on_network else paths.relative(path).as_posix()
             img.set("src", href)
+            _sizes_as_style(img, location, self.diagnostics)
             alt = (img.get("alt") or "").strip()
             if not alt:
                 img.set("alt", "")
@@ -393,6 +395,33 @@ class _Draft:
         for element in self.tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
             text = CALL.sub("", "".join(str(t) for t in element.itertext())).strip()
             yield Heading(element.get("id", ""), int(element.tag[1]), text)
+
+
+_LENGTH = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*(%|px|em|rem|cm|mm|in|pt)?\s*\Z")
+
+
+def _sizes_as_style(img: etree._Element, location: Location, diagnostics: Diagnostics) -> None:
+    """``{width=50%}`` (pandoc's way) as HTML takes it: a number of pixels stays an
+    attribute, any other length becomes the image's style; what is no length is dropped,
+    with a word."""
+    styles = []
+    for name in ("width", "height"):
+        value = img.get(name)
+        if value is None:
+            continue
+        length = _LENGTH.match(value)
+        if length and length.group(2) in (None, "px"):
+            img.set(name, str(round(float(length.group(1)))))
+            continue
+        del img.attrib[name]
+        if length:
+            styles.append(f"{name}: {length.group(1)}{length.group(2)}")
+        else:
+            diagnostics.warning(
+                location, f"the image's {name} '{value}' is no length; it is ignored", "sanitized"
+            )
+    if styles:
+        img.set("style", "; ".join(styles))
 
 
 def _a_file(paths: BookPaths, reference: str, lesson: Path) -> bool:
