@@ -294,3 +294,58 @@ def test_syntax_printed_as_written_is_warned_at_its_place(make_book, tmp_path: P
     assert "display math that is never closed" in raw[2][2]
     assert "'{.note}'" in raw[3][2]
     assert "grid table" in raw[4][2]
+
+
+def test_a_formula_print_cannot_draw_is_warned_and_printed_as_tex(
+    make_book, tmp_path: Path
+) -> None:
+    # ziamath 0.13 can't lay out this MathML (pandoc's, valid): the print edition says so.
+    folder = make_book(
+        {
+            "book.yaml": "title: Drawn\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nA rate of $5\\text{-}8 \\times 10^{-5}$ and $x^2$.\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=diagnostics)
+    (problem,) = [d for d in diagnostics.items if d.code == "math"]
+    assert (problem.location.line, problem.location.column) == (3, 12)
+    assert "can't be drawn in print" in problem.message
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    assert "5\\text{-}8" in text.replace(" ", "")  # its TeX, where it is
+
+
+def test_a_books_own_stylesheet_is_cleaned_and_used_by_each_format(
+    make_book, tmp_path: Path
+) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Styled\nlanguage: en\nchapters: [one.md]\n"
+            "css: {all: look.css, print: paper.css}\n",
+            "one.md": "# One\n\n::: box\nBoxed.\n:::\n",
+            "look.css": "@import url(http://127.0.0.1:9/x.css);\n"
+            ".box { border: 1px solid teal; background: url(http://127.0.0.1:9/x.png) }\n"
+            'p::after { content: "</style><script>x()</script>" }\n',
+            "paper.css": "@page :left, :right { margin-left: 6cm }\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    result = build(folder, ("epub", "pdf", "html"), tmp_path / "out", diagnostics=diagnostics)
+    removed = [(d.location.path.name, d.location.line, d.message) for d in diagnostics.items]
+    assert [r for r in removed if r[0] == "look.css"] == [
+        ("look.css", 1, "removed @import (a book loads nothing)"),
+        ("look.css", 2, "removed 'background': a book loads nothing (url())"),
+    ]
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        css = archive.read("EPUB/css/book.css").decode()
+    assert ".box {border: 1px solid teal;" in css and "url(" not in css
+    assert "6cm" not in css  # print's own stylesheet is print's
+    page = output(result, "html").read_text(encoding="utf-8")
+    assert "teal" in page and "</style><script>" not in page
+    reader = pypdf.PdfReader(output(result, "pdf"))
+    lefts: list[float] = []
+    for page in reader.pages:
+        page.extract_text(
+            visitor_text=lambda text, cm, tm, *_: lefts.append(tm[4]) if "Boxed" in text else None
+        )
+    assert lefts and min(lefts) >= 6 / 2.54 * 72 - 1  # the book's @page margin, 6 cm

@@ -221,6 +221,9 @@ class Book:
     format_settings: Mapping[str, Node] = field(default_factory=dict)
     """The output formats' own keys of book.yaml (``print:``), as written, for each format
     to check (see :mod:`coursebook.formats.base`)."""
+    stylesheets: tuple[tuple[str, str], ...] = ()
+    """The book's own CSS (``css:``), cleaned, each with the formats it styles: ``all``,
+    ``epub``, ``print``, ``html``; set after the project's styles, in this order."""
     pack: str | None = None
     """For a pack of some lessons ("Lessons 15–16"), what it holds; None for the whole book."""
     left_out: frozenset[Path] = frozenset()
@@ -241,6 +244,10 @@ class Book:
     @property
     def lessons(self) -> tuple[Lesson, ...]:
         return tuple(lesson for chapter in self.chapters for lesson in chapter.lessons)
+
+    def css_for(self, target: str) -> str:
+        """The book's own CSS for one output (``epub``, ``print``, ``html``)."""
+        return "\n".join(css for where, css in self.stylesheets if where in ("all", target))
 
     @property
     def roots(self) -> tuple[Path, ...]:

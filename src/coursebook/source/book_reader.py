@@ -36,6 +36,7 @@ from .images import ImageProblem, check_image
 from .lesson_file import read_lesson
 from .manifest import MANIFEST_NAMES, metadata
 from .sources import find_sources_file, read_sources
+from .stylesheet import clean_stylesheet
 
 COVER_TYPES = ("image/png", "image/jpeg")
 
@@ -87,6 +88,7 @@ class _BookReader:
             location=location,
             appendices=appendices,
             cover=self._cover(),
+            stylesheets=self._stylesheets(),
             citation_style=self._citation_style(),
             settings=settings,
             sources_path=sources_path,
@@ -403,6 +405,20 @@ class _BookReader:
             where = node.location if node is not None else Location(self.manifest)
             self.diagnostics.error(where, str(problem), "citation-style")
             return None
+
+    def _stylesheets(self) -> tuple[tuple[str, str], ...]:
+        """The book's own stylesheets, read inside the book and cleaned (:mod:`.stylesheet`)."""
+        kept = []
+        for target, node in self.values.get("css", ()):
+            path = self._resolve(node, "css")
+            if path is None:
+                continue
+            text = read_text(
+                path, self.paths.roots, self.diagnostics, self.limits.lesson_bytes, "lesson_bytes"
+            )
+            if text is not None:
+                kept.append((target, clean_stylesheet(text, path, self.diagnostics)))
+        return tuple(kept)
 
     def _cover(self) -> CheckedImage | None:
         """The cover image, checked as every image is (its bytes a PNG or JPEG that decodes

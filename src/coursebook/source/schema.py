@@ -306,6 +306,28 @@ def source_lists(node: Node, diagnostics: Diagnostics | None = None) -> str:
     return value
 
 
+STYLESHEET_TARGETS = ("all", "epub", "print", "html")
+"""Where a book's stylesheet applies: every format, or one (``print`` is the PDF)."""
+STYLESHEETS = Schema(
+    "css",
+    tuple(
+        Key(target, path, "for every format" if target == "all" else f"for the {target} only")
+        for target in STYLESHEET_TARGETS
+    ),
+)
+
+
+def stylesheets(node: Node, diagnostics: Diagnostics) -> tuple[tuple[str, Node], ...]:
+    """``css: book.css`` (for every format) or ``css: {all: …, epub: …, print: …, html: …}``:
+    each stylesheet's file, by the formats it styles."""
+    if isinstance(node.value, str):
+        return (("all", path(node)),)
+    values = STYLESHEETS.validate(node, diagnostics)
+    if values is None:
+        raise Invalid("expected a file name, or a mapping of all, epub, print, html to files")
+    return tuple((target, values[target]) for target in STYLESHEET_TARGETS if target in values)
+
+
 SOURCES = Schema(
     "sources",
     (
@@ -383,6 +405,7 @@ BOOK = Schema(
         Key("edition", name_or_number, "the edition"),
         Key("subjects", text_list, "list of keywords"),
         Key("cover", path, "a cover image; generated when absent"),
+        Key("css", stylesheets, "the book's own stylesheet, for all formats or each"),
         Key("sources", sources_setting, "the sources file, and per-chapter lists"),
         Key("citation_style", path, "a CSL style name or .csl file"),
         Key("chapters", chapters, "the reading order", required=True),

@@ -108,7 +108,10 @@ class _Package:
         self._metadata(book)
         book.add_item(
             epub.EpubItem(
-                uid="css", file_name=STYLESHEET, media_type="text/css", content=_stylesheet_bytes()
+                uid="css",
+                file_name=STYLESHEET,
+                media_type="text/css",
+                content=_stylesheet_bytes(self.rendered.book.css_for("epub")),
             )
         )
         self._images(book)
@@ -410,8 +413,10 @@ def _safe(html: str) -> Markup:
     return Markup(html)
 
 
-def _stylesheet_bytes() -> bytes:
-    return stylesheet("base.css").read_bytes() + b"\n" + stylesheet("epub.css").read_bytes()
+def _stylesheet_bytes(own: str) -> bytes:
+    """Our styles, then the book's own (cleaned when the book was loaded)."""
+    ours = stylesheet("base.css").read_bytes() + b"\n" + stylesheet("epub.css").read_bytes()
+    return ours + (b"\n" + own.encode("utf-8") if own else b"")
 
 
 def repack(

@@ -79,7 +79,8 @@ def web_page(
     one that could not be rendered), the page without it."""
     extras = extras or PageExtras()
     language = rendered.book.meta.language if rendered else "en"
-    styles = (*_own_styles(), *extras.styles)
+    own = rendered.book.css_for("html") if rendered else ""
+    styles = (*_own_styles(), *((own,) if own else ()), *extras.styles)
     scripts = (_own_script(), *extras.scripts)
     attributes: set[str] = set()
     parts = _parts(rendered, image_src, attributes) if rendered else []

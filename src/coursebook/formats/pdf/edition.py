@@ -18,6 +18,7 @@ from ...render.rendered_book import RenderedBook
 from ..base import Job, Output
 from .booklet import impose
 from .layout import WeasyPrintLog
+from .math import check_math
 from .paging import PartLayout
 from .settings import PAPERS, PrintOptions
 
@@ -49,6 +50,7 @@ def write_edition(job: Job) -> list[Output]:
     """The PDF (and the booklet, when asked for) written through the job's staging; the
     layout's page starts offered to the formats that carry them."""
     options: PrintOptions = job.settings
+    check_math(job.rendered, job.diagnostics)
     layout = _timed(
         job, lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache)
     )

@@ -47,6 +47,8 @@ class Layout:
             )
             for name in ("base.css", "print.css")
         ] + [weasyprint.CSS(string=page_css(options), font_config=self.fonts)]
+        if own := rendered.book.css_for("print"):  # the book's own, cleaned when loaded
+            self.styles.append(weasyprint.CSS(string=own, font_config=self.fonts))
 
     def logging(self) -> WeasyPrintLog:
         return WeasyPrintLog(self.manifest, self.diagnostics)

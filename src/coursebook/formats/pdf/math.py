@@ -13,12 +13,19 @@ from __future__ import annotations
 import base64
 import copy
 import logging
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
 from lxml import etree
+
+from ...core.diagnostics import Diagnostics, Location
+from ...core.naming import element_prefix
+from ...core.xhtml import parse_fragment
+from ...model import Lesson
+from ...render.rendered_book import RenderedBook
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 _SIZE = 20.0
@@ -27,6 +34,27 @@ _SIZE = 20.0
 
 class MathProblem(Exception):
     """A formula ziamath could not draw."""
+
+
+def check_math(rendered: RenderedBook, diagnostics: Diagnostics) -> None:
+    """A ``math`` warning for each formula the print edition can't draw (it prints its TeX
+    instead), at the place the lesson writes it: the MathML pandoc made is all valid, but
+    ziamath does not lay out every element of it."""
+    lessons = {element_prefix(lesson.id): lesson for lesson in rendered.book.documents()}
+    for document in rendered.documents:
+        lesson = lessons.get(document.id)
+        if lesson is None or MATHML not in document.html:
+            continue
+        for math in parse_fragment(document.html).iter(f"{{{MATHML}}}math"):
+            tex = math.get("alttext") or ""
+            try:
+                _drawing(etree.tostring(_presentation(math), encoding="unicode", with_tail=False))
+            except MathProblem as problem:
+                diagnostics.warning(
+                    _place(lesson, tex),
+                    f"math '{tex}' can't be drawn in print ({problem}); its TeX is printed there",
+                    "math",
+                )
 
 
 def typeset_math(tree: etree._Element) -> None:
@@ -94,6 +122,18 @@ def _drawing(mathml: str) -> tuple[str, float, float, float]:
     x, y, width, height = (float(v) for v in _view_box(svg))
     del x
     return svg, width / _SIZE, height / _SIZE, (height + y) / _SIZE
+
+
+def _place(lesson: Lesson, tex: str) -> Location:
+    """Where the lesson writes the formula (its first words, spaces aside), or the lesson."""
+    words = tex.split()
+    pattern = r"\s+".join(re.escape(word) for word in words[:4])
+    found = re.search(pattern, lesson.body) if words else None
+    if found is None:
+        return lesson.location
+    line = lesson.body.count("\n", 0, found.start())
+    column = found.start() - (lesson.body.rfind("\n", 0, found.start()) + 1) + 1
+    return Location(lesson.path, lesson.body_line + line, column)
 
 
 def _view_box(svg: str) -> list[str]:

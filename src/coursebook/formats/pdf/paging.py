@@ -139,6 +139,7 @@ class PartLayout:
         self._styles = cache_key(
             file_bytes(stylesheet(name) for name in ("base.css", "print.css")),
             page_css(options),
+            rendered.book.css_for("print"),
             version("weasyprint"),
             __version__,
         )
