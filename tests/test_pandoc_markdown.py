@@ -170,7 +170,7 @@ def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> Non
     assert figure.get("id") == "l04-pandoc-fig-output"
     image, caption = figure.find(f"{X}img"), figure.find(f"{X}figcaption")
     assert list(figure).index(image) < list(figure).index(caption)
-    assert image.get("alt") == "Output in 1928 and 1932, after."
+    assert image.get("alt") == "Figure 1: Output in 1928 and 1932, after."
     assert image.get("style") == "width: 60%"  # {width=60%}, as pandoc writes it
     assert caption.find(f".//{X}a[@role='doc-noteref']") is not None
     assert caption.get("aria-hidden") is None  # its note call stays reachable

@@ -106,6 +106,10 @@ def _show_number(element: etree._Element, kind: str, name: str, number: str) -> 
         if slot is not None:
             slot.text = f"({number})"
         return
+    if kind == "fig" and (image := element.find("img")) is not None:
+        # The caption may be hidden from screen readers (the image's text says it): the
+        # number goes into the text too.
+        image.set("alt", f"{name}: {image.get('alt', '')}".rstrip(": "))
     caption_tag = "figcaption" if kind == "fig" else "caption"
     caption = element.find(caption_tag)
     if caption is None:

@@ -20,7 +20,7 @@ from ...core.paths import BookPaths, RefusedPath
 from ...model import Book, CheckedImage, Citation, Lesson
 from ...source.images import MEDIA_TYPES, ImageProblem, check_image
 from .. import sanitize, terms
-from ..extraction import CrossRef
+from ..extraction import REF_PLACEHOLDER, CrossRef
 from ..remote import RemoteImages, RemoteRefused
 from .parsed import CALL, NOTE_CLOSE, NOTE_OPEN, Footnote, Heading, Image, ParsedLesson
 from .tree import _escape, _remove_keep_tail, _replace_with_text
@@ -124,7 +124,8 @@ class _Draft:
             written = "".join(str(t) for t in caption.itertext())
             plain = " ".join(CALL.sub("", written).split())
             image.set("alt", re.sub(r" (?=[.,;:!?])", "", plain))  # where a call was
-            if not CALL.search(written) and caption.find(".//a") is None:
+            calls = CALL.search(written) or REF_PLACEHOLDER.search(written)
+            if not calls and caption.find(".//a") is None:
                 caption.set("aria-hidden", "true")  # links and note calls must stay reachable
 
     def take_footnotes(self) -> None:
@@ -240,6 +241,9 @@ class _Draft:
                 )
                 _remove_keep_tail(table)
                 continue
+            for header in list(table.iter("th")):
+                if not len(header) and not (header.text or "").strip():
+                    header.tag = "td"  # an empty header names no column: a cell, as read aloud
             if next(table.iter("th"), None) is None:
                 first_cell = next(table.iter("td"), None)
                 text = (
