@@ -157,14 +157,16 @@ def test_the_epub_holds_mathml_the_package_declares(features: BuildResult) -> No
 
 def test_inline_notes_divs_and_figures_in_the_epub(features: BuildResult) -> None:
     page = pandoc_lesson(features)
-    notes = ["".join(a.itertext()) for a in page.iter(f"{X}aside")]
+    notes = [
+        "".join(a.itertext()) for a in page.iter(f"{X}aside") if a.get("role") == "doc-footnote"
+    ]
     assert len(notes) == 3  # the inline note, and the citations in two captions
     assert "An inline note, written where it is called, citing" in notes[0]
     assert "Marx" in notes[0] and notes[0].rstrip().endswith(".")
     callouts = page.findall(f".//{X}div[@class='callout note']")
     assert len(callouts) == 1
     titles = [p.text for p in page.iter(f"{X}p") if p.get("class") == "callout-title"]
-    assert titles == ["Note", "Try it"]
+    assert titles == ["Note", "Try it", "Tip"]  # the last: "!!! tip", MkDocs' way
     assert page.find(f".//{X}div[@class='callout epigraph']") is not None
     figure = page.find(f".//{X}figure")
     assert figure.get("id") == "l04-pandoc-fig-output"
@@ -349,3 +351,22 @@ def test_a_books_own_stylesheet_is_cleaned_and_used_by_each_format(
             visitor_text=lambda text, cm, tm, *_: lefts.append(tm[4]) if "Boxed" in text else None
         )
     assert lefts and min(lefts) >= 6 / 2.54 * 72 - 1  # the book's @page margin, 6 cm
+
+
+def test_fancy_lists_callouts_asides_and_details(features: BuildResult) -> None:
+    page = pandoc_lesson(features)
+    lists = [(ol.get("type"), ol.get("start")) for ol in page.iter(f"{X}ol")]
+    assert ("A", None) in lists and ("i", "4") in lists
+    tip = page.find(f".//{X}div[@class='callout tip']")
+    assert tip.find(f"{X}p[@class='callout-title']").text == "Tip"
+    aside = page.find(f".//{X}aside[@class='aside-note']")
+    assert aside.text == "An aside of the author's, kept as an aside."
+    assert page.find(f".//{X}details/{X}summary").text == "More"
+    reader = pypdf.PdfReader(output(features, "pdf"))
+    page_text = next(
+        t for p in reader.pages if "A list in Roman numerals" in (t := p.extract_text())
+    )
+    # The markers, as WeasyPrint draws them (pypdf reads them after the page's text).
+    assert re.search(r"^iv\. *$", page_text, re.M) and re.search(r"^v\. *$", page_text, re.M)
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "Details that the reader opens." in text  # print shows it open

@@ -20,6 +20,7 @@ ALLOWED_TAGS = frozenset(
     [
         "a",
         "abbr",
+        "aside",
         "b",
         "blockquote",
         "br",
@@ -30,6 +31,7 @@ ALLOWED_TAGS = frozenset(
         "colgroup",
         "dd",
         "del",
+        "details",
         "dfn",
         "div",
         "dl",
@@ -60,6 +62,7 @@ ALLOWED_TAGS = frozenset(
         "span",
         "strong",
         "sub",
+        "summary",
         "sup",
         "table",
         "tbody",

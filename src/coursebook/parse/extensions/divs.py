@@ -1,4 +1,5 @@
-"""Pandoc's fenced divs, ``::: {.class #id}`` … ``:::`` (nested too), for Python-Markdown.
+"""Pandoc's fenced divs, ``::: {.class #id}`` … ``:::`` (nested too), for Python-Markdown;
+and MkDocs' ``!!! note`` callouts (Python-Markdown's ``admonition``) made the same callouts.
 
 No extension reads them: ``pymdownx.blocks`` has its own ``///`` syntax, and the "admonition"
 and "custom blocks" extensions want the content indented. Pandoc's rules are followed: an
@@ -171,6 +172,11 @@ class _Divs(Treeprocessor):
         self.extension = extension
 
     def run(self, root: ET.Element) -> None:
+        self._fences(root)
+        for div in root.iter("div"):
+            _callout_from_admonition(div, self.extension.titles)
+
+    def _fences(self, root: ET.Element) -> None:
         marks: dict[tuple[str, int], tuple[ET.Element, ET.Element]] = {}
         for parent in root.iter():
             for child in parent:
@@ -228,6 +234,24 @@ class _Divs(Treeprocessor):
                     "keeps its id, classes and title)",
                 )
             )
+
+
+def _callout_from_admonition(div: ET.Element, titles: Mapping[str, str]) -> None:
+    """``!!! note`` (Python-Markdown's ``admonition``, MkDocs' callouts) is the callout the
+    fenced div ``::: note`` makes: the same classes, its default title in the book's
+    language."""
+    classes = (div.get("class") or "").split()
+    if "admonition" not in classes:
+        return
+    kinds = [c for c in classes if c != "admonition"]
+    callout = next((c for c in kinds if c in CALLOUTS), None)
+    div.set("class", " ".join(["callout", *kinds]) if callout else " ".join(kinds))
+    title = div.find("p[@class='admonition-title']")
+    if title is None:
+        return
+    title.set("class", "callout-title")
+    if callout and title.text == callout.capitalize() and len(title) == 0:
+        title.text = titles.get(callout) or title.text  # the default title, translated
 
 
 def _fence_text(opening: bool, fence: DivAttributes) -> str:

@@ -208,8 +208,22 @@ class _Draft:
             return self.location_of(value)
         return self._location_at(uses[1].start())
 
+    def keep_classes_apart(self) -> None:
+        """The classes the book's notes are found by (``footnote``, an aside's ``note``) are
+        the book's: an author's ``<aside class="note">`` keeps its meaning as ``aside-note``."""
+        for element in self.tree.iter():
+            classes = (element.get("class") or "").split() if isinstance(element.tag, str) else []
+            reserved = _RESERVED_CLASSES | ({"note"} if element.tag == "aside" else set())
+            if any(name in reserved for name in classes):
+                renamed = [f"aside-{c}" if c in reserved else c for c in classes]
+                element.set("class", " ".join(renamed))
+
     def align_to_class(self) -> None:
-        """Table cells' ``align`` (obsolete in HTML5) becomes a class the stylesheets set."""
+        """Table cells' ``align`` (obsolete in HTML5) becomes a class the stylesheets set; a
+        list's ``start`` is said in CSS too (print reads no ``start``)."""
+        for ol in self.tree.iter("ol"):
+            if (start := ol.get("start", "")).lstrip("-").isdigit() and int(start) != 1:
+                ol.set("style", f"counter-reset: list-item {int(start) - 1}")
         for cell in self.tree.iter("td", "th"):
             if align := cell.get("align"):
                 del cell.attrib["align"]
@@ -436,6 +450,7 @@ def _a_file(paths: BookPaths, reference: str, lesson: Path) -> bool:
         return False
 
 
+_RESERVED_CLASSES = frozenset({"footnote", "footnotes", "noteref"})
 _WEB_PAGE = re.compile(r"\.html?\Z", re.IGNORECASE)
 """A link to a page of a web edition of the book (pandoc-made sites link chapters so)."""
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")

@@ -22,6 +22,7 @@ from .. import sanitize, terms
 from ..citation_syntax import PLACEHOLDER
 from ..extensions.captions import TableCaptions
 from ..extensions.divs import CALLOUTS, FencedDivs
+from ..extensions.fancy_lists import FancyLists
 from ..extensions.figures import ImplicitFigures
 from ..extensions.grid_tables import GridTables
 from ..extensions.simple_tables import SimpleTables
@@ -61,7 +62,9 @@ class _MarkdownParser:
                 BracketedSpans(),
                 GridTables(),
                 SimpleTables(),
+                FancyLists(),
                 "footnotes",
+                "admonition",
                 "tables",
                 "attr_list",
                 "def_list",
@@ -155,6 +158,7 @@ class _MarkdownParser:
         draft.take_footnotes()
         draft.shift_headings()
         draft.namespace_ids()
+        draft.keep_classes_apart()
         draft.align_to_class()
         draft.check_tables(self.limits.table_rows)
         draft.resolve_images(self.paths, self.limits, self.remote)
