@@ -467,3 +467,13 @@ def test_pandoc_is_handed_the_addresses_the_loader_read() -> None:
         "@misc{b, \n  doi = {10.1177/1}}\n"
         "@misc{c, url = {https://example.org/a_b}}\n"
     )
+
+
+def test_a_field_given_twice_is_read_as_pandoc_reads_it_with_a_word(tmp_path: Path) -> None:
+    sources, problems = read(
+        tmp_path / "sources.bib",
+        "@article{a,\n  title = {T, {with} braces, year = 1},\n  year = {2019},\n"
+        '  note = "year = 3",\n  Year = {2020},\n}\n',
+    )
+    assert problems == ["5: warning: the entry 'a' gives 'year' twice; pandoc takes the last"]
+    assert sources["a"].data["issued"] == {"date-parts": [[2020]]}

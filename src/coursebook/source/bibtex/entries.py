@@ -112,6 +112,7 @@ def bibtex_entries(
         keys = dict.fromkeys(e.key for e in found.entries if e.key and e.kind != "xdata")
         items = [{"id": key, "type": ""} for key in keys]
     _unknown_types(found.entries, path, diagnostics)
+    _fields_given_twice(text, found.entries, path, diagnostics)
     lines = _lines(found.entries)
     located = []
     for item in items:
@@ -145,6 +146,39 @@ def _cleaned(item: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and "\\" in value:
             item[name] = _URL_ESCAPE.sub(r"\1", value)
     return item
+
+
+_FIELD_TOKEN = re.compile(r'\\.|[{}"]|,\s*([A-Za-z_][\w:.+-]*)\s*=')
+
+
+def _fields_given_twice(
+    text: str, entries: Sequence[Entry], path: Path, diagnostics: Diagnostics
+) -> None:
+    """A field written twice in one entry: pandoc takes the last without a word; the author
+    is told which."""
+    for entry in entries:
+        if entry.end is None or entry.kind in ("comment", "preamble", "string"):
+            continue
+        seen: set[str] = set()
+        depth, quoted = 0, False
+        for token in _FIELD_TOKEN.finditer(text, entry.start, entry.end):
+            char = token.group()
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+            elif char == '"' and depth == 1:
+                quoted = not quoted
+            elif token.group(1) and depth == 1 and not quoted:
+                name = token.group(1).lower()
+                if name in seen:
+                    line = text.count("\n", 0, token.start(1)) + 1
+                    diagnostics.warning(
+                        Location(path, line),
+                        f"the entry '{entry.key}' gives '{name}' twice; pandoc takes the last",
+                        "pandoc-compat",
+                    )
+                seen.add(name)
 
 
 def _unknown_types(entries: Sequence[Entry], path: Path, diagnostics: Diagnostics) -> None:
