@@ -195,6 +195,10 @@ def test_labelled_things_are_numbered_and_references_link_to_them(features: Buil
         "1": "#l04-pandoc-eq-sum",  # -@eq:sum: the number alone
         "Why it grew": "#l04-pandoc-sec-why",
     }
+    heading = page.find(f".//{X}h2[@id='l04-pandoc-sec-why']")
+    assert heading.get("class") == "pause"  # "{ #sec:why .pause }": attributes with spaces
+    with zipfile.ZipFile(output(features, "epub")) as archive:
+        assert "border-left-width: 0.3em" in archive.read("EPUB/css/book.css").decode()
 
 
 def test_simple_and_grid_tables_spans_and_captions(features: BuildResult) -> None:
@@ -258,13 +262,19 @@ def test_the_print_edition_sets_math_and_keeps_every_note(features: BuildResult)
         assert tex not in lesson, tex
 
 
-@pytest.mark.parametrize("book", ["features", "sample"])
+@pytest.mark.parametrize("book", ["features", "sample", "circle/revolution-1917"])
 def test_no_markdown_syntax_leaks_into_either_output(
-    book: str, features: BuildResult, sample_build: BuildResult
+    book: str, features: BuildResult, sample_build: BuildResult, tmp_path: Path
 ) -> None:
     """What isn't code in the EPUB, and the PDF's text, hold no Markdown syntax (the scan of
-    benchmarks/real_content.py)."""
-    result = features if book == "features" else sample_build
+    benchmarks/real_content.py), in every test book that builds."""
+    if book == "features":
+        result = features
+    elif book == "sample":
+        result = sample_build
+    else:
+        folder = Path(__file__).parent / "books" / book
+        result = build(folder, ("epub", "pdf"), tmp_path, diagnostics=Diagnostics())
     assert leaked(output(result, "epub"), output(result, "pdf")) == {}
 
 
