@@ -380,3 +380,20 @@ def test_fancy_lists_callouts_asides_and_details(features: BuildResult) -> None:
     assert re.search(r"^iv\. *$", page_text, re.M) and re.search(r"^v\. *$", page_text, re.M)
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "Details that the reader opens." in text  # print shows it open
+
+
+def test_math_in_a_sources_title_is_set_like_the_lessons(make_book, tmp_path: Path) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Bench\nlanguage: en\nsources: refs.bib\nchapters: [one.md]\n",
+            "refs.bib": "@misc{yao2024,\n  title = {$\\tau$-bench: A Benchmark},\n"
+            "  author = {Yao, Shunyu},\n  year = {2024},\n  url = {https://example.org}\n}\n",
+            "one.md": "# One\n\nAs measured [@yao2024].\n",
+        }
+    )
+    result = build(folder, ("epub",), tmp_path / "out", diagnostics=Diagnostics())
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        page = etree.fromstring(archive.read("EPUB/text/one.xhtml"))
+    note = next(a for a in page.iter(f"{X}aside") if a.get("role") == "doc-footnote")
+    assert [m.get("alttext") for m in note.iter(f"{MATHML}math")] == ["\\tau"]
+    assert "\\tau" not in "".join(t for t in note.itertext() if t.strip() != "\\tau")

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from lxml import etree
+
+from ..core.diagnostics import Diagnostics, Location
+from ..parse.extraction import MathSpan
+from ..parse.math import set_math
 
 # CSL's italics and bold are typography (a title's italics), not stress: <i> and <b>.
 _WRAPPERS = {
@@ -53,7 +61,9 @@ def _inline(inline: dict[str, Any]) -> str:
         return _span(content[0], content[1])
     if kind == "Link":
         return _link(content[1], content[2][0])
-    if kind in ("Code", "Math"):
+    if kind == "Math":
+        return _math(content[1], content[0].get("t") == "DisplayMath")
+    if kind == "Code":
         return html.escape(content[-1], quote=False)
     if kind == "RawInline":
         return html.escape(content[1], quote=False)
@@ -64,6 +74,20 @@ def _inline(inline: dict[str, Any]) -> str:
     if kind == "Image":
         return inline_html(content[1])
     return ""
+
+
+@lru_cache(maxsize=1024)
+def _math(tex: str, display: bool) -> str:
+    """Math in a source's data (a title's ``$\\tau$``) as the lessons' math is set: MathML by
+    pandoc's texmath, or its TeX as written when it can't be. Rare enough (a title or two
+    in a book) to set one at a time."""
+    where = Location(Path("citation"))
+    quiet = Diagnostics()  # what can't be set is printed as written, in the note itself
+    written = f"$${tex}$$" if display else f"${tex}$"
+    formula = set_math([MathSpan(tex, display, written, where)], quiet).get((tex, display))
+    if formula is None:
+        return f'<code class="math-tex">{html.escape(written, quote=False)}</code>'
+    return etree.tostring(formula, encoding="unicode")
 
 
 _DISPLAY = ("csl-block", "csl-left-margin", "csl-right-inline", "csl-indent")
