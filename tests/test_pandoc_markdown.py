@@ -205,7 +205,17 @@ def test_simple_and_grid_tables_spans_and_captions(features: BuildResult) -> Non
     page = pandoc_lesson(features)
     tables = list(page.iter(f"{X}table"))
     captions = ["".join(t.find(f"{X}caption").itertext()) for t in tables]
-    assert captions[1:] == ["Table 2: Rates, in a simple table.", "A grid table."]
+    assert captions[1:] == [
+        "Table 2: Rates, in a simple table.",
+        "A grid table.",
+        "A multiline table.",
+    ]
+    multiline = [["".join(c.itertext()) for c in row] for row in tables[3].iter(f"{X}tr")]
+    assert multiline == [
+        ["Year", "Note"],
+        ["1928", "The plan begins, its targets raised twice."],
+        ["1932", "Declared fulfilled."],
+    ]
     simple = [
         [c.find(f"{MATHML}math").get("alttext") if len(c) else c.text for c in row]
         for row in tables[1].iter(f"{X}tr")

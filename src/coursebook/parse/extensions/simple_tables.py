@@ -1,4 +1,4 @@
-"""Pandoc's simple tables for Python-Markdown: a header line over a line of dashes, one group
+"""Pandoc's simple and multiline tables for Python-Markdown: a header line over a line of dashes, one group
 of dashes per column, then a row per line until a blank line; or, without a header, rows
 between two lines of dashes. Columns are where the dashes are; a column's alignment is
 where its header sits over them (flush left, flush right, centred), as pandoc decides it.
@@ -16,6 +16,8 @@ import markdown
 from markdown.blockprocessors import BlockProcessor
 
 _DASHES = re.compile(r"-+")
+_BORDER = re.compile(r"^[ \t]*-{3,}[ \t]*$")
+"""A multiline table's top or bottom: one line of dashes, the table's width."""
 _RULE_LINE = re.compile(r"^[ \t]*-{3,}(?:[ \t]+-{3,})+[ \t]*$")
 """Two groups of dashes or more: two columns at least (one is a setext heading or a rule)."""
 
@@ -25,6 +27,7 @@ class SimpleTables(markdown.Extension):
         md.registerExtension(self)
         # Before indented code (80) and the setext headings (70) read its lines.
         md.parser.blockprocessors.register(_Simple(md.parser), "simple_table", 85)
+        md.parser.blockprocessors.register(_Multiline(md.parser), "multiline_table", 86)
 
 
 class _Simple(BlockProcessor):
@@ -48,6 +51,60 @@ class _Simple(BlockProcessor):
             row = ET.SubElement(body, "tr")
             for text, align in zip(_cells(line, columns), aligns, strict=True):
                 _cell(row, "td", text, align)
+
+
+class _Multiline(BlockProcessor):
+    """Pandoc's multiline tables: a line of dashes above the header, the columns' dashes
+    under it, rows of several lines each separated by a blank line, a line of dashes at the
+    end. Each cell's lines are one paragraph."""
+
+    def test(self, parent: ET.Element, block: str) -> bool:
+        lines = block.rstrip("\n").split("\n")
+        return (
+            len(lines) >= 3
+            and bool(_BORDER.match(lines[0]))
+            and any(_RULE_LINE.match(line) for line in lines[2:])
+        )
+
+    def run(self, parent: ET.Element, blocks: list[str]) -> None:
+        end = next(
+            (i for i, b in enumerate(blocks) if _BORDER.match(b.rstrip("\n").split("\n")[-1])),
+            None,
+        )
+        if end is None or (end == 0 and len(blocks[0].rstrip("\n").split("\n")) < 4):
+            paragraph = ET.SubElement(parent, "p")  # never closed: as written (and warned)
+            paragraph.text = blocks.pop(0)
+            return
+        chunks = [blocks.pop(0).rstrip("\n").split("\n") for _ in range(end + 1)]
+        head = chunks[0]
+        rule = next(i for i, line in enumerate(head) if _RULE_LINE.match(line))
+        columns = [(m.start(), m.end()) for m in _DASHES.finditer(head[rule])]
+        header = head[1:rule]
+        rows = [head[rule + 1 :], *chunks[1:]]
+        rows[-1] = rows[-1][:-1]  # the closing line of dashes
+        aligns = [_align(header[0], span) if header else "" for span in columns]
+        table = ET.SubElement(parent, "table")
+        if header:
+            _row(ET.SubElement(table, "thead"), "th", header, columns, aligns)
+        body = ET.SubElement(table, "tbody")
+        for lines in rows:
+            if any(line.strip() for line in lines):
+                _row(body, "td", lines, columns, aligns)
+
+
+def _row(
+    section: ET.Element,
+    tag: str,
+    lines: list[str],
+    columns: list[tuple[int, int]],
+    aligns: list[str],
+) -> None:
+    """A row of a multiline table: each cell's pieces of the lines, joined."""
+    pieces = [_cells(line, columns) for line in lines]
+    row = ET.SubElement(section, "tr")
+    for index, align in enumerate(aligns):
+        text = " ".join(cell[index] for cell in pieces if cell[index])
+        _cell(row, tag, text, align)
 
 
 def _layout(lines: list[str]) -> tuple[int | None, int, list[str]] | None:
