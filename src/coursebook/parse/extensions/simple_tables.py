@@ -1,11 +1,12 @@
-"""Pandoc's simple and multiline tables for Python-Markdown: a header line over a line of dashes, one group
-of dashes per column, then a row per line until a blank line; or, without a header, rows
-between two lines of dashes. Columns are where the dashes are; a column's alignment is
-where its header sits over them (flush left, flush right, centred), as pandoc decides it.
+"""Pandoc's simple and multiline tables for Python-Markdown. A simple table: a header line
+over a line of dashes, one group of dashes per column, then a row per line until a blank
+line; or, without a header, rows between two lines of dashes. A multiline table: the same
+between a line of dashes above and one below, its rows of several lines separated by blank
+lines. Columns are where the dashes are; a column's alignment is where its header sits over
+them (flush left, flush right, centred), as pandoc decides it.
 
 No Python-Markdown extension reads them, and indented four spaces or more (as such tables
-often are) Python-Markdown would take them for code: this reader comes first.
-"""
+often are) Python-Markdown would take them for code: this reader comes first."""
 
 from __future__ import annotations
 
