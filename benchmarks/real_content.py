@@ -16,10 +16,11 @@ For each book, in a temporary folder:
    MathML, bibliography entries, fenced divs kept);
 5. the text of coursebook's EPUB (outside code and MathML) and of its PDF is scanned for
    Markdown syntax that leaked through (``:::``, ``^[``, TeX in ``$``, ``{#…}``, ``[@``,
-   ``+---``), and EPUBCheck is run on its EPUB.
+   ``+---``), and EPUBCheck and DAISY Ace (``../shared/tools/ace-check``) are run on its
+   EPUB.
 
 It prints the figures side by side; the targets (issue 16) are the same counts as pandoc
-for notes, figures, tables and math, 0 leaks and 0 EPUBCheck messages.
+for notes, figures, tables and math, 0 leaks, 0 EPUBCheck messages and 0 Ace violations.
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def report(name: str, corpus: Path, scratch: Path) -> None:
         leaks = leaked(epub, pdf)
         print(f"\nleaked syntax: {sum(len(v) for v in leaks.values())} {dict(leaks) or ''}")
         print(f"EPUBCheck messages: {epubcheck(epub)}")
+        print(f"Ace: {ace(epub, corpus.parent / 'tools' / 'ace-check')}")
         misses = [
             k
             for k in ("notes", "figures_captioned", "tables", "math")
@@ -182,6 +184,15 @@ def epubcheck(epub: Path) -> int | str:
         env={**os.environ},
     )
     return len(json.loads(report.read_text(encoding="utf-8"))["messages"])
+
+
+def ace(epub: Path, tool: Path) -> str:
+    """DAISY Ace's verdict on the EPUB (its last line: "ace: N violations (pass)")."""
+    if not tool.exists():
+        return "not run (no ace-check)"
+    done = subprocess.run([str(tool), str(epub)], capture_output=True, text=True, check=False)
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    return lines[-1] if lines else f"no output (exit {done.returncode})"
 
 
 if __name__ == "__main__":

@@ -407,3 +407,17 @@ def test_math_in_a_sources_title_is_set_like_the_lessons(make_book, tmp_path: Pa
     note = next(a for a in page.iter(f"{X}aside") if a.get("role") == "doc-footnote")
     assert [m.get("alttext") for m in note.iter(f"{MATHML}math")] == ["\\tau"]
     assert "\\tau" not in "".join(t for t in note.itertext() if t.strip() != "\\tau")
+
+
+def test_print_sets_every_formula_without_a_layout_warning(make_book, tmp_path: Path) -> None:
+    """A formula all above the baseline (``^{2}``) or all below it sits where it should:
+    WeasyPrint takes every size and offset the math images are given."""
+    folder = make_book(
+        {
+            "book.yaml": "title: Offsets\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nUp ${}^{2}$, down ${}_{2}$, both $x_1^2$.\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    build(folder, ("pdf",), tmp_path / "out", diagnostics=diagnostics)
+    assert [d.message for d in diagnostics.items if d.code == "pdf-layout"] == []

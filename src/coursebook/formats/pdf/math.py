@@ -79,7 +79,8 @@ def _image(math: etree._Element) -> etree._Element:
         fallback.text = alt
         return fallback
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    style = f"width: {width:.3f}em; height: {height:.3f}em; vertical-align: -{depth:.3f}em"
+    # A formula above the baseline (a superscript alone) reaches below it by a negative depth.
+    style = f"width: {width:.3f}em; height: {height:.3f}em; vertical-align: {-depth:.3f}em"
     return etree.Element(
         "img",
         {
