@@ -25,6 +25,7 @@ from ..extensions.divs import CALLOUTS, FencedDivs
 from ..extensions.fancy_lists import FancyLists
 from ..extensions.figures import ImplicitFigures
 from ..extensions.grid_tables import GridTables
+from ..extensions.html_blocks import MarkdownInHtml
 from ..extensions.simple_tables import SimpleTables
 from ..extensions.spans import BracketedSpans
 from ..extraction import MATH_PLACEHOLDER, REF_PLACEHOLDER, Extracted, extract
@@ -63,6 +64,8 @@ class _MarkdownParser:
                 GridTables(),
                 SimpleTables(),
                 FancyLists(),
+                "md_in_html",
+                MarkdownInHtml(),
                 "footnotes",
                 "admonition",
                 "tables",
