@@ -258,6 +258,8 @@ class _Draft:
             for header in list(table.iter("th")):
                 if not len(header) and not (header.text or "").strip():
                     header.tag = "td"  # an empty header names no column: a cell, as read aloud
+                else:
+                    _name_math_only_header(header)
             if next(table.iter("th"), None) is None:
                 first_cell = next(table.iter("td"), None)
                 text = (
@@ -448,6 +450,31 @@ def _a_file(paths: BookPaths, reference: str, lesson: Path) -> bool:
         return paths.resolve(reference, lesson.parent).is_file()
     except RefusedPath:
         return False
+
+
+def _name_math_only_header(header: etree._Element) -> None:
+    """A header cell holding only math gets its formula's TeX as the formula's name:
+    accessibility checkers (axe-core) count no MathML as a cell's text, and a header must
+    name its column. (Not for other math: a name would replace the MathML a screen reader
+    can speak.)"""
+    formulas = list(header.iter(f"{{{_MATHML}}}math"))
+    if not formulas or _text_outside_math(header).strip():
+        return
+    for formula in formulas:
+        if alttext := formula.get("alttext"):
+            formula.set("aria-label", alttext)
+
+
+_MATHML = "http://www.w3.org/1998/Math/MathML"
+
+
+def _text_outside_math(element: etree._Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag != f"{{{_MATHML}}}math":
+            parts.append(_text_outside_math(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 _RESERVED_CLASSES = frozenset({"footnote", "footnotes", "noteref"})
