@@ -364,3 +364,19 @@ def test_a_four_lesson_pack_as_a_booklet(make_book, tmp_path: Path) -> None:
     sheets = pypdf.PdfReader(output(result, "booklet"))
     assert len(sheets.pages) == -(-len(pdf.pages) // 4) * 2
     assert epubcheck(output(result, "epub")) == []
+
+
+def test_a_note_written_over_several_lines_is_set_as_one_paragraph(
+    make_book, tmp_path: Path
+) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Notes\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nText.[^a]\n\n[^a]: A short note written\n    over three\n"
+            "    indented lines.\n",
+        }
+    )
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    # One line of the footnote area, not the three of the Markdown.
+    assert re.search(r"^1\. A short note written over three indented lines\. *$", text, re.M)

@@ -7,6 +7,7 @@ they went.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -208,9 +209,34 @@ def _footnote(aside: etree._Element) -> etree._Element:
         if element is not footnote and element.tag in _BLOCKS:
             element.set("class", f"fn-{element.tag} {element.get('class', '')}".strip())
             element.tag = "span"
+    _flowing(footnote)
     if footnote.text:
         footnote.text = footnote.text.lstrip()
     return footnote
+
+
+_LINE_END = re.compile(r"[ \t]*\n\s*")
+
+
+def _flowing(footnote: etree._Element) -> None:
+    """A note set as one flowing paragraph: the line ends of the Markdown it was written in
+    (a note over several indented lines) become spaces. WeasyPrint keeps them as breaks
+    inside a footnote, where a page's text flows. Code keeps its lines."""
+    for element in footnote.iter():
+        if element.text and not _verbatim(element):
+            element.text = _LINE_END.sub(" ", element.text)
+        parent = element.getparent()
+        if element is not footnote and element.tail and not _verbatim(parent):
+            element.tail = _LINE_END.sub(" ", element.tail)
+
+
+def _verbatim(element: etree._Element | None) -> bool:
+    """Code, or inside code (a note's ``<pre>`` is a ``span.fn-pre`` by now)."""
+    while element is not None:
+        if element.tag in ("pre", "code") or "fn-pre" in (element.get("class") or ""):
+            return True
+        element = element.getparent()
+    return False
 
 
 def _parent(element: etree._Element) -> etree._Element:
