@@ -14,7 +14,7 @@ from coursebook.core.diagnostics import Diagnostics
 from coursebook.formats.pdf.booklet import Side, booklet_order
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
-from .conftest import SAMPLE_BOOK, epubcheck, output
+from .conftest import SAMPLE_BOOK, epub_text, epubcheck, output
 
 FEATURES = Path(__file__).parent / "books" / "features"
 POINTS = {  # width, height in points
@@ -380,3 +380,18 @@ def test_a_note_written_over_several_lines_is_set_as_one_paragraph(
     text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
     # One line of the footnote area, not the three of the Markdown.
     assert re.search(r"^1\. A short note written over three indented lines\. *$", text, re.M)
+
+
+def test_adjacent_note_calls_are_separated_in_every_format(make_book, tmp_path: Path) -> None:
+    folder = make_book(
+        {
+            "book.yaml": "title: Calls\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nMuch indeed [@marx1867].[^a] More.[^b]\n\n[^a]: A.\n\n[^b]: B.\n",
+        }
+    )
+    result = build(folder, ("pdf", "epub"), tmp_path / "out", diagnostics=Diagnostics())
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    assert "Much indeed.1,2 More.3" in text
+    epub = epub_text(output(result, "epub"), "EPUB/text/one.xhtml")
+    assert '</sup></a><sup class="note-separator">,</sup><a class="noteref"' in epub
+    assert epub.count("note-separator") == 1  # "More.³" stands alone
