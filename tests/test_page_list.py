@@ -19,27 +19,37 @@ X = "{http://www.w3.org/1999/xhtml}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 
 
-def long_lesson() -> str:
-    """Lesson 15's paragraphs, two by two, so that pages begin in mid-paragraph, with notes."""
+def long_lesson(math: bool = False) -> str:
+    """Lesson 15's paragraphs, two by two, so that pages begin in mid-paragraph, with notes
+    (and, ``math``, a formula after every tenth word: print draws it, the EPUB has MathML)."""
     paragraphs = [p.strip() for p in SEED.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     paragraphs = [p for p in paragraphs if len(p) > 80]
+    if math:
+        paragraphs = [_with_math(p) for p in paragraphs]
     joined = [" ".join(paragraphs[i : i + 2]) for i in range(0, len(paragraphs), 2)]
     text = "\n\n".join(f"{p} [@marx1867, p. {i + 1}]." for i, p in enumerate(joined * 2))
     return f"# A long lesson\n\n{text}\n"
 
 
-@pytest.fixture(scope="module")
-def long_book(tmp_path_factory: pytest.TempPathFactory) -> BuildResult:
+def _with_math(paragraph: str) -> str:
+    words = paragraph.split(" ")
+    return " ".join(w + (" $x_{i}^{2}$" if i % 10 == 9 else "") for i, w in enumerate(words))
+
+
+@pytest.fixture(scope="module", params=["text", "math"])
+def long_book(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> BuildResult:
     from .conftest import MINIMAL_SOURCES, write_files
 
-    folder = tmp_path_factory.mktemp("long")
+    folder = tmp_path_factory.mktemp(f"long-{request.param}")
     write_files(
         folder / "book",
         {
             "book.yaml": "title: A long course\nlanguage: en\npublished: 2026-01-01\n"
             "chapters: [lessons/long.md]\n",
             "sources.yaml": MINIMAL_SOURCES,
-            "lessons/long.md": long_lesson(),
+            "lessons/long.md": long_lesson(math=request.param == "math"),
         },
     )
     return build(folder / "book", out_dir=folder / "out")
@@ -88,8 +98,11 @@ def _text_with_markers(element: etree._Element) -> str:
 
 
 def _inside_skipped(node: etree._Element | None) -> bool:
+    """In a note call, a note, or a formula (print draws it: no text there)."""
     while node is not None:
         if node.get(EPUB_TYPE) == "noteref" or node.tag == f"{X}aside":
+            return True
+        if etree.QName(node).localname == "math":
             return True
         node = node.getparent()
     return False

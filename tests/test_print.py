@@ -395,3 +395,24 @@ def test_adjacent_note_calls_are_separated_in_every_format(make_book, tmp_path: 
     epub = epub_text(output(result, "epub"), "EPUB/text/one.xhtml")
     assert '</sup></a><sup class="note-separator">,</sup><a class="noteref"' in epub
     assert epub.count("note-separator") == 1  # "More.³" stands alone
+
+
+def test_addresses_break_after_a_slash_or_before_a_dot_never_after_the_scheme(
+    make_book, tmp_path: Path
+) -> None:
+    address = "https://www.marxists.org/archive/trotsky/1936/revbet/chapter-nine/index.htm"
+    lines = [f"{'Word ' * (n + 3)}<{address}?part={n}> and more text after it." for n in range(14)]
+    folder = make_book(
+        {
+            "book.yaml": "title: Addresses\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\n" + "\n\n".join(lines) + "\n",
+        }
+    )
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    ends = [line.rstrip() for line in text.split("\n") if "marxists" in line or "https" in line]
+    broken = [line for line in ends if not line.endswith("it.")]
+    assert len(broken) >= 8  # the addresses do wrap, at many places along them
+    for line in broken:
+        assert not line.endswith(("https://", "https:", "//", "-")), line
+        assert line.endswith("/") or re.search(r"\w$", line), line

@@ -224,11 +224,12 @@ def _text_position(
 
 
 def _texts(element: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
-    """The element's text nodes in order, without note calls (print sets those differently)."""
+    """The element's text nodes in order, without note calls and math (print sets those
+    differently: a call as its own number, a formula as an image, which holds no text)."""
     if element.text:
         yield element, "text", element.text
     for child in element:
-        if not _is_note_call(child):
+        if not _is_note_call(child) and etree.QName(child).localname != "math":
             yield from _texts(child)
         if child.tail:
             yield child, "tail", child.tail

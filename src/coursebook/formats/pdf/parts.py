@@ -40,6 +40,7 @@ from ...render.templating import template_environment
 from .footnotes import notes_to_calls, use_print_notes
 from .math import typeset_math
 from .settings import PrintOptions
+from .urls import break_urls
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ def printed(
     mark_sources(tree, document.id)
     use_print_notes(tree, document.notes)
     typeset_math(tree)
+    break_urls(tree)
     notes_to_calls(tree, endnotes, labels)
     for link in tree.iter("a"):
         classes = (link.get("class") or "").split()
