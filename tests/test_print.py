@@ -416,3 +416,22 @@ def test_addresses_break_after_a_slash_or_before_a_dot_never_after_the_scheme(
     for line in broken:
         assert not line.endswith(("https://", "https:", "//", "-")), line
         assert line.endswith("/") or re.search(r"\w$", line), line
+
+
+def test_short_tables_are_never_split_across_pages(make_book, tmp_path: Path) -> None:
+    filler = "A line of text to move the next table down the page. " * 6
+    parts = []
+    for n in range(14):
+        rows = "\n".join(f"| T{n}R{r} | {r} |" for r in range(1, 6))
+        parts.append(f"{filler * (n % 4 + 1)}\n\n| Table | Row |\n|---|---|\n{rows}\n")
+    folder = make_book(
+        {
+            "book.yaml": "title: Tables\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\n" + "\n\n".join(parts),
+        }
+    )
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
+    pages = [p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages]
+    for n in range(14):
+        holding = {i for i, text in enumerate(pages) for r in range(1, 6) if f"T{n}R{r}" in text}
+        assert len(holding) == 1, (n, sorted(holding))

@@ -174,6 +174,7 @@ def printed(
     use_print_notes(tree, document.notes)
     typeset_math(tree)
     break_urls(tree)
+    _mark_short_tables(tree)
     notes_to_calls(tree, endnotes, labels)
     for link in tree.iter("a"):
         classes = (link.get("class") or "").split()
@@ -189,3 +190,14 @@ def printed(
     if qr and document.kind == "sources":
         add_qr_codes(tree, rendered)
     return Markup(html_of_children(tree))
+
+
+SHORT_TABLE = 6
+"""Rows of a table that print keeps on one page (a longer one may split between rows)."""
+
+
+def _mark_short_tables(tree: etree._Element) -> None:
+    for table in tree.iter("table"):
+        if sum(1 for _ in table.iter("tr")) <= SHORT_TABLE:
+            classes = (table.get("class") or "").split()
+            table.set("class", " ".join([*classes, "short"]))
