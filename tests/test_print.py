@@ -435,3 +435,28 @@ def test_short_tables_are_never_split_across_pages(make_book, tmp_path: Path) ->
     for n in range(14):
         holding = {i for i, text in enumerate(pages) for r in range(1, 6) if f"T{n}R{r}" in text}
         assert len(holding) == 1, (n, sorted(holding))
+
+
+def test_every_page_of_the_sources_appendix_has_its_running_head(make_book, tmp_path: Path) -> None:
+    sources = "".join(
+        f"- id: s{n}\n  type: book\n  title: A Book About Subject Number {n} in Detail\n"
+        f"  author: [{{family: Author{n}, given: Ann}}]\n  issued: {{date-parts: [[{1900 + n}]]}}\n"
+        f"  publisher: A Publisher\n  URL: https://example.org/books/{n}\n"
+        for n in range(70)
+    )
+    cites = " ".join(f"Point {n} [@s{n}]." for n in range(70))
+    folder = make_book(
+        {
+            "book.yaml": "title: Heads\nlanguage: en\nchapters: [one.md]\n",
+            "sources.yaml": sources,
+            "one.md": f"# The only lesson\n\n{cites}\n",
+        }
+    )
+    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
+    pages = [p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages]
+    first = next(i for i, text in enumerate(pages) if "Author0, Ann" in text)
+    following = [text for text in pages[first + 1 :] if "Cited on" in text]
+    assert len(following) >= 2
+    # Left pages carry the book's title, right pages the part's: "Sources", not the lesson's.
+    assert all("The only lesson" not in text for text in following)
+    assert sum("Sources" in text for text in following) >= 1
