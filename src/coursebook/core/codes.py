@@ -343,6 +343,12 @@ CODES = {
             "Nothing must be done; shorten the note to keep it at the foot of the page.",
         ),
         Code(
+            "note-placement",
+            "error",
+            "note 12, called on p. 57, could not be printed at the foot of that page or with a pointer there; it was printed on p. 58",
+            "Report it: the layout could not keep a note with its call. Rewording the paragraph around the call moves the page break.",
+        ),
+        Code(
             "pdf-layout",
             "warning",
             "PDF layout: Ignored `float: top` at 1:1, invalid value.",

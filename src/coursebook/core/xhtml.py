@@ -32,9 +32,18 @@ def html_of_children(wrapper: etree._Element) -> str:
     )
 
 
+VARYING = frozenset({"cited-in", "index-locators"})
+"""Classes of the elements whose content each format writes its own way: the sources
+appendix's "Cited in lesson 3, note 4" (print: "Cited on pp. 6, 9"), the index's places."""
+
+
 def content_elements(root: etree._Element) -> Iterator[etree._Element]:
     """The elements of a part of the book, in document order, numbered the same way whatever
-    format is being made (the page list relies on it)."""
-    for element in root.iter():
-        if isinstance(element.tag, str) and element is not root:
-            yield element
+    format is being made (the page list relies on it): an element whose content varies by
+    format counts, what is inside it doesn't."""
+    for element in root:
+        if not isinstance(element.tag, str):
+            continue
+        yield element
+        if not VARYING.intersection((element.get("class") or "").split()):
+            yield from content_elements(element)

@@ -1,14 +1,15 @@
 """Notes in print: each moved from the end of its lesson to its call, as an inline element
 the print stylesheet floats to the foot of the page (``float: footnote``, WeasyPrint placing a
 footnote where its element is); the notes a page can't hold sent to the end of their lesson
-instead; and, after a layout, the notes found out of place, and the warnings that say where
-they went.
+instead; and, after a layout, where every note went: a note lost or out of place even at the
+end of its lesson fails the build.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -50,49 +51,114 @@ _BLOCKS = {
 }
 
 
-def notes_out_of_place(document: Any) -> tuple[frozenset[str], frozenset[str]]:
-    """Notes taller than half a page, and notes not at the foot of their call's page
-    (WeasyPrint defers a note that doesn't fit under its call's line to the next page, even
-    with ``footnote-policy: line``, and may set one on the page before, #1564)."""
+@dataclass(frozen=True)
+class NotePlacement:
+    """Where the notes of a laid-out part went, read from its boxes: each note's call and the
+    note itself, by page (counted from the part's first)."""
+
+    calls: Mapping[str, int]
+    printed: Mapping[str, int]
+    too_tall: frozenset[str]
+    """Notes taller than half a page: they can't sit under a call's line."""
+
+    @property
+    def lost(self) -> frozenset[str]:
+        return frozenset(self.calls.keys() - self.printed.keys())
+
+    @property
+    def misplaced(self) -> frozenset[str]:
+        return frozenset(n for n, page in self.printed.items() if self.calls.get(n) != page)
+
+    @property
+    def out_of_place(self) -> frozenset[str]:
+        return self.too_tall | self.lost | self.misplaced
+
+
+def note_placement(document: Any) -> NotePlacement:
+    """Every note called in a laid-out part, and where it was printed. A note is in place at
+    the foot of its call's page; WeasyPrint may defer one to the next page, set one on the
+    page before (#1564), or, laying out a line that orphans keep from breaking, lose one (see
+    :mod:`.notes_fix`)."""
     from weasyprint.formatting_structure import boxes
 
-    pages_of = {
-        anchor: index for index, page in enumerate(document.pages) for anchor in page.anchors
-    }
-    misplaced, too_tall = set(), set()
+    calls: dict[str, int] = {}
+    printed: dict[str, int] = {}
+    too_tall: set[str] = set()
     for index, page in enumerate(document.pages):
         page_box = page._page_box  # WeasyPrint keeps the box tree of each page here
         for area in page_box.children:
-            if not isinstance(area, boxes.FootnoteAreaBox):
-                continue
-            for footnote in area.children:
-                element = footnote.element
-                note = element.get("data-note") if element is not None else None
-                if not note:
-                    continue
-                if footnote.margin_height() > 0.5 * page_box.height:
-                    too_tall.add(str(note))
-                elif pages_of.get(element.get("data-call")) != index:
-                    misplaced.add(str(note))
-    return frozenset(too_tall), frozenset(misplaced)
+            if isinstance(area, boxes.FootnoteAreaBox):
+                for footnote in area.children:
+                    note = _note_of(footnote)
+                    if note:
+                        printed.setdefault(note, index)
+                        if footnote.margin_height() > 0.5 * page_box.height:
+                            too_tall.add(note)
+            else:
+                for box in _descendants(area):
+                    note = _note_of(getattr(box, "footnote", None))
+                    if note:
+                        calls.setdefault(note, index)
+    return NotePlacement(calls, printed, frozenset(too_tall))
 
 
-def warn_notes(
-    rendered: RenderedBook, note_ids: frozenset[str], why: str, diagnostics: Diagnostics
-) -> None:
-    """Say where notes went that couldn't be set at the foot of their call's page. Only a
-    note too tall for any page is the author's to fix; one that didn't fit under its call's
-    line is the layout's business, and its footnote says where it went."""
-    notes = {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
+def _note_of(footnote: Any) -> str | None:
+    element = getattr(footnote, "element", None)
+    note = element.get("data-note") if element is not None else None
+    return str(note) if note else None
+
+
+def _descendants(box: Any) -> Iterator[Any]:
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _descendants(child)
+
+
+def warn_notes(rendered: RenderedBook, note_ids: frozenset[str], diagnostics: Diagnostics) -> None:
+    """Say which notes were too tall for the foot of a page (the author's to shorten): they
+    are printed at the end of their lesson, with a pointer at their call."""
+    notes = _notes_by_id(rendered)
     for note_id in sorted(note_ids, key=lambda n: (notes[n].location.line, n)):
         note = notes[note_id]
         message = (
             f"note {note.number} is too long for the foot of a page; it is printed at the "
             "end of its lesson"
-            if why == "too tall"
-            else f"note {note.number} is printed at the foot of the next page"
         )
         diagnostics.warning(note.location, message, "long-note")
+
+
+def fail_notes(
+    rendered: RenderedBook,
+    placement: NotePlacement,
+    labels: Sequence[str],
+    diagnostics: Diagnostics,
+) -> None:
+    """The notes the layout could not keep at their call's page, even sent to the end of
+    their lesson: errors of the build, each with the page of its call and where it went
+    (``labels``: the part's page numbers as printed)."""
+    notes = _notes_by_id(rendered)
+    for note_id in sorted(placement.out_of_place, key=lambda n: (notes[n].location.line, n)):
+        note = notes[note_id]
+        call = placement.calls.get(note_id)
+        where = f"p. {labels[call]}" if call is not None and call < len(labels) else "its page"
+        printed = placement.printed.get(note_id)
+        went = (
+            "it was printed nowhere"
+            if printed is None
+            else f"it was printed on p. {labels[printed]}"
+            if printed < len(labels)
+            else "it was printed on another page"
+        )
+        diagnostics.error(
+            note.location,
+            f"note {note.number}, called on {where}, could not be printed at the foot of that "
+            f"page or with a pointer there; {went}",
+            "note-placement",
+        )
+
+
+def _notes_by_id(rendered: RenderedBook) -> dict[str, Note]:
+    return {n.id: n for lesson in rendered.notes.lessons.values() for n in lesson.notes}
 
 
 def use_print_notes(tree: etree._Element, notes: Sequence[Note]) -> None:

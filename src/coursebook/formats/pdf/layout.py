@@ -28,7 +28,9 @@ class Layout:
         from weasyprint.text.fonts import FontConfiguration
 
         from .fetcher import BookFetcher
+        from .notes_fix import keep_notes_with_calls
 
+        keep_notes_with_calls()
         self.weasyprint = weasyprint
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest

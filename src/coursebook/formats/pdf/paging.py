@@ -14,8 +14,10 @@ incremental and its repairs local:
   kept in the cache folder by a hash of those, and an EPUB built after one lesson was edited
   lays out that lesson's chapter, not the book. (A PDF needs every page in memory: it lays
   out every part.)
-- **A note that can't sit at the foot of its call's page** goes to the end of its lesson:
-  only its part is laid out again.
+- **A note that can't sit at the foot of its call's page** goes to the end of its lesson,
+  a pointer at its call ("See the end of this lesson, p. 37."): only its part is laid out
+  again. Every layout is checked for it (:func:`.footnotes.note_placement`); a note that
+  can't be kept at its call even so fails the build.
 - **Page numbers that point across parts** are printed as text, not computed by WeasyPrint
   (which can't see into other documents): the sources appendix and the contents are laid
   out last, when every page is known; a link to a later lesson prints the number the last
@@ -43,7 +45,7 @@ from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendered_book import RenderedBook
 from . import page_numbers
-from .footnotes import notes_out_of_place, warn_notes
+from .footnotes import fail_notes, note_placement, warn_notes
 from .layout import Layout, css_string
 from .parts import PartSpec, part_html, part_specs
 from .settings import PrintOptions, page_css
@@ -325,15 +327,21 @@ class PartLayout:
         endnotes: frozenset[str] = frozenset()
         document = self.weasyprint.render(html, first_page)
         for attempt in range(LAYOUTS_FOR_NOTES):
-            too_tall, deferred = notes_out_of_place(document)
-            misplaced = too_tall or deferred  # the tall ones first: they push others away
-            if not misplaced:
+            placement = note_placement(document)
+            # Notes not at the foot of their call's page go to the end of their lesson, a
+            # pointer at their call; a pointer that can't stay there either fails the build.
+            moving = placement.out_of_place - endnotes
+            if not placement.out_of_place:
                 break
-            if attempt == LAYOUTS_FOR_NOTES - 1:
-                warn_notes(self.rendered, misplaced, "next page", self.diagnostics)
+            if not moving or attempt == LAYOUTS_FOR_NOTES - 1:
+                labels = [
+                    page_numbers.roman(i + 1) if roman else str(number + i)
+                    for i in range(len(document.pages))
+                ]
+                fail_notes(self.rendered, placement, labels, self.diagnostics)
                 break
-            endnotes |= misplaced
-            warn_notes(self.rendered, too_tall, "too tall", self.diagnostics)
+            warn_notes(self.rendered, placement.too_tall - endnotes, self.diagnostics)
+            endnotes |= moving
             html = part_html(self.rendered, self.dates, spec, printed_page, endnotes)
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, first_page)

@@ -29,35 +29,41 @@ class Paper:
     margins: tuple[str, str, str, str]
     """Top, bottom, inner (at the binding), outer."""
     font_size: str
-    """The base size that gives 60 to 70 characters a line on this page."""
+    """The base size that, with the margins, gives 60 to 75 characters a line."""
     sheet: tuple[float, float]
     """The sheet (width, height in points, landscape) a booklet of these pages is printed on,
     two-up."""
 
 
+# Each paper's type size and margins give the running text a measure of about 66 characters
+# a line (books set 60 to 75; printed with benchmarks/print_audit.py): 11.5 pt on a 126 mm
+# measure on the large papers, 10 pt on 108 mm on the small ones (Charis SIL sets about 0.46
+# em a character). On A4 and Letter that leaves a wide outer margin, which a course pack
+# needs for the reader's own notes; the inner margin is wider than a small book's for the
+# binding of a thick pack.
 PAPERS: dict[str, Paper] = {
     "a4": Paper(
-        "A4", "210mm", "297mm", ("24mm", "26mm", "26mm", "20mm"), "10.5pt", (1190.6, 841.9)
+        "A4", "210mm", "297mm", ("24mm", "28mm", "28mm", "56mm"), "11.5pt", (1190.6, 841.9)
     ),
     "letter": Paper(
         "Letter",
         "8.5in",
         "11in",
-        ("0.95in", "1.05in", "1.05in", "0.8in"),
-        "10.5pt",
+        ("0.95in", "1.1in", "1.1in", "2.4in"),
+        "11.5pt",
         (1224.0, 792.0),
     ),
-    "a5": Paper("A5", "148mm", "210mm", ("16mm", "19mm", "18mm", "13mm"), "9.5pt", (841.9, 595.3)),
+    "a5": Paper("A5", "148mm", "210mm", ("16mm", "19mm", "18mm", "22mm"), "10pt", (841.9, 595.3)),
     "half-letter": Paper(
         "Half Letter",
         "5.5in",
         "8.5in",
-        ("0.6in", "0.7in", "0.7in", "0.5in"),
-        "9.5pt",
+        ("0.6in", "0.7in", "0.6in", "0.65in"),
+        "10pt",
         (792.0, 612.0),
     ),
     "6x9in": Paper(
-        "6 × 9 in", "6in", "9in", ("0.65in", "0.75in", "0.75in", "0.55in"), "9.5pt", (864.0, 648.0)
+        "6 × 9 in", "6in", "9in", ("0.65in", "0.75in", "0.8in", "0.95in"), "10pt", (864.0, 648.0)
     ),
 }
 PAPER_NAMES = tuple(PAPERS)
@@ -128,6 +134,7 @@ def page_css(options: PrintOptions) -> str:
         f"html {{ font-size: {font}; }}",
         # A ruled page for notes fills what the page leaves below its title.
         f".note-page .ruled {{ height: calc({paper.height} - {top} - {bottom} - 18mm); }}",
+        f".imprint {{ height: calc({paper.height} - {top} - {bottom} - 2mm); }}",
     ]
     if options.double_sided:
         rules += [
