@@ -535,13 +535,14 @@ def typography(pdf: Pdf, result: Audit) -> None:
     hyphenated = lines = runs = 0
     for page in pdf.pages:
         for body, zone in ((True, page.body), (False, page.foot)):
-            text_lines = [line for line in zone if len(line.words) > 3]
-            if not text_lines:
+            prose = [line for line in zone if len(line.words) > 3]
+            if not prose:
                 continue
-            right = max(line.x1 for line in text_lines)
+            right = max(line.x1 for line in prose)
             run = 0
-            for position, line in enumerate(text_lines):
-                full = line.x1 >= right - 1.5
+            previous_full = False
+            for line in zone:
+                full = line.x1 >= right - 1.5 and len(line.words) > 6
                 ends = line.words[-1].endswith(HYPHENS)
                 if full and body and abs(line.height - pdf.base) < 0.5:
                     full_lengths.append(len(line.text))
@@ -550,9 +551,10 @@ def typography(pdf: Pdf, result: Audit) -> None:
                     hyphenated += ends
                 run = run + 1 if full and ends else 0
                 runs += run == 3
-                last_of_paragraph = not full and position > 0
-                if last_of_paragraph and len(line.words) == 1 and len(norm(line.text)) <= 4:
-                    result.runts += 1
+                # A runt: a paragraph's last line holding one short word or a word's end.
+                if previous_full and not full and len(line.words) == 1 and len(prose) > 1:
+                    result.runts += len(norm(line.text)) <= 4
+                previous_full = full
         running = [line for line in page.body if len(line.words) > 3]
         if running and running[-1].words[-1].endswith(HYPHENS):
             result.pages_ending_hyphen += 1

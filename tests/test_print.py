@@ -258,8 +258,12 @@ def test_a_long_note_goes_to_the_end_of_its_lesson(make_book, tmp_path: Path) ->
         }
     )
     diagnostics = Diagnostics()
-    result = build(folder, ("pdf",), tmp_path / "out", diagnostics=diagnostics)
+    result = build(folder, out_dir=tmp_path / "out", diagnostics=diagnostics)
     (warning,) = [d for d in diagnostics.warnings if d.code == "long-note"]
+    # Read back from the PDF: moved with its pointer, every other note at its call's page.
+    audit = print_audit.audit(output(result, "epub"), output(result, "pdf"), "a4")
+    assert audit.zero_counts() == dict.fromkeys(audit.zero_counts(), 0), audit.details
+    assert audit.notes["moved"] == 1 and audit.notes["ok"] >= 7
     assert warning.location.line == 19  # where the note is written
     pages = texts(reader(result))
     text = " ".join(pages)
@@ -544,3 +548,112 @@ def test_every_page_of_the_sources_appendix_has_its_running_head(make_book, tmp_
     # Left pages carry the book's title, right pages the part's: "Sources", not the lesson's.
     assert all("The only lesson" not in text for text in following)
     assert sum("Sources" in text for text in following) >= 1
+
+
+def test_last_words_are_tied_and_never_hyphenated() -> None:
+    from lxml import etree
+
+    from coursebook.core.xhtml import OPS, parse_fragment
+    from coursebook.formats.pdf.runts import tie_last_words
+
+    def tied(html: str) -> str:
+        tree = parse_fragment(html)
+        tie_last_words(tree)
+        return etree.tostring(tree[0], encoding="unicode").replace(f' xmlns:epub="{OPS}"', "")
+
+    assert tied("<p>at a terrible\n  cost.</p>") == (
+        '<p>at a <span class="last-words">terrible cost.</span></p>'
+    )
+    # A note call and what follows it are not the last word; a long last word is kept
+    # whole but not tied; code is left alone.
+    assert tied('<p>a word here<a role="doc-noteref" href="#n">3</a>.</p>') == (
+        '<p>a <span class="last-words">word here</span><a role="doc-noteref" href="#n">3</a>.</p>'
+    )
+    assert tied("<p>See <em>this</em> internationally.</p>") == (
+        '<p>See <em>this</em> <span class="last-word">internationally.</span></p>'
+    )
+    assert tied("<pre><code>a b</code></pre>") == "<pre><code>a b</code></pre>"
+
+
+def test_a_paragraph_never_ends_on_one_short_word() -> None:
+    """A paragraph laid out by WeasyPrint with the print stylesheet's rule: found by adding
+    words until the last line holds one short word, then the same paragraph tied."""
+    import weasyprint
+    from lxml import etree
+
+    from coursebook.core.xhtml import parse_fragment
+    from coursebook.formats.pdf.runts import tie_last_words
+
+    style = "<style>p { width: 60mm; font-size: 10pt; text-align: justify; hyphens: auto }"
+    style += ".last-words { white-space: nowrap }</style>"
+
+    def last_line(paragraph: str) -> str:
+        document = weasyprint.HTML(string=style + paragraph).render()
+        lines = [
+            box for box in _boxes(document.pages[0]._page_box) if type(box).__name__ == "LineBox"
+        ]
+        return " ".join(_text(lines[-1]).split())
+
+    words = [
+        "the",
+        "bureaucracy",
+        "went",
+        "through",
+        "a",
+        "series",
+        "of",
+        "bewildering",
+        "zigzags",
+        "in",
+        "the",
+    ]
+    text = ""
+    for count in range(12, 200):
+        text = " ".join((words * 20)[:count]) + " end."
+        if last_line(f"<p>{text}</p>") == "end.":
+            break
+    else:
+        pytest.fail("no paragraph ending on one word found")
+    tree = parse_fragment(f"<p>{text}</p>")
+    tie_last_words(tree)
+    assert len(last_line(etree.tostring(tree[0], encoding="unicode")).split()) == 2
+
+
+def _boxes(box):  # type: ignore[no-untyped-def]
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
+
+
+def _text(box) -> str:  # type: ignore[no-untyped-def]
+    return getattr(box, "text", "") + "".join(_text(c) for c in getattr(box, "children", ()))
+
+
+@pytest.mark.parametrize("paper", ["a5", "letter"])
+def test_features_book_passes_the_print_audit(paper: str, tmp_path: Path) -> None:
+    """Every construct a lesson can hold (tables, figures, math, callouts, glossary, notes in
+    notes' places), held to the audit's zero counts."""
+    result = build(
+        FEATURES, out_dir=tmp_path, options=BuildOptions(format_options={"pdf": {"paper": paper}})
+    )
+    audit = print_audit.audit(output(result, "epub"), output(result, "pdf"), paper)
+    assert audit.zero_counts() == dict.fromkeys(audit.zero_counts(), 0), audit.details
+    assert audit.notes["ok"] >= 10 and audit.markers["checked"] >= 8
+
+
+def test_page_list_markers_in_a_long_table_and_the_sources(tmp_path: Path, make_book) -> None:
+    """A table over several pages: the EPUB's marker for each page it goes on to is at the
+    row that starts that page (print repeats the header first); the sources appendix's
+    markers at its entries, though print's "Cited on" lines differ from the EPUB's."""
+    rows = "\n".join(f"| {i} | The row numbered {i} of the long table |" for i in range(120))
+    body = "\n\n".join(f"Paragraph {i} of the lesson [@marx1867, p. {i}]." for i in range(40))
+    folder = make_book(
+        {"lessons/one.md": f"# One\n\n{body}\n\n| Number | Row |\n|---|---|\n{rows}\n\nAfter.\n"}
+    )
+    result = build(folder, out_dir=tmp_path / "out")
+    audit = print_audit.audit(output(result, "epub"), output(result, "pdf"), "a4")
+    assert audit.zero_counts() == dict.fromkeys(audit.zero_counts(), 0), audit.details
+    epub = print_audit.read_epub(output(result, "epub"))
+    in_table = [a for _, _, a in epub.markers if re.match(r"\d+therownumbered\d+", a)]
+    assert len(in_table) >= 2  # the pages the table goes on to begin at a row
+    assert audit.markers["checked"] >= len(epub.markers) - 2  # the contents' text differs

@@ -92,12 +92,21 @@ class _Walker:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.first: tuple[str, int, int] | None = None
+        self.headers: set[str] = set()
+        """The tables' header and footer rows seen: a page a table goes on to repeats them,
+        and begins at the row after."""
 
     def walk(self, box: Any, block: str | None) -> None:
         from weasyprint.formatting_structure import boxes
 
         if isinstance(box, boxes.MarginBox | boxes.FootnoteAreaBox) or _skipped(box):
             return
+        if isinstance(box, boxes.TableRowGroupBox) and (box.is_header or box.is_footer):
+            group = _source(box)
+            if group is not None:
+                if group in self.headers:
+                    return
+                self.headers.add(group)
         source = _source(box)
         if source is not None and isinstance(box, boxes.BlockContainerBox | boxes.ReplacedBox):
             block = source

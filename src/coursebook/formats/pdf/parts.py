@@ -39,6 +39,7 @@ from ...render.rendered_book import RenderedBook, RenderedDocument
 from ...render.templating import template_environment
 from .footnotes import notes_to_calls, use_print_notes
 from .math import typeset_math
+from .runts import tie_last_words
 from .settings import PrintOptions
 from .urls import break_urls
 
@@ -174,6 +175,7 @@ def printed(
     use_print_notes(tree, document.notes)
     typeset_math(tree)
     break_urls(tree)
+    tie_last_words(tree)
     _mark_short_tables(tree)
     notes_to_calls(tree, endnotes, labels)
     for link in tree.iter("a"):
