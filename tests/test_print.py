@@ -35,6 +35,13 @@ def texts(pdf: pypdf.PdfReader) -> list[str]:
     return [re.sub(r"\s+", " ", page.extract_text()) for page in pdf.pages]
 
 
+def pdf_text(result: BuildResult) -> str:
+    """The PDF's text, line by line; a no-break space (print ties a paragraph's last two
+    words) read as a space."""
+    pages = pypdf.PdfReader(output(result, "pdf")).pages
+    return "\n".join(p.extract_text() for p in pages).replace("\u00a0", " ")
+
+
 def notes_on_call_pages(result: BuildResult) -> int:
     """Checks that every note's text is on the page of its call; returns how many."""
     from coursebook.cite.notes import resolve_notes
@@ -465,7 +472,7 @@ def test_a_note_written_over_several_lines_is_set_as_one_paragraph(
         }
     )
     result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    text = pdf_text(result)
     # One line of the footnote area, not the three of the Markdown.
     assert re.search(r"^1\. A short note written over three indented lines\. *$", text, re.M)
 
@@ -478,7 +485,7 @@ def test_adjacent_note_calls_are_separated_in_every_format(make_book, tmp_path: 
         }
     )
     result = build(folder, ("pdf", "epub"), tmp_path / "out", diagnostics=Diagnostics())
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    text = pdf_text(result)
     assert "Much indeed.1,2 More.3" in text
     epub = epub_text(output(result, "epub"), "EPUB/text/one.xhtml")
     assert '</sup></a><sup class="note-separator">,</sup><a class="noteref"' in epub
@@ -497,7 +504,7 @@ def test_addresses_break_after_a_slash_or_before_a_dot_never_after_the_scheme(
         }
     )
     result = build(folder, ("pdf",), tmp_path / "out", diagnostics=Diagnostics())
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(output(result, "pdf")).pages)
+    text = pdf_text(result)
     ends = [line.rstrip() for line in text.split("\n") if "marxists" in line or "https" in line]
     broken = [line for line in ends if not line.endswith("it.")]
     assert len(broken) >= 8  # the addresses do wrap, at many places along them
@@ -561,16 +568,14 @@ def test_last_words_are_tied_and_never_hyphenated() -> None:
         tie_last_words(tree)
         return etree.tostring(tree[0], encoding="unicode").replace(f' xmlns:epub="{OPS}"', "")
 
-    assert tied("<p>at a terrible\n  cost.</p>") == (
-        '<p>at a <span class="last-words">terrible cost.</span></p>'
-    )
+    assert tied("<p>at a terrible\n  cost.</p>") == "<p>at a terrible\u00a0cost.</p>"
     # A note call and what follows it are not the last word; a long last word is kept
     # whole but not tied; code is left alone.
     assert tied('<p>a word here<a role="doc-noteref" href="#n">3</a>.</p>') == (
-        '<p>a <span class="last-words">word here</span><a role="doc-noteref" href="#n">3</a>.</p>'
+        '<p>a word\u00a0here<a role="doc-noteref" href="#n">3</a>.</p>'
     )
     assert tied("<p>See <em>this</em> internationally.</p>") == (
-        '<p>See <em>this</em> <span class="last-word">internationally.</span></p>'
+        "<p>See <em>this</em> internationally.</p>"
     )
     assert tied("<pre><code>a b</code></pre>") == "<pre><code>a b</code></pre>"
 
@@ -585,7 +590,7 @@ def test_a_paragraph_never_ends_on_one_short_word() -> None:
     from coursebook.formats.pdf.runts import tie_last_words
 
     style = "<style>p { width: 60mm; font-size: 10pt; text-align: justify; hyphens: auto }"
-    style += ".last-words { white-space: nowrap }</style>"
+    style += "</style>"
 
     def last_line(paragraph: str) -> str:
         document = weasyprint.HTML(string=style + paragraph).render()

@@ -63,7 +63,11 @@ def text_of(element: etree._Element) -> str:
 def pdf_pages(result: BuildResult) -> list[tuple[str, str]]:
     """(printed page label, text) of every page."""
     reader = PdfReader(output(result, "pdf"))
-    return [(reader.page_labels[i], page.extract_text()) for i, page in enumerate(reader.pages)]
+    # Print ties a paragraph's last two words with a no-break space: compared as a space.
+    return [
+        (reader.page_labels[i], page.extract_text().replace("\u00a0", " "))
+        for i, page in enumerate(reader.pages)
+    ]
 
 
 # --- a reader of two courses -------------------------------------------------------------

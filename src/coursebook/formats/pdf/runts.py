@@ -1,10 +1,12 @@
 """No paragraph of print ends on a line holding one short word.
 
 WeasyPrint breaks lines one at a time and has no ``text-wrap: pretty``: a paragraph may end
-on a line with a single word ("cost.") or a word's last letters. The compositor's remedy is
-to tie the last two words of a paragraph, so the last line holds two words at least, and not
-to hyphenate the last word; the tie only when the last word is short, so that it never makes
-a unit too long to justify a line.
+on a line with a single word ("cost."). The compositor's remedy is to tie the last two words
+of a paragraph with a no-break space, so the last line holds two words at least; only when
+the last word is short, so that the tie never makes a unit too long to justify a line. The
+tie is a no-break space in the text, not a span kept on one line (``white-space: nowrap``):
+given a paragraph of the sample book ending in such a span, WeasyPrint 70 broke a line early
+("people" alone on a line, then the rest), a worse fault than the one mended.
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ _OPAQUE = {"pre", "code", "math", "table", "ul", "ol", "dl", "p", "div", "blockq
 
 
 def tie_last_words(tree: etree._Element) -> None:
+    """Tie the last words of the prose's paragraphs, list items and captions (not the
+    contents', the index's or a table's lines)."""
     for element in tree.iter(*_PROSE):
-        if any(ancestor.tag in ("pre", "table") for ancestor in element.iterancestors()):
+        if any(_apart(ancestor) for ancestor in element.iterancestors()):
             continue
         if any(child.tag in _OPAQUE for child in element):
             continue  # a list item holding a list: its last line is the inner list's
         _tie(element)
+
+
+def _apart(element: etree._Element) -> bool:
+    classes = (element.get("class") or "").split()
+    return element.tag in ("pre", "table", "nav") or bool({"contents", "book-index"} & set(classes))
 
 
 def _tie(element: etree._Element) -> None:
@@ -37,10 +46,8 @@ def _tie(element: etree._Element) -> None:
         spaces = [m for m in _SPACE.finditer(text, 0, end) if m.start() > 0 or attribute == "tail"]
         if spaces:
             space = spaces[-1]
-            tie = following + end - space.end() <= LAST_WORD
-            # Tied, the word before goes in the span too.
-            begin = spaces[-2].end() if tie and len(spaces) > 1 else 0 if tie else space.end()
-            _last_word(node, attribute, begin, space.start(), space.end(), tie)
+            if following + end - space.end() <= LAST_WORD:
+                setattr(node, attribute, text[: space.start()] + "\u00a0" + text[space.end() :])
             return
         following += len(text.strip())
         if following > LAST_WORD:
@@ -48,23 +55,6 @@ def _tie(element: etree._Element) -> None:
 
 
 _SPACE = re.compile(r"[ \t\n\r]+")
-
-
-def _last_word(
-    node: etree._Element, attribute: str, begin: int, start: int, end: int, tie: bool
-) -> None:
-    """The slot's text from ``begin`` on (the last word, or the last two when ``tie``, the
-    spaces at ``start:end`` between them) kept on one line in a span: ``span.last-words``,
-    not broken (``white-space: nowrap``, a plain space in the PDF's text, where a no-break
-    space would defeat a reader's search), or ``span.last-word``, never hyphenated."""
-    text = getattr(node, attribute) or ""
-    setattr(node, attribute, text[:begin])
-    word = etree.Element("span", {"class": "last-words" if tie else "last-word"})
-    word.text = text[begin:start] + " " + text[end:] if tie else text[end:]
-    if attribute == "text":
-        node.insert(0, word)
-    else:
-        node.addnext(word)
 
 
 def _text_slots(element: etree._Element) -> Iterator[tuple[etree._Element, str]]:
