@@ -614,9 +614,13 @@ def build(book: Path, out: Path, paper: str) -> tuple[Path, Path, float]:
         check=False,
     )
     if done.returncode != 0:
-        raise SystemExit(f"build failed at {paper}:\n{done.stderr[-3000:]}")
+        raise BuildFailed(done.stdout + done.stderr)
     elapsed = time.perf_counter() - start
     return next(out.glob("*.epub")), next(out.glob("*.pdf")), elapsed
+
+
+class BuildFailed(Exception):
+    """The build refused to write the book (a note it couldn't place, say): its messages."""
 
 
 def row(name: str, paper: str, result: Audit, seconds: float) -> str:
@@ -676,7 +680,14 @@ def main() -> None:
         for name, folder in courses:
             for paper in args.papers.split(","):
                 out = Path(scratch) / f"out-{norm(name)}-{paper}"
-                epub, pdf, seconds = build(folder, out, paper)
+                try:
+                    epub, pdf, seconds = build(folder, out, paper)
+                except BuildFailed as failed:
+                    errors = [line for line in str(failed).splitlines() if ": error: " in line]
+                    print(f"| {name} | {paper} | build failed: {len(errors)} errors |", flush=True)
+                    print("\n".join(f"    {line}" for line in errors[:10]))
+                    unmet.append(f"{name}, {paper}: the build failed")
+                    continue
                 result = audit(epub, pdf, paper)
                 print(row(name, paper, result, seconds), flush=True)
                 if args.details:

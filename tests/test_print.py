@@ -662,3 +662,46 @@ def test_page_list_markers_in_a_long_table_and_the_sources(tmp_path: Path, make_
     in_table = [a for _, _, a in epub.markers if re.match(r"\d+therownumbered\d+", a)]
     assert len(in_table) >= 2  # the pages the table goes on to begin at a row
     assert audit.markers["checked"] >= len(epub.markers) - 2  # the contents' text differs
+
+
+def test_no_three_hyphenated_lines_in_a_row() -> None:
+    """A paragraph laid out with three or more lines running on a hyphen is found in the
+    boxes, and set again without hyphenation (the print stylesheet's rule for it)."""
+    import weasyprint
+
+    from coursebook.formats.pdf.hyphenation import hyphen_runs, unhyphenated_css
+
+    words = "bureaucratisation industrialisation collectivisation internationalism "
+    html = f'<p lang="en" data-src="one:1">{words * 6}</p><p lang="en" data-src="one:2">Short.</p>'
+    # As coursebook lays a part out: its stylesheets given to WeasyPrint, this rule last.
+    style = "p { width: 42mm; font-size: 10pt; text-align: justify; hyphens: auto }"
+
+    def laid_out(*rules: str) -> object:
+        sheets = [weasyprint.CSS(string=rule) for rule in (style, *rules)]
+        return weasyprint.HTML(string=html).render(stylesheets=sheets)
+
+    assert hyphen_runs(laid_out()) == {"one:1"}
+    assert hyphen_runs(laid_out(unhyphenated_css({"one:1"}))) == frozenset()
+
+
+def test_notes_that_no_page_can_hold_fail_the_build(make_book, tmp_path: Path) -> None:
+    """Sixty notes called in one line: no page holds them, nor all their pointers. The
+    build says which notes, where, and writes nothing (it doesn't ship a book with notes
+    printed nowhere)."""
+    from coursebook.core.diagnostics import BookError
+
+    calls = " ".join(f"[@marx1867, p. {i}]" for i in range(1, 61))
+    text = "A paragraph of text that runs on for a while to fill the page. " * 6
+    folder = make_book({"lessons/one.md": f"# One\n\n{text}\n\n{text}\n\nAs was said: {calls}\n"})
+    diagnostics = Diagnostics()
+    options = BuildOptions(format_options={"pdf": {"paper": "6x9in"}})
+    with pytest.raises(BookError):
+        build(folder, out_dir=tmp_path / "out", options=options, diagnostics=diagnostics)
+    lost = [d for d in diagnostics.errors if d.code == "note-placement"]
+    assert lost and all(d.location.line == 7 for d in lost)
+    assert "could not be printed at the foot of that page or with a pointer there" in (
+        lost[0].message
+    )
+    assert not list((tmp_path / "out").glob("*.pdf")) and not list(
+        (tmp_path / "out").glob("*.epub")
+    )

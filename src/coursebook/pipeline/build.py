@@ -118,6 +118,7 @@ def build(
         stage = _stage(staged, diagnostics)
         jobs = Jobs(rendered, settings, diagnostics, cache, options, progress, stage, out / slug)
         outputs = [output for f in chosen for output in f.write(jobs.job(f))]
+        diagnostics.check()  # an error found while writing (a note lost): nothing written
         _commit(staged, diagnostics)
         uptodate.record(
             cache,

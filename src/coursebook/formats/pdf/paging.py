@@ -17,7 +17,8 @@ incremental and its repairs local:
 - **A note that can't sit at the foot of its call's page** goes to the end of its lesson,
   a pointer at its call ("See the end of this lesson, p. 37."): only its part is laid out
   again. Every layout is checked for it (:func:`.footnotes.note_placement`); a note that
-  can't be kept at its call even so fails the build.
+  can't be kept at its call even so fails the build. A paragraph with three hyphenated
+  lines in a row is set again without hyphenation (:mod:`.hyphenation`), in the same way.
 - **Page numbers that point across parts** are printed as text, not computed by WeasyPrint
   (which can't see into other documents): the sources appendix and the contents are laid
   out last, when every page is known; a link to a later lesson prints the number the last
@@ -46,6 +47,7 @@ from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendered_book import RenderedBook
 from . import page_numbers
 from .footnotes import fail_notes, note_placement, warn_notes
+from .hyphenation import hyphen_runs, unhyphenated_css
 from .layout import Layout, css_string
 from .parts import PartSpec, part_html, part_specs
 from .settings import PrintOptions, page_css
@@ -325,26 +327,33 @@ class PartLayout:
             f"html {{ string-set: book-title {css_string(self.rendered.book.meta.title)} }}"
         )
         endnotes: frozenset[str] = frozenset()
+        plain: frozenset[str] = frozenset()  # paragraphs set without hyphenation
         document = self.weasyprint.render(html, first_page)
         for attempt in range(LAYOUTS_FOR_NOTES):
             placement = note_placement(document)
+            runs = hyphen_runs(document) - plain
             # Notes not at the foot of their call's page go to the end of their lesson, a
             # pointer at their call; a pointer that can't stay there either fails the build.
             moving = placement.out_of_place - endnotes
-            if not placement.out_of_place:
+            if not placement.out_of_place and not runs:
                 break
-            if not moving or attempt == LAYOUTS_FOR_NOTES - 1:
+            last = attempt == LAYOUTS_FOR_NOTES - 1
+            if placement.out_of_place and (not moving or last):
                 labels = [
                     page_numbers.roman(i + 1) if roman else str(number + i)
                     for i in range(len(document.pages))
                 ]
                 fail_notes(self.rendered, placement, labels, self.diagnostics)
                 break
+            if last:
+                break  # a run of hyphens left: counted by the print audit
             warn_notes(self.rendered, placement.too_tall - endnotes, self.diagnostics)
             endnotes |= moving
-            html = part_html(self.rendered, self.dates, spec, printed_page, endnotes)
+            plain |= runs
+            if moving:
+                html = part_html(self.rendered, self.dates, spec, printed_page, endnotes)
             document = None  # free the last layout before the next: memory, and GC time
-            document = self.weasyprint.render(html, first_page)
+            document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
         pages = list(document.pages)
         anchors: dict[str, int] = {}
         for index, page in enumerate(pages):
