@@ -82,8 +82,54 @@ def test_unknown_key_is_a_warning_with_a_suggestion(make_book) -> None:
     diagnostics = Diagnostics()
     load(folder, diagnostics)
     assert [str(d) for d in diagnostics.warnings] == [
-        f"{_rel(folder)}/book.yaml:3:11: warning: unknown key 'subtitel' in book.yaml "
+        f"{_rel(folder)}/book.yaml:3:1: warning: unknown key 'subtitel' in book.yaml "
         "(did you mean 'subtitle'?) [unknown-key]"
+    ]
+
+
+def test_an_unknown_key_is_pointed_at_where_it_is_written(make_book) -> None:
+    """At the key, not at its value (a list's value starts on the next line)."""
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nsubjcts:\n  - a\n  - b\n"
+            "chapters: [lessons/one.md]\n",
+            "lessons/one.md": "# One\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    load(folder, diagnostics)
+    places = [(d.location.line, d.location.column) for d in diagnostics.warnings]
+    assert places == [(3, 1)]
+
+
+def test_author_is_read_as_authors(make_book) -> None:
+    """``author:`` (as ``coursebook new --author`` is spelled) is the same key as
+    ``authors:``, in book.yaml and in a lesson's front matter; both at once is an error."""
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nauthor: Ana Lima\nchapters: [lessons/one.md]\n",
+            "lessons/one.md": "---\nauthor: [Rosa L., Karl K.]\n---\n# One\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics)
+    assert not diagnostics.items
+    assert book.meta.authors == ("Ana Lima",)
+    (lesson,) = book.lessons
+    assert lesson.authors == ("Rosa L.", "Karl K.")
+    both = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nauthor: A\nauthors: [B]\n"
+            "chapters: [lessons/one.md]\n",
+            "lessons/one.md": "# One\n",
+        },
+        name="both",
+    )
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(both, diagnostics)
+    assert [(d.location.line, d.message) for d in diagnostics.errors] == [
+        (4, "'authors' and 'author' are the same key in book.yaml; give one")
     ]
 
 

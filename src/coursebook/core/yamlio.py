@@ -29,6 +29,8 @@ class Node:
 
     value: Any
     location: Location
+    keys: dict[str, Location] | None = None
+    """For a mapping, where each key is written (a message about a key points at it)."""
 
     def plain(self) -> Any:
         """The value with the positions stripped, all the way down."""
@@ -215,7 +217,8 @@ def _convert(
         raise YamlError(location, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
     below = deepest - 1 if deepest is not None else None
     if isinstance(node, yaml.MappingNode):
-        return Node(_convert_mapping(loader, node, path, first_line, below), location)
+        keys: dict[str, Location] = {}
+        return Node(_convert_mapping(loader, node, path, first_line, below, keys), location, keys)
     return Node([_convert(loader, item, path, first_line, below) for item in node.value], location)
 
 
@@ -238,6 +241,7 @@ def _convert_mapping(
     path: Path,
     first_line: int,
     deepest: int | None = None,
+    keys: dict[str, Location] | None = None,
 ) -> dict[str, Node]:
     result: dict[str, Node] = {}
     for key_node, value_node in node.value:
@@ -249,4 +253,6 @@ def _convert_mapping(
             location = _location(path, key_node.start_mark, first_line)
             raise YamlError(location, f"duplicate key '{key}'")
         result[key] = _convert(loader, value_node, path, first_line, deepest)
+        if keys is not None:
+            keys[key] = _location(path, key_node.start_mark, first_line)
     return result
