@@ -12,7 +12,7 @@ from coursebook.core.diagnostics import BookError, Diagnostics
 from coursebook.core.yamlio import load_yaml
 from coursebook.source.loader import load
 
-from .conftest import SAMPLE_BOOK
+from .conftest import MINIMAL_SOURCES, SAMPLE_BOOK
 
 
 def errors_of(folder: Path) -> list[str]:
@@ -208,3 +208,82 @@ def test_duplicate_lesson_and_duplicate_ids(make_book) -> None:
 
 def _rel(folder: Path) -> str:
     return os.path.relpath(folder)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "place", "words"),
+    [
+        ("title: T\nlanguage: en\nchapters:\n\t- lessons/one.md\n", (4, 1), "a tab: YAML indents"),
+        (
+            "title: Stalinism: a course\nlanguage: en\nchapters: [lessons/one.md]\n",
+            (1, 17),
+            "a colon followed by a space inside a value: put the whole value in quotes",
+        ),
+        (
+            "title: T\nlanguage: en\nchapters:\n  - lessons/one.md\n - lessons/two.md\n",
+            (5, 2),
+            "this list item is not lined up with the lines above",
+        ),
+        ('title: "T\nlanguage: en\n', (3, 1), "a quotation mark or bracket opened and never"),
+    ],
+)
+def test_yaml_mistakes_in_an_authors_words(
+    make_book, yaml_text: str, place: tuple[int, int], words: str
+) -> None:
+    """The usual YAML mistakes said in plain words (PyYAML's after them), at their place,
+    with the line they are on for the terminal to show under a caret."""
+    folder = make_book({"book.yaml": yaml_text, "lessons/one.md": "# One\n"})
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(folder, diagnostics)
+    (error,) = diagnostics.errors
+    assert (error.location.line, error.location.column) == place
+    assert error.message.startswith(f"invalid YAML: {words}"), error.message
+    assert "(YAML says: " in error.message
+    lines = yaml_text.splitlines()
+    assert error.excerpt == (lines[place[0] - 1] if place[0] <= len(lines) else "")
+
+
+def test_the_terminal_shows_a_yaml_mistake_under_a_caret(make_book) -> None:
+    import subprocess
+    import sys
+
+    folder = make_book(
+        {"book.yaml": "title: Stalinism: a course\nlanguage: en\nchapters: [x.md]\n"}
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "coursebook", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    shown = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(shown) if "[yaml]" in line)
+    assert shown[at + 1] == "    title: Stalinism: a course"
+    assert shown[at + 2] == "    " + " " * 16 + "^"
+
+
+def test_a_lesson_that_cannot_be_read_brings_no_false_never_cited(make_book) -> None:
+    """A lesson path mistyped: the citations of the lesson meant are unknown, so no source
+    is said to be never cited; the path's own problem is reported, with the closest name."""
+    import subprocess
+    import sys
+
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters: [lessons/one.md, lessons/tow.md]\n",
+            "lessons/one.md": "# One\n\nText [@marx1867].\n",
+            "lessons/two.md": "# Two\n\nAs said [@lenin1917].\n",
+            "sources.yaml": MINIMAL_SOURCES
+            + "- id: lenin1917\n  type: book\n  author: V. I. Lenin\n  title: State\n"
+            "  year: 1917\n",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "coursebook", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "lesson 'lessons/tow.md' not found (did you mean 'lessons/two.md'?)" in done.stdout
+    assert "never cited" not in done.stdout

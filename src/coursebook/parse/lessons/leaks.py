@@ -72,7 +72,9 @@ def report_note_calls(
         for match in _NOTE_CALL.finditer(text):
             label = match.group(1)
             start = body.find(match.group(), cursor)
-            cursor = start + 1 if start >= 0 else cursor
+            if start < 0 or body[start - 1 : start] == "\\":
+                continue  # escaped (\[\^1]): written to be printed
+            cursor = start + 1
             diagnostics.warning(
                 where(max(start, 0)),
                 f"note call '[^{label}]' names no note: write '[^{label}]: …' in this "
@@ -81,6 +83,8 @@ def report_note_calls(
             )
         for match in _OPEN_CALL.finditer(text):
             start = body.find(match.group())
+            if start < 0 or body[start - 1 : start] == "\\":
+                continue
             diagnostics.warning(
                 where(max(start, 0)),
                 f"'{match.group()}' is printed as written: a note call needs its closing ']'",
