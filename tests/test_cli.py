@@ -108,10 +108,42 @@ def test_failed_build_leaves_the_last_good_output(make_book, tmp_path: Path) -> 
 
 def test_output_inside_the_book_is_refused(make_book) -> None:
     folder = make_book({"lessons/one.md": "# One\n"})
-    result = run("build", str(folder), "-o", str(folder / "dist"))
+    result = run("build", str(folder), "-o", str(folder / "out"))
     assert result.returncode == 1
     assert "is inside the book folder" in result.stderr
-    assert not (folder / "dist").exists()
+    assert not (folder / "out").exists()
+
+
+def test_working_from_inside_the_book_folder(make_book, tmp_path: Path) -> None:
+    """With no folder named, check and build use the current folder when it holds
+    book.yaml; build writes to its dist/, which is never read as part of the book and
+    doesn't make the next build stale."""
+    folder = make_book({"lessons/one.md": "# One\n\nText.\n"})
+    checked = run("check", cwd=folder)
+    assert checked.returncode == 0, checked.stderr
+    built = run("build", cwd=folder)
+    assert built.returncode == 0, built.stderr
+    assert sorted(p.suffix for p in (folder / "dist").iterdir() if p.is_file()) == [".epub", ".pdf"]
+    again = run("build", cwd=folder)
+    assert "nothing changed since the last build" in again.stderr + again.stdout
+    # A lesson can't take a file from dist/.
+    (folder / "dist" / "chart.png").write_bytes(b"not read")
+    (folder / "lessons" / "one.md").write_text("# One\n\n![A chart](../dist/chart.png)\n")
+    refused = run("check", cwd=folder)
+    assert refused.returncode == 1
+    assert "is in the book's output folder (dist/), which is never read" in refused.stdout
+    # Elsewhere, no book.yaml: ./book, as before.
+    assert folder == tmp_path / "book"
+    elsewhere = run("check", cwd=tmp_path)
+    assert elsewhere.stdout.startswith("book/lessons/one.md:3:12: error:"), elsewhere.stdout
+
+
+def test_a_dist_that_is_a_link_is_refused(make_book, tmp_path: Path) -> None:
+    folder = make_book({"lessons/one.md": "# One\n"})
+    (folder / "dist").symlink_to(folder / "lessons")
+    result = run("build", cwd=folder)
+    assert result.returncode == 1 and "inside the book folder" in result.stderr
+    assert sorted(p.name for p in (folder / "lessons").iterdir()) == ["one.md"]
 
 
 def test_missing_book_folder(tmp_path: Path) -> None:

@@ -170,3 +170,31 @@ def test_a_table_without_header_cells_is_a_warning(make_book) -> None:
     _, diagnostics = parse(folder)
     (warning,) = diagnostics.warnings
     assert warning.code == "table-headers" and warning.location.line == 7
+
+
+def test_note_calls_printed_as_written_are_warned(make_book) -> None:
+    """A note call naming no note of the lesson, or never closed, would be printed as
+    written: each is a warning at its place, with the closest note's name."""
+    folder = make_book(
+        {
+            "lessons/one.md": "# One\n\nWages rose[^wages] and fell[^fal], then[^open and "
+            "more.\n\n[^fall]: A note.\n"
+        }
+    )
+    diagnostics = Diagnostics()
+    parse_book(load(folder, diagnostics), diagnostics)
+    found = [
+        (d.location.line, d.location.column, d.message)
+        for d in diagnostics.warnings
+        if d.code == "raw-markup"
+    ]
+    assert found == [
+        (3, 11, "note call '[^wages]' names no note: write '[^wages]: …' in this lesson"),
+        (
+            3,
+            28,
+            "note call '[^fal]' names no note: write '[^fal]: …' in this lesson "
+            "(did you mean 'fall'?)",
+        ),
+        (3, 40, "'[^open' is printed as written: a note call needs its closing ']'"),
+    ]

@@ -12,7 +12,7 @@ from coursebook.core.diagnostics import BookError, Diagnostics
 from coursebook.core.yamlio import load_yaml
 from coursebook.source.loader import load
 
-from .conftest import SAMPLE_BOOK
+from .conftest import MINIMAL_SOURCES, SAMPLE_BOOK
 
 
 def errors_of(folder: Path) -> list[str]:
@@ -82,8 +82,54 @@ def test_unknown_key_is_a_warning_with_a_suggestion(make_book) -> None:
     diagnostics = Diagnostics()
     load(folder, diagnostics)
     assert [str(d) for d in diagnostics.warnings] == [
-        f"{_rel(folder)}/book.yaml:3:11: warning: unknown key 'subtitel' in book.yaml "
+        f"{_rel(folder)}/book.yaml:3:1: warning: unknown key 'subtitel' in book.yaml "
         "(did you mean 'subtitle'?) [unknown-key]"
+    ]
+
+
+def test_an_unknown_key_is_pointed_at_where_it_is_written(make_book) -> None:
+    """At the key, not at its value (a list's value starts on the next line)."""
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nsubjcts:\n  - a\n  - b\n"
+            "chapters: [lessons/one.md]\n",
+            "lessons/one.md": "# One\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    load(folder, diagnostics)
+    places = [(d.location.line, d.location.column) for d in diagnostics.warnings]
+    assert places == [(3, 1)]
+
+
+def test_author_is_read_as_authors(make_book) -> None:
+    """``author:`` (as ``coursebook new --author`` is spelled) is the same key as
+    ``authors:``, in book.yaml and in a lesson's front matter; both at once is an error."""
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nauthor: Ana Lima\nchapters: [lessons/one.md]\n",
+            "lessons/one.md": "---\nauthor: [Rosa L., Karl K.]\n---\n# One\n",
+        }
+    )
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics)
+    assert not diagnostics.items
+    assert book.meta.authors == ("Ana Lima",)
+    (lesson,) = book.lessons
+    assert lesson.authors == ("Rosa L.", "Karl K.")
+    both = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nauthor: A\nauthors: [B]\n"
+            "chapters: [lessons/one.md]\n",
+            "lessons/one.md": "# One\n",
+        },
+        name="both",
+    )
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(both, diagnostics)
+    assert [(d.location.line, d.message) for d in diagnostics.errors] == [
+        (4, "'authors' and 'author' are the same key in book.yaml; give one")
     ]
 
 
@@ -162,3 +208,82 @@ def test_duplicate_lesson_and_duplicate_ids(make_book) -> None:
 
 def _rel(folder: Path) -> str:
     return os.path.relpath(folder)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "place", "words"),
+    [
+        ("title: T\nlanguage: en\nchapters:\n\t- lessons/one.md\n", (4, 1), "a tab: YAML indents"),
+        (
+            "title: Stalinism: a course\nlanguage: en\nchapters: [lessons/one.md]\n",
+            (1, 17),
+            "a colon followed by a space inside a value: put the whole value in quotes",
+        ),
+        (
+            "title: T\nlanguage: en\nchapters:\n  - lessons/one.md\n - lessons/two.md\n",
+            (5, 2),
+            "this list item is not lined up with the lines above",
+        ),
+        ('title: "T\nlanguage: en\n', (3, 1), "a quotation mark or bracket opened and never"),
+    ],
+)
+def test_yaml_mistakes_in_an_authors_words(
+    make_book, yaml_text: str, place: tuple[int, int], words: str
+) -> None:
+    """The usual YAML mistakes said in plain words (PyYAML's after them), at their place,
+    with the line they are on for the terminal to show under a caret."""
+    folder = make_book({"book.yaml": yaml_text, "lessons/one.md": "# One\n"})
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(folder, diagnostics)
+    (error,) = diagnostics.errors
+    assert (error.location.line, error.location.column) == place
+    assert error.message.startswith(f"invalid YAML: {words}"), error.message
+    assert "(YAML says: " in error.message
+    lines = yaml_text.splitlines()
+    assert error.excerpt == (lines[place[0] - 1] if place[0] <= len(lines) else "")
+
+
+def test_the_terminal_shows_a_yaml_mistake_under_a_caret(make_book) -> None:
+    import subprocess
+    import sys
+
+    folder = make_book(
+        {"book.yaml": "title: Stalinism: a course\nlanguage: en\nchapters: [x.md]\n"}
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "coursebook", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    shown = done.stdout.splitlines()
+    at = next(i for i, line in enumerate(shown) if "[yaml]" in line)
+    assert shown[at + 1] == "    title: Stalinism: a course"
+    assert shown[at + 2] == "    " + " " * 16 + "^"
+
+
+def test_a_lesson_that_cannot_be_read_brings_no_false_never_cited(make_book) -> None:
+    """A lesson path mistyped: the citations of the lesson meant are unknown, so no source
+    is said to be never cited; the path's own problem is reported, with the closest name."""
+    import subprocess
+    import sys
+
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters: [lessons/one.md, lessons/tow.md]\n",
+            "lessons/one.md": "# One\n\nText [@marx1867].\n",
+            "lessons/two.md": "# Two\n\nAs said [@lenin1917].\n",
+            "sources.yaml": MINIMAL_SOURCES
+            + "- id: lenin1917\n  type: book\n  author: V. I. Lenin\n  title: State\n"
+            "  year: 1917\n",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "coursebook", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "lesson 'lessons/tow.md' not found (did you mean 'lessons/two.md'?)" in done.stdout
+    assert "never cited" not in done.stdout

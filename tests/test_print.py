@@ -705,3 +705,32 @@ def test_notes_that_no_page_can_hold_fail_the_build(make_book, tmp_path: Path) -
     assert not list((tmp_path / "out").glob("*.pdf")) and not list(
         (tmp_path / "out").glob("*.epub")
     )
+
+
+def test_paper_names_in_any_case(make_book, tmp_path: Path) -> None:
+    """ "A5", "6 × 9 in", "Half Letter": a paper however it is written, in book.yaml and on
+    the command line; a misspelt one refused with the closest name."""
+    from coursebook.formats.pdf.settings import PrintOptionError, PrintOptions
+
+    from .conftest import MINIMAL_MANIFEST
+
+    assert PrintOptions(paper="A5").paper == "a5"
+    assert PrintOptions(paper="6 × 9 in").paper == "6x9in"
+    assert PrintOptions(paper="Half Letter").paper == "half-letter"
+    with pytest.raises(PrintOptionError, match=r"unknown paper 'leter' \(did you mean 'letter'"):
+        PrintOptions(paper="leter")
+    folder = make_book(
+        {"book.yaml": MINIMAL_MANIFEST + "print:\n  paper: A5\n", "lessons/one.md": "# One\n"}
+    )
+    pdf = reader(build(folder, ("pdf",), tmp_path / "yaml"))
+    assert tuple(round(float(v)) for v in pdf.pages[0].mediabox.upper_right) == (420, 595)
+    command = [sys.executable, "-m", "coursebook", "build", str(folder)]
+    done = subprocess.run(
+        [*command, "-o", str(tmp_path / "cli"), "-f", "pdf", "--paper", "Letter"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    pdf = pypdf.PdfReader(next((tmp_path / "cli").glob("*.pdf")))
+    assert tuple(round(float(v)) for v in pdf.pages[0].mediabox.upper_right) == (612, 792)

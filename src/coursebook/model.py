@@ -240,6 +240,9 @@ class Book:
     """Words a minute, for the reading time of each lesson."""
     problems: tuple[Diagnostic, ...] = field(default=(), compare=False)
     """What loading found wrong (warnings; errors too when loaded with ``check=False``)."""
+    unread: tuple[Location, ...] = ()
+    """Where book.yaml names a lesson that couldn't be read (its problem is reported): what
+    it cites is unknown."""
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

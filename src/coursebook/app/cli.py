@@ -34,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    _default_book(args)
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
@@ -44,6 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(internal_error(bug), file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def default_book_dir() -> str:
+    """The book folder when none is named: the current folder when it holds book.yaml (as
+    git, mkdocs or quarto work from where one stands), else ./book."""
+    return "." if Path("book.yaml").is_file() else "book"
+
+
+def _default_book(args: argparse.Namespace) -> None:
+    if getattr(args, "book_dirs", None) == []:
+        args.book_dirs = [default_book_dir()]
+    if hasattr(args, "book_dir") and args.book_dir is None:
+        args.book_dir = default_book_dir()
 
 
 def internal_error(bug: BaseException) -> str:
@@ -94,10 +108,9 @@ def _build_command(commands: Any) -> None:
     build.add_argument(
         "book_dirs",
         nargs="*",
-        default=["book"],
         metavar="BOOK_DIR",
-        help="the book folder, holding book.yaml (default: ./book); several, or a folder of "
-        "book folders, for a catalog",
+        help="the book folder, holding book.yaml (default: the current folder when it holds "
+        "book.yaml, else ./book); several, or a folder of book folders, for a catalog",
     )
     build.add_argument(
         "-j",
@@ -113,7 +126,8 @@ def _build_command(commands: Any) -> None:
         "--output",
         default="dist",
         metavar="OUT_DIR",
-        help="where to write the outputs (default: ./dist)",
+        help="where to write the outputs (default: ./dist; a book's own dist folder is never "
+        "read as part of the book)",
     )
     build.add_argument(
         "-f",
@@ -244,9 +258,9 @@ def _book_dir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "book_dir",
         nargs="?",
-        default="book",
         metavar="BOOK_DIR",
-        help="the book folder, holding book.yaml (default: ./book)",
+        help="the book folder, holding book.yaml (default: the current folder when it holds "
+        "book.yaml, else ./book)",
     )
 
 

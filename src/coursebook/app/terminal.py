@@ -51,6 +51,9 @@ class Terminal:
         target = self.out if to_stdout else self.err
         for diagnostic in diagnostics:
             target.print(problem_line(diagnostic))
+            if diagnostic.excerpt:
+                for line in excerpt_lines(diagnostic):
+                    target.print(line, style="dim")
 
     def say(self, text: str, style: str = "") -> None:
         """A line of the command's results (stdout), made printable; nothing with
@@ -135,6 +138,13 @@ def problem_line(diagnostic: Diagnostic) -> Text:
     line.append(f" {printable(diagnostic.message)} ")
     line.append(f"[{diagnostic.code}]", style="dim")
     return line
+
+
+def excerpt_lines(diagnostic: Diagnostic) -> tuple[Text, Text]:
+    """The line a problem is on, and a caret under its column (as compilers show them)."""
+    text = printable(diagnostic.excerpt.rstrip("\n")).replace("\\t", " ")
+    column = max(1, diagnostic.location.column or 1)
+    return Text(f"    {text}"), Text("    " + " " * (column - 1) + "^")
 
 
 def json_text(data: object) -> str:

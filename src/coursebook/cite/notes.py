@@ -104,6 +104,10 @@ bibliography exported whole shouldn't bury the book's real problems)."""
 
 
 def _warn_unused(book: Book, uses: Mapping[str, list[SourceUse]], diagnostics: Diagnostics) -> None:
+    if book.unread:
+        # A lesson named couldn't be read (not found, refused): the citations it holds are
+        # unknown, and "never cited" could be false.
+        return
     # An included course's sources are cited by its own lessons, not all in the reader.
     unused = [
         source

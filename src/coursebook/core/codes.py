@@ -56,8 +56,8 @@ CODES = {
         Code(
             "output",
             "error",
-            "the output folder book/dist is inside the book folder; choose another",
-            "Build into a folder outside the book (-o dist).",
+            "the output folder book/out is inside the book folder; choose another",
+            "Build into a folder outside the book, or into the book's own dist/.",
         ),
         # --- YAML: book.yaml, front matter, sources.yaml
         Code(

@@ -98,6 +98,9 @@ class Diagnostic:
     severity: Severity
     message: str
     code: str
+    excerpt: str = field(default="", compare=False)
+    """The line of the file the problem is on, for the terminal to show under the message
+    with a caret at the column (a YAML syntax error: the place matters more than words)."""
 
     def __str__(self) -> str:
         # One problem, one line, nothing a terminal would act on: the location and the
@@ -112,8 +115,8 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def error(self, location: Location, message: str, code: str) -> None:
-        self.items.append(Diagnostic(location, Severity.ERROR, message, code))
+    def error(self, location: Location, message: str, code: str, excerpt: str = "") -> None:
+        self.items.append(Diagnostic(location, Severity.ERROR, message, code, excerpt))
 
     def warning(self, location: Location, message: str, code: str) -> None:
         self.items.append(Diagnostic(location, Severity.WARNING, message, code))

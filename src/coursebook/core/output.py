@@ -31,12 +31,23 @@ class OutputError(Exception):
     """An output that must not or could not be written; the message says why."""
 
 
+OWN_OUTPUT = "dist"
+"""The book's own output folder, inside it (``coursebook build .`` writes there): the one
+folder inside a book a build may write to, and never read as part of the book."""
+
+
 def check_output_folder(out_dir: Path, book_root: Path) -> None:
-    """Refuse an output folder inside the book (a build must never write among its sources)."""
+    """Refuse an output folder inside the book (a build must never write among its
+    sources), but for the book's own ``dist`` folder itself (not a link to elsewhere)."""
     out = out_dir.resolve()
     root = book_root.resolve()
+    if out == root / OWN_OUTPUT and not (root / OWN_OUTPUT).is_symlink():
+        return
     if out == root or out.is_relative_to(root):
-        raise OutputError(f"the output folder {out_dir} is inside the book folder; choose another")
+        raise OutputError(
+            f"the output folder {out_dir} is inside the book folder; choose another (or the "
+            f"book's own {OWN_OUTPUT}/ folder, never read as part of the book)"
+        )
 
 
 def write_atomically(target: Path, write: Callable[[BinaryIO], None]) -> None:

@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 from .diagnostics import Diagnostics, Location
 from .limits import raise_hint
+from .output import OWN_OUTPUT
 
 
 class RefusedPath(Exception):
@@ -93,6 +94,13 @@ class BookPaths:
     def _check_inside(self, path: Path, reference: str) -> None:
         if not any(path == root or path.is_relative_to(root) for root in self.roots):
             raise RefusedPath(f"'{reference}' is outside the book folder")
+        for root in self.roots:
+            output = root / OWN_OUTPUT
+            if path == output or path.is_relative_to(output):
+                raise RefusedPath(
+                    f"'{reference}' is in the book's output folder ({OWN_OUTPUT}/), which is "
+                    "never read as part of the book"
+                )
 
     def relative(self, path: Path) -> PurePosixPath:
         """``path`` relative to the root that holds it, with / separators (for archive names).

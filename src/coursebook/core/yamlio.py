@@ -29,6 +29,8 @@ class Node:
 
     value: Any
     location: Location
+    keys: dict[str, Location] | None = None
+    """For a mapping, where each key is written (a message about a key points at it)."""
 
     def plain(self) -> Any:
         """The value with the positions stripped, all the way down."""
@@ -69,10 +71,11 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 class YamlError(Exception):
-    def __init__(self, location: Location, message: str) -> None:
+    def __init__(self, location: Location, message: str, excerpt: str = "") -> None:
         super().__init__(message)
         self.location = location
         self.message = message
+        self.excerpt = excerpt
 
 
 def load_yaml(
@@ -92,7 +95,7 @@ def load_yaml(
     try:
         return _load(text, path, first_line)
     except YamlError as error:
-        diagnostics.error(error.location, error.message, "yaml")
+        diagnostics.error(error.location, error.message, "yaml", excerpt=error.excerpt)
         return None
 
 
@@ -158,8 +161,9 @@ def _load(text: str, path: Path, first_line: int) -> Node | None:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         location = _location(path, mark, first_line)
-        problem = error.problem or error.context or "invalid YAML"
-        raise YamlError(location, f"invalid YAML: {problem}") from None
+        lines = text.splitlines()
+        excerpt = lines[mark.line] if mark is not None and mark.line < len(lines) else ""
+        raise YamlError(location, plain_words(error, excerpt), excerpt) from None
     except yaml.reader.ReaderError as error:
         raise _unreadable(error, text, path, first_line) from None
     except yaml.YAMLError as error:  # errors without a position
@@ -167,6 +171,76 @@ def _load(text: str, path: Path, first_line: int) -> Node | None:
         raise YamlError(Location(path, first_line), f"invalid YAML: {problem}") from None
     finally:
         loader.dispose()
+
+
+# PyYAML's words for what went wrong, and an author's: what it is and the usual fix.
+_PLAIN = (
+    (
+        "found character '\\t' that cannot start any token",
+        "a tab: YAML indents with spaces only; replace the tab with spaces",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a colon followed by a space inside a value: put the whole value in quotes "
+        '("…"), or indent it if it belongs to the line above',
+    ),
+    (
+        "expected <block end>, but found '<block sequence start>'",
+        "this list item is not lined up with the lines above: indent the items of a list "
+        "the same, under their key",
+    ),
+    (
+        "expected <block end>, but found '<block mapping start>'",
+        "this line is indented more than the keys around it: keys of one mapping line up",
+    ),
+    (
+        "expected <block end>, but found",
+        "this line doesn't line up with the lines above: check its indentation",
+    ),
+    (
+        "could not find expected ':'",
+        "a key without its colon, or a value that goes on to the next line without being "
+        "indented or quoted",
+    ),
+    (
+        "did not find expected key",
+        "this line is indented differently from the keys around it",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "a list goes on here without '- ' before the item",
+    ),
+    (
+        "found unexpected end of stream",
+        "a quotation mark or bracket opened and never closed",
+    ),
+    (
+        "found unknown escape character",
+        "a backslash inside double quotes: write \\\\ or use single quotes",
+    ),
+    (
+        "expected ',' or ']'",
+        "a list in [brackets] not closed, or a comma missing between its items",
+    ),
+    (
+        "expected ',' or '}'",
+        "a mapping in {braces} not closed, or a comma missing between its keys",
+    ),
+    (
+        "that cannot start any token",
+        "a value can't begin with this character: put the value in quotes",
+    ),
+)
+
+
+def plain_words(error: yaml.MarkedYAMLError, excerpt: str) -> str:
+    """What a YAML syntax error means, in an author's words (PyYAML's after them)."""
+    problem = error.problem or error.context or "invalid YAML"
+    said = " ".join(str(problem).split())
+    for words, meaning in _PLAIN:
+        if words in said:
+            return f"invalid YAML: {meaning} (YAML says: {said})"
+    return f"invalid YAML: {said}"
 
 
 def _unreadable(
@@ -215,7 +289,8 @@ def _convert(
         raise YamlError(location, f"invalid YAML: nested more than {MAX_DEPTH} levels deep")
     below = deepest - 1 if deepest is not None else None
     if isinstance(node, yaml.MappingNode):
-        return Node(_convert_mapping(loader, node, path, first_line, below), location)
+        keys: dict[str, Location] = {}
+        return Node(_convert_mapping(loader, node, path, first_line, below, keys), location, keys)
     return Node([_convert(loader, item, path, first_line, below) for item in node.value], location)
 
 
@@ -238,6 +313,7 @@ def _convert_mapping(
     path: Path,
     first_line: int,
     deepest: int | None = None,
+    keys: dict[str, Location] | None = None,
 ) -> dict[str, Node]:
     result: dict[str, Node] = {}
     for key_node, value_node in node.value:
@@ -249,4 +325,6 @@ def _convert_mapping(
             location = _location(path, key_node.start_mark, first_line)
             raise YamlError(location, f"duplicate key '{key}'")
         result[key] = _convert(loader, value_node, path, first_line, deepest)
+        if keys is not None:
+            keys[key] = _location(path, key_node.start_mark, first_line)
     return result

@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 
 from ..core.cache import Cache
 from ..core.diagnostics import Diagnostic, Location, Severity
-from ..core.output import write_atomically
+from ..core.output import OWN_OUTPUT, write_atomically
 from ..core.resources import styles_dir
 from ..core.version import __version__
 
@@ -120,6 +120,8 @@ def _book_files(root: Path) -> list[Path]:
     files = []
     for folder, subfolders, names in os.walk(root):
         subfolders[:] = sorted(d for d in subfolders if d not in _SKIPPED_FOLDERS)
+        if Path(folder) == root and OWN_OUTPUT in subfolders:
+            subfolders.remove(OWN_OUTPUT)  # the book's own outputs: not the book
         files += [Path(folder) / name for name in sorted(names)]
     return files
 

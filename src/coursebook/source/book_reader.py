@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..core.diagnostics import Diagnostics, Location
+from ..core.diagnostics import Diagnostics, Location, did_you_mean
 from ..core.labels import has_labels
 from ..core.limits import Limits, raise_hint
 from ..core.naming import slugify
@@ -63,6 +63,8 @@ class _BookReader:
         self.total_bytes = 0
         self.settings: dict[str, Location] = {}
         self.bibtex: dict[Path, str] = {}
+        self.unread: list[Location] = []
+        """The lessons book.yaml names that couldn't be read (not found, refused)."""
 
     def read(self, location: Location, settings: dict[str, Location]) -> Book:
         self.settings = settings
@@ -100,6 +102,7 @@ class _BookReader:
             about=about,
             reading_speed=self.values.get("reading_speed", 200),
             bibtex=dict(self.bibtex),
+            unread=tuple(self.unread),
         )
         self._check_unique_ids(book)
         self._check_includes_used(book)
@@ -313,7 +316,9 @@ class _BookReader:
                 )
             else:
                 self.diagnostics.error(
-                    node.location, f"{what} '{node.value}' not found", "not-found"
+                    node.location,
+                    f"{what} '{node.value}' not found{_closest_file(path, str(node.value))}",
+                    "not-found",
                 )
             return None
         return path
@@ -321,6 +326,7 @@ class _BookReader:
     def _lesson(self, node: Node, kind: str) -> Lesson | None:
         path = self._resolve(node, "lesson" if kind == "lesson" else kind)
         if path is None:
+            self.unread.append(node.location)
             return None
         if path in self.seen:
             self.diagnostics.error(
@@ -447,3 +453,19 @@ class _BookReader:
                     "duplicate-id",
                 )
             seen[lesson.id] = lesson
+
+
+def _closest_file(missing: Path, written: str) -> str:
+    """`` (did you mean 'lessons/two.md'?)`` for a file of the same folder named like the
+    one that isn't there, written the way the author wrote the path."""
+    folder = missing.parent
+    try:
+        names = [entry.name for entry in folder.iterdir() if entry.is_file()]
+    except OSError:
+        return ""
+    suggestion = did_you_mean(missing.name, names)
+    if not suggestion:
+        return ""
+    name = suggestion.split("'")[1]
+    prefix = written[: len(written) - len(written.rsplit("/", 1)[-1])]
+    return f" (did you mean '{prefix}{name}'?)"

@@ -32,6 +32,8 @@ class Key:
     check: Check
     doc: str
     required: bool = False
+    aliases: tuple[str, ...] = ()
+    """Other names the key is read under ("author" for "authors", as ``new --author``)."""
 
 
 @dataclass(frozen=True)
@@ -58,22 +60,33 @@ class Schema:
             )
             return None
         known = {key.name: key for key in self.keys}
+        known |= {alias: key for key in self.keys for alias in key.aliases}
         result: dict[str, Any] = {}
+        written: dict[str, str] = {}  # each key's name as written
         for name, value in node.value.items():
             key = known.get(name)
+            at_key = node.keys.get(name, value.location) if node.keys else value.location
             if key is None:
                 diagnostics.warning(
-                    value.location,
+                    at_key,
                     f"unknown key '{name}' in {self.what}{did_you_mean(name, known)}",
                     "unknown-key",
                 )
                 continue
+            if key.name in written:
+                diagnostics.error(
+                    at_key,
+                    f"'{name}' and '{written[key.name]}' are the same key in {self.what}; give one",
+                    "schema-type",
+                )
+                continue
+            written[key.name] = name
             try:
-                result[name] = key.check(value, diagnostics)
+                result[key.name] = key.check(value, diagnostics)
             except Invalid as problem:
                 diagnostics.error(value.location, f"'{name}': {problem}", "schema-type")
         for key in self.keys:
-            if key.required and key.name not in node.value:
+            if key.required and key.name not in written:
                 diagnostics.error(
                     node.location, f"{self.what} needs '{key.name}' ({key.doc})", "schema-missing"
                 )
@@ -393,7 +406,7 @@ BOOK = Schema(
     (
         Key("title", text, "the book's title", required=True),
         Key("subtitle", text, "a subtitle"),
-        Key("authors", text_list, "list of names"),
+        Key("authors", text_list, "list of names (or `author:`, one name)", aliases=("author",)),
         Key("language", language, "BCP 47 tag, e.g. en, es, pt-BR", required=True),
         Key("identifier", identifier, "urn:uuid:… or urn:isbn:…; derived when absent"),
         Key("course_id", name_or_number, "the portal's course id"),
@@ -426,7 +439,7 @@ FRONT_MATTER = Schema(
         Key("number", name_or_number, 'shown as "Lesson 16"'),
         Key("subtitle", text, "a subtitle"),
         Key("summary", text, "one or two sentences under the title"),
-        Key("authors", text_list, "list of names"),
+        Key("authors", text_list, "list of names (or `author:`, one name)", aliases=("author",)),
         Key("questions", text_list, "discussion questions"),
         Key("id", slug_id, "stable id for links"),
     ),

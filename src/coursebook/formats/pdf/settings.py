@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ...core.diagnostics import Diagnostics
+from ...core.diagnostics import Diagnostics, did_you_mean
 from ...core.yamlio import Node
 from ...source.schema import Key, Schema, boolean, count, text
 from ..base import SettingsError
@@ -67,6 +67,16 @@ PAPERS: dict[str, Paper] = {
     ),
 }
 PAPER_NAMES = tuple(PAPERS)
+_PAPER_ALIASES = {"6x9": "6x9in", "halfletter": "half-letter", "usletter": "letter"}
+
+
+def paper_key(name: str) -> str:
+    """A paper's key in :data:`PAPERS` however it is written: "A5", "6 × 9 in", "Half
+    Letter", "6x9"."""
+    key = re.sub(r"[\s_]+", "", name.strip().lower()).replace("×", "x")
+    return _PAPER_ALIASES.get(key, key)
+
+
 VARIANTS = ("pdf/a-3b", "pdf/ua-1")
 _LENGTH = re.compile(r"^\d+(\.\d+)?(mm|cm|in|pt)$")
 
@@ -98,9 +108,13 @@ class PrintOptions:
 
     def __post_init__(self) -> None:
         if self.paper not in PAPERS:
-            raise PrintOptionError(
-                f"unknown paper '{self.paper}'; choose one of {', '.join(PAPER_NAMES)}"
-            )
+            key = paper_key(self.paper)
+            if key not in PAPERS:
+                raise PrintOptionError(
+                    f"unknown paper '{self.paper}'{did_you_mean(key, PAPER_NAMES)}; choose one "
+                    f"of {', '.join(PAPER_NAMES)}"
+                )
+            object.__setattr__(self, "paper", key)  # "A5" is a5: frozen, so set once here
         if self.bleed is not None and not _LENGTH.match(self.bleed):
             raise PrintOptionError(f"bleed must be a length such as 3mm, found '{self.bleed}'")
         if self.pdf_variant is not None and self.pdf_variant not in VARIANTS:
@@ -205,7 +219,11 @@ def add_print_options(parser: argparse.ArgumentParser) -> None:
     printing = parser.add_argument_group(
         "print", "how the PDF is printed (these override book.yaml's print: settings)"
     )
-    printing.add_argument("--paper", choices=PAPER_NAMES, help="page size (default: a4)")
+    printing.add_argument(
+        "--paper",
+        metavar="PAPER",
+        help=f"page size: {', '.join(PAPER_NAMES)}, in any case (default: a4)",
+    )
     printing.add_argument(
         "--single-sided",
         action="store_true",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from ...core.diagnostics import Diagnostics, Location
+from ...core.diagnostics import Diagnostics, Location, did_you_mean
 from ..extensions.divs import unmatched_fences
 from .tree import VERBATIM
 
@@ -52,6 +52,42 @@ def report_raw_markup(
             diagnostics.warning(
                 where(max(start, 0)),
                 f"'{_short(written)}' is printed as written: it looks like {what}",
+                "raw-markup",
+            )
+
+
+_NOTE_CALL = re.compile(r"\[\^([^\]\s]{1,40})\]")
+_OPEN_CALL = re.compile(r"\[\^([\w-]{1,40})(?![\w\]-])")
+_NOTE_LABEL = re.compile(r"^[ ]{0,3}\[\^([^\]]+)\]:", re.M)
+
+
+def report_note_calls(
+    tree: etree._Element, body: str, where: Callable[[int], Location], diagnostics: Diagnostics
+) -> None:
+    """A warning for each note call printed as written: one naming no note of the lesson
+    (``[^wages]`` where no ``[^wages]: …`` is written), or never closed (``[^wages``)."""
+    labels = set(_NOTE_LABEL.findall(body))
+    cursor = 0
+    for text in _texts(tree):
+        for match in _NOTE_CALL.finditer(text):
+            label = match.group(1)
+            start = body.find(match.group(), cursor)
+            if start < 0 or body[start - 1 : start] == "\\":
+                continue  # escaped (\[\^1]): written to be printed
+            cursor = start + 1
+            diagnostics.warning(
+                where(max(start, 0)),
+                f"note call '[^{label}]' names no note: write '[^{label}]: …' in this "
+                f"lesson{did_you_mean(label, labels)}",
+                "raw-markup",
+            )
+        for match in _OPEN_CALL.finditer(text):
+            start = body.find(match.group())
+            if start < 0 or body[start - 1 : start] == "\\":
+                continue
+            diagnostics.warning(
+                where(max(start, 0)),
+                f"'{match.group()}' is printed as written: a note call needs its closing ']'",
                 "raw-markup",
             )
 

@@ -32,7 +32,7 @@ from ..extraction import MATH_PLACEHOLDER, REF_PLACEHOLDER, Extracted, extract
 from ..math import Formula
 from ..remote import RemoteImages
 from .draft import _Draft
-from .leaks import report_raw_markup
+from .leaks import report_note_calls, report_raw_markup
 from .math_marks import place_math
 from .tree import _fragment, _inner_xhtml, restore_literal
 
@@ -157,6 +157,7 @@ class _MarkdownParser:
         restore_literal(tree, REF_PLACEHOLDER, lambda index: extracted.crossrefs[index].written)
         place_math(tree, extracted.maths, formulas)
         report_raw_markup(tree, lesson.body, draft.location_at, self.diagnostics)
+        report_note_calls(tree, lesson.body, draft.location_at, self.diagnostics)
         draft.dress_figures()
         draft.take_footnotes()
         draft.shift_headings()
