@@ -265,7 +265,6 @@ class EpubNote:
     note_id: str
     call_id: str
     number: int
-    text: str
 
 
 @dataclass
@@ -305,10 +304,7 @@ def _notes(tree: etree._Element) -> list[EpubNote]:
         if note_id in found or note_id not in asides:
             continue  # called again: the first call is the note's place
         number = re.sub(r"\D", "", "".join(call.itertext()))
-        aside = asides[note_id]
-        backlinks = {id(a) for a in aside.iter(f"{X}a") if a.get("class") == "note-backlink"}
-        text = "".join(n.text or "" for n in aside.iter() if id(n) not in backlinks)
-        found[note_id] = EpubNote(note_id, call.get("id", ""), int(number or 0), text)
+        found[note_id] = EpubNote(note_id, call.get("id", ""), int(number or 0))
     return list(found.values())
 
 

@@ -209,8 +209,7 @@ def notes_to_calls(
         else:
             used.add(note_id)
             replacement = _footnote(aside)
-        replacement.set("data-note", note_id)
-        replacement.set("data-call", call.get("id", ""))
+        replacement.set("data-note", note_id)  # read back after layout (note_placement)
         replacement.tail = call.tail
         _parent(call).replace(call, anchor)
         anchor.addnext(replacement)
