@@ -46,6 +46,7 @@ import sys
 import tempfile
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,22 +113,41 @@ class Page:
         return norm(" ".join(line.text for line in self.body))
 
     def foot_numbers(self) -> dict[int, str]:
-        """The note numbers at the foot of the page and the text of each note."""
-        candidates = [
-            (index, int(line.words[0][:-1]))
-            for index, line in enumerate(self.foot)
-            if line.words and re.match(r"^\d{1,3}\.$", line.words[0])
-        ]
+        """The note numbers at the foot of the page and the text of each note (a pointer
+        for several notes, "48–52. See the end of this lesson", stands for each)."""
+        candidates: list[tuple[int, int]] = []
+        numbered: dict[int, tuple[list[int], int]] = {}
+        for index, line in enumerate(self.foot):
+            found = _marker(line.words)
+            if found:
+                numbered[index] = found
+                candidates.append((index, found[0][0]))
         notes: dict[int, str] = {}
         starts = dict(_note_starts(candidates))
-        current: int | None = None
+        current: list[int] = []
         for index, line in enumerate(self.foot):
             if index in starts:
-                current = starts[index]
-                notes[current] = " ".join(line.words[1:])
-            elif current is not None:
-                notes[current] += " " + line.text
+                current, width = numbered[index]
+                for number in current:
+                    notes[number] = " ".join(line.words[width:])
+            else:
+                for number in current:
+                    notes[number] += " " + line.text
         return notes
+
+
+def _marker(words: Sequence[str]) -> tuple[list[int], int] | None:
+    """The numbers a note's line begins with ("27.", "27–29, 31."), and how many words."""
+    numbers: list[int] = []
+    for width, word in enumerate(words[:12], 1):
+        match = re.match(r"^(\d{1,3})(?:–(\d{1,3}))?([.,])$", word)
+        if not match:
+            return None
+        first, last = int(match[1]), int(match[2] or match[1])
+        numbers += range(first, last + 1)
+        if match[3] == ".":
+            return numbers, width
+    return None
 
 
 def _note_starts(candidates: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -198,7 +218,7 @@ def read_pdf(path: Path, paper: str) -> Pdf:
         lines.sort(key=lambda line: (round(line.y0), line.x0))
         pages.append(Page(index, labels[index] if index < len(labels) else str(index), lines))
         pages[-1].words = words
-    base = _mode(line.height for page in pages for line in page.lines if len(line.words) > 6)
+    base = _text_size(line.height for page in pages for line in page.lines if len(line.words) > 6)
     for page in pages:
         page.foot = _foot(page.lines, base)
     destinations = {
@@ -232,9 +252,15 @@ def _points(length: str) -> float:
     return float(number) * POINTS[unit]
 
 
-def _mode(values: Iterable[float]) -> float:
-    rounded = [round(v, 1) for v in values]
-    return statistics.mode(rounded) if rounded else 0.0
+def _text_size(heights: Iterable[float]) -> float:
+    """The height of the text's lines: the largest common one among full lines (notes are
+    smaller, and a book of many notes may have more lines of notes than of text; headings
+    are larger, but few)."""
+    counts = Counter(round(h, 1) for h in heights)
+    if not counts:
+        return 0.0
+    most = max(counts.values())
+    return max(h for h, n in counts.items() if n >= 0.1 * most)
 
 
 def _foot(lines: Sequence[Line], base: float) -> list[Line]:
@@ -400,7 +426,10 @@ def audit(epub_path: Path, pdf_path: Path, paper: str) -> Audit:
 def check_notes(pdf: Pdf, epub: Epub, details: list[str]) -> dict[str, int]:
     counts = dict.fromkeys(("ok", "moved", "misplaced", "early", "lost"), 0)
     feet = [page.foot_numbers() for page in pdf.pages]
-    pointers = {target: page.index for page in pdf.pages for _, target in page.links}
+    # The pages with a pointer to the end of a lesson (one pointer may stand for several).
+    pointers = {
+        page.index for page in pdf.pages for _, target in page.links if target.endswith("-end")
+    }
     starts = sorted({index for _, index in pdf.outline})
     for note in epub.notes:
         call = pdf.destinations.get(note.call_id)
@@ -413,7 +442,7 @@ def check_notes(pdf: Pdf, epub: Epub, details: list[str]) -> dict[str, int]:
         end = f"{note.note_id}-end"
         label = pdf.pages[call].label
         if end in pdf.destinations:
-            if pointers.get(end) == call and note.number in feet[call]:
+            if call in pointers and note.number in feet[call]:
                 counts["moved"] += 1
             else:
                 counts["misplaced"] += 1
@@ -473,10 +502,15 @@ def check_markers(pdf: Pdf, epub: Epub, details: list[str]) -> dict[str, int]:
 _PAGE_NUMBER = re.compile(r"^(?:.*?(?:\.\s*){3,}|.*\bpp?\.\s*)?(\d+|[ivxlcdm]+)[.,]?$")
 
 
+_NOTE_TARGET = re.compile(r"--note-\d+(-end)?$")
+
+
 def check_page_refs(pdf: Pdf, details: list[str]) -> dict[str, int]:
     counts = dict.fromkeys(("checked", "wrong"), 0)
     for page in pdf.pages:
         for target, rects in _links(page):
+            if _NOTE_TARGET.search(target):
+                continue  # a note's number, at a call (that of a note at the end of a lesson)
             inside = {
                 index
                 for x0, y0, x1, y1 in rects

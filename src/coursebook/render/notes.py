@@ -92,12 +92,13 @@ def replace_calls(html: str, notes: LessonNotes) -> str:
             return f"{space}{resolved.text}{link}{punctuation}"
         return f"{punctuation}{link}"
 
-    # Calls side by side ("much.¹²") read as one number: a raised comma between them.
+    # Calls side by side ("much.¹²") read as one number: a raised comma between them, and
+    # a line may break after it (a long run of calls is not one unbreakable word).
     return _ADJACENT_CALLS.sub(_SEPARATED, _CALL_IN_CONTEXT.sub(call, html))
 
 
 _ADJACENT_CALLS = re.compile(r"(</sup></a>)(?=<a class=\"noteref\")")
-_SEPARATED = r'\1<sup class="note-separator">,</sup>'
+_SEPARATED = r'\1<sup class="note-separator">,</sup><wbr/>'
 _BLOCK_START = re.compile(r"^\s*<(p|ul|ol|blockquote|div|table|pre|dl|h[1-6])[\s>]")
 
 

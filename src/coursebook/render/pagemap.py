@@ -21,6 +21,9 @@ from lxml import etree
 from ..core.xhtml import EPUB_TYPE, content_elements
 
 SOURCE_ATTRIBUTE = "data-src"
+PRINT_ONLY = "data-print-only"
+"""An element print adds, with no place in the EPUB (the title of a lesson's endnotes): the
+page list doesn't count its text."""
 # What layout adds to the text and the sources don't have: the hyphen of a broken word.
 _ADDED = str.maketrans("", "", "\u2010\u00ad")
 
@@ -137,11 +140,14 @@ def _source(box: Any) -> str | None:
 
 
 def _skipped(box: Any) -> bool:
-    """Text the EPUB doesn't have in the same place: notes, their calls, list markers."""
+    """Text the EPUB doesn't have in the same place: notes, their calls, list markers, and
+    what print alone says (marked :data:`PRINT_ONLY`)."""
     if "::" in (box.element_tag or ""):
         return True
     element = box.element
-    return element is not None and "footnote" in (element.get("class") or "").split()
+    return element is not None and (
+        "footnote" in (element.get("class") or "").split() or element.get(PRINT_ONLY) is not None
+    )
 
 
 # --- marking the EPUB -----------------------------------------------------------------------

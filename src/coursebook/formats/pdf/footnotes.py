@@ -18,6 +18,7 @@ from ...core.diagnostics import Diagnostics
 from ...core.xhtml import parse_fragment
 from ...model import Note
 from ...render.notes import linked_urls, note_content
+from ...render.pagemap import PRINT_ONLY
 from ...render.rendered_book import RenderedBook
 
 # Phrasing content only may sit inside a footnote that sits inside a paragraph: block elements
@@ -60,10 +61,13 @@ class NotePlacement:
     printed: Mapping[str, int]
     too_tall: frozenset[str]
     """Notes taller than half a page: they can't sit under a call's line."""
+    called: frozenset[str] = frozenset()
+    """Every note the part calls, laid out or not (a stylesheet may hide a note and its
+    call)."""
 
     @property
     def lost(self) -> frozenset[str]:
-        return frozenset(self.calls.keys() - self.printed.keys())
+        return frozenset((self.calls.keys() | self.called) - self.printed.keys())
 
     @property
     def misplaced(self) -> frozenset[str]:
@@ -74,8 +78,9 @@ class NotePlacement:
         return self.too_tall | self.lost | self.misplaced
 
 
-def note_placement(document: Any) -> NotePlacement:
-    """Every note called in a laid-out part, and where it was printed. A note is in place at
+def note_placement(document: Any, html: str = "") -> NotePlacement:
+    """Every note called in a laid-out part (``html``, the part laid out, names them all),
+    and where it was printed. A note is in place at
     the foot of its call's page; WeasyPrint may defer one to the next page, set one on the
     page before (#1564), or, laying out a line that orphans keep from breaking, lose one (see
     :mod:`.notes_fix`)."""
@@ -89,22 +94,60 @@ def note_placement(document: Any) -> NotePlacement:
         for area in page_box.children:
             if isinstance(area, boxes.FootnoteAreaBox):
                 for footnote in area.children:
-                    note = _note_of(footnote)
-                    if note:
+                    for note in _notes_of(footnote):  # a pointer stands for its group
                         printed.setdefault(note, index)
                         if footnote.margin_height() > 0.5 * page_box.height:
                             too_tall.add(note)
             else:
                 for box in _descendants(area):
-                    note = _note_of(getattr(box, "footnote", None))
-                    if note:
-                        calls.setdefault(note, index)
-    return NotePlacement(calls, printed, frozenset(too_tall))
+                    called = _called(box)
+                    if called:
+                        calls.setdefault(called, index)
+    called = frozenset(_CALLED.findall(html))
+    return NotePlacement(calls, printed, frozenset(too_tall), called)
 
 
-def _note_of(footnote: Any) -> str | None:
+_CALLED = re.compile(r'\bdata-note="([^"]+)"')
+"""A note's id in a part's HTML, on its footnote, pointer or call (:func:`notes_to_calls`)."""
+
+
+def end_groups(placement: NotePlacement, endnotes: Mapping[str, int]) -> dict[str, int]:
+    """The notes to print at the end of their lesson after this layout: those already there
+    and those out of place, each with the page of its call, which groups them under one
+    pointer (see :func:`notes_to_calls`).
+
+    A pointer can itself find no room (the notes left at the foot fill the page): then the
+    last note still at the foot of that page joins the group, to make room for it.
+    """
+    groups = {
+        note: placement.calls.get(note, endnotes.get(note, -1))
+        for note in endnotes.keys() | placement.out_of_place
+    }
+    if groups == endnotes:
+        for page in {placement.calls.get(n) for n in placement.out_of_place}:
+            kept = [n for n, p in placement.calls.items() if p == page and n not in groups]
+            if page is not None and kept:
+                groups[kept[-1]] = page
+    return groups
+
+
+def _notes_of(footnote: Any) -> list[str]:
     element = getattr(footnote, "element", None)
-    note = element.get("data-note") if element is not None else None
+    if element is None:
+        return []
+    return str(element.get("data-notes") or element.get("data-note") or "").split()
+
+
+def _called(box: Any) -> str | None:
+    """The note a box in the text calls: a footnote's call, or the number of a note whose
+    group's pointer is at another call."""
+    footnote = getattr(box, "footnote", None)
+    element = getattr(footnote, "element", None)
+    if element is None:
+        element = getattr(box, "element", None)
+        if element is None or element.get("class") != "endnote-call":
+            return None
+    note = element.get("data-note")
     return str(note) if note else None
 
 
@@ -140,7 +183,14 @@ def fail_notes(
     for note_id in sorted(placement.out_of_place, key=lambda n: (notes[n].location.line, n)):
         note = notes[note_id]
         call = placement.calls.get(note_id)
-        where = f"p. {labels[call]}" if call is not None and call < len(labels) else "its page"
+        if call is None:
+            message = (
+                f"note {note.number} was printed nowhere, nor its call: no page shows them "
+                "(does a stylesheet hide them?)"
+            )
+            diagnostics.error(note.location, message, "note-placement")
+            continue
+        where = f"p. {labels[call]}" if call < len(labels) else "its page"
         printed = placement.printed.get(note_id)
         went = (
             "it was printed nowhere"
@@ -179,61 +229,131 @@ def use_print_notes(tree: etree._Element, notes: Sequence[Note]) -> None:
 
 def notes_to_calls(
     tree: etree._Element,
-    endnotes: frozenset[str] = frozenset(),
+    endnotes: Mapping[str, int] | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> None:
     """Replace each note call with the note itself, as an inline ``span.footnote``.
 
-    A note in ``endnotes`` (one the page can't hold, see :func:`notes_out_of_place`) goes to
-    the end of its lesson instead, and its footnote points there with the page number.
+    A note in ``endnotes`` (one the page can't hold, see :class:`NotePlacement`) goes to the
+    end of its lesson instead, and a footnote points there with the page number. Such notes
+    are grouped by the value ``endnotes`` gives them (the page of their call in the last
+    layout): one pointer for a group, at its first call ("27–52. See the end of this lesson,
+    p. 17."), the other calls of the group plain numbers. Twenty-six notes a line can't hold
+    then need one line at the foot of the page, not twenty-six.
     """
+    endnotes = endnotes or {}
+    labels = labels or {}
     notes = {aside.get("id"): aside for aside in tree.iterfind(".//aside[@class='note']")}
+    calls = list(tree.iterfind(".//a[@role='doc-noteref']"))
+    groups = _groups(calls, notes, endnotes)
     used: set[str] = set()
     moved: list[etree._Element] = []
-    for call in list(tree.iterfind(".//a[@role='doc-noteref']")):
-        note_id = (call.get("href") or "").removeprefix("#")
+    for call in calls:
+        note_id = _target(call)
         aside = notes.get(note_id)
         if aside is None:
             continue
+        number = "".join(str(t) for t in call.itertext())
         # WeasyPrint keeps no anchor on a footnote element (it moves to the page foot), so
-        # the call's id goes on an empty span in the text: links and target-counter() from
-        # the sources appendix find the call's page, which is the note's page.
+        # the call's id goes on a span around it, which keeps the footnote's call in the
+        # text: links and target-counter() from the sources appendix find the call's page,
+        # the note's page. (Not an empty span before it: WeasyPrint won't break a line
+        # before an empty inline box, and a run of calls would be one unbreakable word.)
         anchor = etree.Element("span", {"class": "note-anchor", "id": call.get("id", "")})
         if note_id in used:  # a note called again: its number only
             replacement = etree.Element("sup", {"class": "noteref-repeat"})
-            replacement.text = "".join(str(t) for t in call.itertext())
+            replacement.text = number
         elif note_id in endnotes:
             used.add(note_id)
             moved.append(_endnote(aside, note_id))
-            replacement = _pointer(note_id, labels or {})
+            group = groups[endnotes[note_id]]
+            if group[0][0] == note_id:
+                replacement = _pointer(group, labels)
+            else:  # the group's pointer is at its first call
+                replacement = etree.Element(
+                    "a", {"class": "endnote-call", "href": f"#{note_id}-end"}
+                )
+                replacement.text = number
         else:
             used.add(note_id)
             replacement = _footnote(aside)
+            replacement.set("data-marker", number)
         replacement.set("data-note", note_id)  # read back after layout (note_placement)
-        replacement.tail = call.tail
+        replacement.set("data-number", number)
+        anchor.tail = call.tail
         _parent(call).replace(call, anchor)
-        anchor.addnext(replacement)
+        anchor.append(replacement)
     for section in list(tree.iterfind(".//section[@class='footnotes']")):
         _parent(section).remove(section)
     if moved:
-        _append_endnotes(tree, moved, labels or {})
+        _append_endnotes(tree, moved, labels)
 
 
-def _pointer(note_id: str, labels: Mapping[str, str]) -> etree._Element:
-    """The footnote of a note sent to the end of its lesson: "See the end of this lesson,
-    p. 12." (the page from ``target-counter``)."""
-    footnote = etree.Element("span", {"class": "footnote"})
+def _target(call: etree._Element) -> str:
+    return (call.get("href") or "").removeprefix("#")
+
+
+def _groups(
+    calls: Sequence[etree._Element],
+    notes: Mapping[str | None, etree._Element],
+    endnotes: Mapping[str, int],
+) -> dict[int, list[tuple[str, str]]]:
+    """The notes sent to the end of the lesson, by group, in the order of their first calls:
+    (note id, number as called)."""
+    groups: dict[int, list[tuple[str, str]]] = {}
+    seen: set[str] = set()
+    for call in calls:
+        note_id = _target(call)
+        if note_id in endnotes and note_id in notes and note_id not in seen:
+            seen.add(note_id)
+            number = "".join(str(t) for t in call.itertext())
+            groups.setdefault(endnotes[note_id], []).append((note_id, number))
+    return groups
+
+
+def _pointer(group: Sequence[tuple[str, str]], labels: Mapping[str, str]) -> etree._Element:
+    """The footnote that says where a group of notes went: "27–29, 31. See the end of this
+    lesson, p. 12." (the page from ``target-counter``)."""
+    first = group[0][0]
+    footnote = etree.Element(
+        "span",
+        {
+            "class": "footnote pointer",
+            "data-notes": " ".join(note_id for note_id, _ in group),
+            "data-marker": number_ranges([number for _, number in group]),
+        },
+    )
     link = etree.SubElement(
         footnote,
         "a",
         {
             "class": "endnote-pointer",
-            "href": f"#{note_id}-end",
+            "href": f"#{first}-end",
             "data-page-label": labels.get("page_abbr", "p."),
         },
     )
     link.text = labels.get("note_continued", "See the end of this lesson")
     return footnote
+
+
+def number_ranges(numbers: Sequence[str]) -> str:
+    """ "27–29, 31" for the notes 27, 28, 29 and 31 (numbers as printed: a run is of those
+    that are whole numbers in a row)."""
+    runs: list[list[str]] = []
+    for number in numbers:
+        last = runs[-1][-1] if runs else ""
+        if last.isdigit() and number.isdigit() and int(number) == int(last) + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return ", ".join(
+        run[0]
+        if len(run) == 1
+        else f"{run[0]}, {run[1]}"
+        if len(run) == 2
+        else f"{run[0]}–{run[-1]}"
+        for run in runs
+    )
 
 
 def _endnote(aside: etree._Element, note_id: str) -> etree._Element:
@@ -252,7 +372,7 @@ def _append_endnotes(
     tree: etree._Element, notes: list[etree._Element], labels: Mapping[str, str]
 ) -> None:
     section = etree.Element("section", {"class": "endnotes"})
-    title = etree.SubElement(section, "p", {"class": "endnotes-title"})
+    title = etree.SubElement(section, "p", {"class": "endnotes-title", PRINT_ONLY: ""})
     title.text = labels.get("notes", "Notes")
     section.extend(notes)
     lesson = tree.find("./section")

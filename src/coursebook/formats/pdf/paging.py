@@ -46,7 +46,7 @@ from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendered_book import RenderedBook
 from . import page_numbers
-from .footnotes import fail_notes, note_placement, warn_notes
+from .footnotes import end_groups, fail_notes, note_placement, warn_notes
 from .hyphenation import hyphen_runs, unhyphenated_css
 from .layout import Layout, css_string
 from .parts import PartSpec, part_html, part_specs
@@ -212,7 +212,7 @@ class PartLayout:
                 links[target] = guess.get(target, UNKNOWN)
                 return links[target]
 
-            html = part_html(self.rendered, self.dates, spec, page_of, frozenset())
+            html = part_html(self.rendered, self.dates, spec, page_of)
             key = cache_key(html, self._styles, "arabic")
             if self.cache is None or self.cache.get("part", key) is None:
                 wanted.append((spec, links, key))
@@ -292,7 +292,7 @@ class PartLayout:
             links[target] = page_of(target)
             return links[target]
 
-        html = part_html(self.rendered, self.dates, spec, printed_page, frozenset())
+        html = part_html(self.rendered, self.dates, spec, printed_page)
         key = cache_key(html, self._styles, "roman" if roman else "arabic")
         memo = (key, number if keep_pages else None)
         if memo in self._laid:
@@ -326,19 +326,20 @@ class PartLayout:
             else f"@page :first {{ counter-reset: page {number} }}\n"
             f"html {{ string-set: book-title {css_string(self.rendered.book.meta.title)} }}"
         )
-        endnotes: frozenset[str] = frozenset()
+        endnotes: dict[str, int] = {}  # notes at the end of their lesson: their pointer group
         plain: frozenset[str] = frozenset()  # paragraphs set without hyphenation
         document = self.weasyprint.render(html, first_page)
         for attempt in range(LAYOUTS_FOR_NOTES):
-            placement = note_placement(document)
+            placement = note_placement(document, html)
             runs = hyphen_runs(document) - plain
-            # Notes not at the foot of their call's page go to the end of their lesson, a
-            # pointer at their call; a pointer that can't stay there either fails the build.
-            moving = placement.out_of_place - endnotes
             if not placement.out_of_place and not runs:
                 break
+            # Notes not at the foot of their call's page go to the end of their lesson, one
+            # pointer for those called on a page; a pointer that can't stay there either
+            # fails the build.
+            groups = end_groups(placement, endnotes)
             last = attempt == LAYOUTS_FOR_NOTES - 1
-            if placement.out_of_place and (not moving or last):
+            if placement.out_of_place and (groups == endnotes or last):
                 labels = [
                     page_numbers.roman(i + 1) if roman else str(number + i)
                     for i in range(len(document.pages))
@@ -347,11 +348,11 @@ class PartLayout:
                 break
             if last:
                 break  # a run of hyphens left: counted by the print audit
-            warn_notes(self.rendered, placement.too_tall - endnotes, self.diagnostics)
-            endnotes |= moving
+            warn_notes(self.rendered, placement.too_tall - endnotes.keys(), self.diagnostics)
+            if groups != endnotes:
+                html = part_html(self.rendered, self.dates, spec, printed_page, groups)
+            endnotes = groups
             plain |= runs
-            if moving:
-                html = part_html(self.rendered, self.dates, spec, printed_page, endnotes)
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
         pages = list(document.pages)
@@ -429,6 +430,6 @@ def lay_out_alone(
     def page_of(target: str) -> str:
         return links.get(target, UNKNOWN)
 
-    html = part_html(rendered, dates, spec, page_of, frozenset())
+    html = part_html(rendered, dates, spec, page_of)
     part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
     return replace(part, pages=None, document=None), list(diagnostics)

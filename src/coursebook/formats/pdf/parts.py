@@ -121,7 +121,7 @@ def part_html(
     dates: BuildDates,
     spec: PartSpec,
     page_of: Callable[[str], str],
-    endnotes: frozenset[str] = frozenset(),
+    endnotes: Mapping[str, int] | None = None,
 ) -> str:
     """A part of the book as an HTML document of its own, notes at their calls, every link
     to another place in the book with the page ``page_of`` gives for its target."""
@@ -160,7 +160,7 @@ def printed(
     document: RenderedDocument,
     rendered: RenderedBook,
     page_of: Callable[[str], str],
-    endnotes: frozenset[str] = frozenset(),
+    endnotes: Mapping[str, int] | None = None,
     images: Mapping[str, str] | None = None,
     qr: bool = False,
 ) -> Markup:
