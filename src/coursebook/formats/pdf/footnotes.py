@@ -103,8 +103,8 @@ def note_placement(document: Any, html: str = "") -> NotePlacement:
                     called = _called(box)
                     if called:
                         calls.setdefault(called, index)
-    called = frozenset(_CALLED.findall(html))
-    return NotePlacement(calls, printed, frozenset(too_tall), called)
+    named = frozenset(_CALLED.findall(html))
+    return NotePlacement(calls, printed, frozenset(too_tall), named)
 
 
 _CALLED = re.compile(r'\bdata-note="([^"]+)"')
