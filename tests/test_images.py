@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,36 @@ def test_what_is_read_back_is_what_was_checked(tmp_path: Path) -> None:
     image.symlink_to(outside)  # the same bytes, but outside the book now
     with pytest.raises(ImageProblem, match="leads outside the book folder"):
         image_data(checked)
+
+
+def test_image_names_epub_forbids_get_safe_names_in_the_package(make_book, tmp_path: Path) -> None:
+    """An image named with a space, non-ASCII letters or in a folder with a space: shown in
+    every output; inside the EPUB under a plain name (EPUBCheck RSC-020 and PKG-010 on the
+    names as written), two such names never one. `check` and EPUBCheck agree: no problem."""
+    import zipfile
+
+    from coursebook.core.diagnostics import Diagnostics
+    from coursebook.pipeline.build import build
+
+    from .conftest import epubcheck, output
+
+    names = ["Grain output 1932.png", "Straße.png", "my images/a b.png", "my images/a_b.png"]
+    body = "\n\n".join(f"![Figure {i}](../{name})" for i, name in enumerate(names))
+    folder = make_book({"lessons/one.md": f"# One\n\nAs said [@marx1867].\n\n{body}\n"})
+    for name in names:
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_bytes(png(20 + len(name), 10))
+    diagnostics = Diagnostics()
+    result = build(folder, ("epub", "pdf"), tmp_path / "out", diagnostics=diagnostics)
+    assert diagnostics.items == []
+    epub = output(result, "epub")
+    media = [n for n in zipfile.ZipFile(epub).namelist() if n.startswith("EPUB/media/")]
+    assert len(media) == 4
+    assert all(re.fullmatch(r"EPUB/media/[A-Za-z0-9/._-]+", n) for n in media), media
+    assert "EPUB/media/my-images-" in " ".join(media)  # the folder too
+    assert epubcheck(epub) == []
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(output(result, "pdf"))], capture_output=True, text=True
+    ).stdout.splitlines()[2:]
+    widths = sorted(int(line.split()[3]) for line in listing)
+    assert widths == sorted(20 + len(name) for name in names)  # each its own image

@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pypdf
 import pytest
@@ -238,6 +239,32 @@ def test_qr_codes_beside_sources_with_addresses(tmp_path: Path) -> None:
     assert len(list(coded.pages[-1].images)) == 5
 
 
+def test_a_qr_code_for_a_source_with_only_a_doi(make_book, tmp_path: Path) -> None:
+    """A source with a DOI and no URL gets a code for its doi.org address (read back from
+    the PDF's image, module by module); one with neither gets none."""
+    import segno
+
+    sources = (
+        "- id: paper\n  type: article-journal\n  author: Jane Doe\n  title: A paper\n"
+        "  container-title: A journal\n  issued: 2001\n  DOI: 'doi:10.1000/XYZ#1'\n"
+        "- id: book\n  type: book\n  author: John Roe\n  title: A book\n  issued: 1999\n"
+    )
+    folder = make_book(
+        {"sources.yaml": sources, "lessons/one.md": "# One\n\nText [@paper]. More [@book].\n"}
+    )
+    options = BuildOptions(format_options={"pdf": {"qr": True}})
+    pdf = reader(build(folder, ("pdf",), tmp_path / "out", options=options))
+    (image,) = pdf.pages[-1].images
+    dark = [[pixel < 128 for pixel in row] for row in _rows(image.image.convert("L"))]
+    expected = segno.make("https://doi.org/10.1000/XYZ%231", error="m").matrix
+    assert dark == [[bool(module) for module in row] for row in expected]
+
+
+def _rows(image: Any) -> list[list[int]]:
+    width, height = image.size
+    return [[image.getpixel((x, y)) for x in range(width)] for y in range(height)]
+
+
 def test_note_pages(tmp_path: Path) -> None:
     plain = reader(build(SAMPLE_BOOK, ("pdf",), tmp_path / "plain"))
     noted = reader(
@@ -294,6 +321,7 @@ def test_a_pack_of_lessons(tmp_path: Path) -> None:
     assert sources.startswith("Sources")
     # Only the sources lesson 15 cites (four of the six).
     assert sources.count("Cited on") == 4 and "Hadden" not in sources
+    assert result.sources == 4  # and the summary says so (not the book's six)
     # Numbered from 1, and the lesson's notes from 1.
     assert pdf.page_labels[[i for i, p in enumerate(pages) if "Lesson 15" in p][-1]] in {"1", "2"}
     assert "1. Leon Trotsky" in " ".join(pages)

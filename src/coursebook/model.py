@@ -8,10 +8,12 @@ the line that caused a problem.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import quote
 
 from .core.diagnostics import Diagnostic, Location
 from .core.yamlio import Node
@@ -111,6 +113,17 @@ class Source:
     def url(self) -> str | None:
         value = self.data.get("URL")
         return value if isinstance(value, str) else None
+
+    @property
+    def link(self) -> str | None:
+        """Where to read it: its URL, else its DOI's address at doi.org."""
+        if self.url:
+            return self.url
+        doi = self.data.get("DOI")
+        if not isinstance(doi, str) or not doi.strip():
+            return None
+        doi = re.sub(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", "", doi.strip(), flags=re.I)
+        return "https://doi.org/" + quote(doi, safe="/()._-;:")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 import uuid
@@ -61,3 +62,31 @@ def lesson_element_id(prefix: str, written: str) -> str:
     and the id as an XML name allows it (pandoc-crossref's ``fig:output`` has a colon, which
     an EPUB's XHTML refuses in an id: it becomes ``fig-output``)."""
     return f"{prefix}-{written.replace(':', '-')}"
+
+
+_PACKAGE_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def package_path(relative: str) -> str:
+    """The name a file of the book (``images/Grain output 1932.png``) has inside an output
+    package: the same where each folder and file name is plain ASCII letters, digits, ``.``,
+    ``_`` and ``-``; otherwise that name made so, with a short hash of the whole path
+    (``images/grain-output-1932-5d41402a.png``). EPUB forbids some characters in file
+    names and wants the rest escaped in every link (EPUBCheck RSC-020, PKG-010 for a
+    space); readers differ on non-ASCII names. Two files never get one name: the hash is of
+    the path as written."""
+    segments = relative.split("/")
+    safe = []
+    for index, segment in enumerate(segments):
+        if _PACKAGE_SEGMENT.fullmatch(segment) and ".." not in segment:
+            safe.append(segment)
+            continue
+        digest = hashlib.sha256("/".join(segments[: index + 1]).encode("utf-8")).hexdigest()[:8]
+        stem, dot, suffix = segment.rpartition(".") if index == len(segments) - 1 else ("", "", "")
+        if not dot or not stem:
+            stem, suffix = segment, ""
+        plain = slugify(stem, fallback="file", max_bytes=60)
+        plain = plain if _PACKAGE_SEGMENT.fullmatch(plain) else "file"
+        ending = re.sub(r"[^a-z0-9]", "", suffix.lower())[:10]
+        safe.append(f"{plain}-{digest}" + (f".{ending}" if ending else ""))
+    return "/".join(safe)

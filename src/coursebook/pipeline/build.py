@@ -72,6 +72,8 @@ class BuildResult:
     diagnostics: Diagnostics
     notes: int = 0
     """Notes in the book (citations and authored footnotes)."""
+    sources: int = 0
+    """Sources the book lists: those its lessons cite (a pack's, those of its lessons)."""
     up_to_date: bool = False
     """Nothing was written: the outputs there came from these sources and options."""
 
@@ -125,10 +127,12 @@ def build(
             slug,
             key,
             ((o.format, o.path, o.pages) for o in outputs),
-            rendered.notes.count,
+            (rendered.notes.count, len(rendered.notes.bibliography)),
             diagnostics.warnings,
         )
-    return BuildResult(book, tuple(outputs), diagnostics, rendered.notes.count)
+    return BuildResult(
+        book, tuple(outputs), diagnostics, rendered.notes.count, len(rendered.notes.bibliography)
+    )
 
 
 class Jobs:
@@ -200,7 +204,7 @@ def _as_recorded(
 ) -> BuildResult:
     diagnostics.extend(p for p in last.problems if p not in diagnostics.items)
     outputs = tuple(Output(fmt, out / name, pages) for fmt, name, pages in last.outputs)
-    return BuildResult(book, outputs, diagnostics, last.notes, up_to_date=True)
+    return BuildResult(book, outputs, diagnostics, last.notes, last.sources, up_to_date=True)
 
 
 def remote_folder(cache: Cache) -> Path:

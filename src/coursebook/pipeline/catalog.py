@@ -144,5 +144,5 @@ def build_one(
         seconds=time.perf_counter() - started,
         notes=result.notes,
         lessons=len(result.book.lessons),
-        sources=len(result.book.sources),
+        sources=result.sources,
     )

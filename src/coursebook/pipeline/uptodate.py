@@ -40,6 +40,7 @@ class Recorded:
     outputs: tuple[tuple[str, str, int | None], ...]
     """(format, file name, pages) of each output."""
     notes: int
+    sources: int
     problems: tuple[Diagnostic, ...]
     """Its warnings, shown again: skipping a build doesn't make them go away."""
 
@@ -84,6 +85,7 @@ def recorded(cache: Cache, slug: str, key: str, out_dir: Path) -> Recorded | Non
         return Recorded(
             tuple((fmt, name, pages) for fmt, name, pages in data["outputs"]),
             int(data["notes"]),
+            int(data["sources"]),
             tuple(_problem(p) for p in data["problems"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
@@ -95,9 +97,10 @@ def record(
     slug: str,
     key: str,
     outputs: Iterable[tuple[str, Path, int | None]],
-    notes: int,
+    counts: tuple[int, int],
     problems: Iterable[Diagnostic],
 ) -> None:
+    """Record a build: its fingerprint, outputs, (notes, sources) counts and warnings."""
     outputs = list(outputs)
     data = {
         "fingerprint": key,
@@ -105,7 +108,8 @@ def record(
         "files": {
             path.name: (path.stat().st_size, path.stat().st_mtime_ns) for _, path, _ in outputs
         },
-        "notes": notes,
+        "notes": counts[0],
+        "sources": counts[1],
         "problems": [_plain(p) for p in problems],
     }
 

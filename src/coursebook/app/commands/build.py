@@ -146,7 +146,7 @@ def _build_summary(result: BuildResult, seconds: float) -> str:
     book, warnings = result.book, len(result.diagnostics.warnings)
     return (
         f"{plural(len(book.lessons), 'lesson')}, {plural(result.notes, 'note')}, "
-        f"{plural(len(book.sources), 'source')}, {plural(warnings, 'warning')}; "
+        f"{plural(result.sources, 'source')} cited, {plural(warnings, 'warning')}; "
         + (
             "nothing changed since the last build (--force to build anyway)"
             if result.up_to_date

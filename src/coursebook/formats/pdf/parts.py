@@ -57,10 +57,11 @@ class PartSpec:
 
 
 def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
-    """A QR code beside each source with a full-text address, for phones to follow."""
+    """A QR code beside each source with a full-text address or a DOI, for phones to
+    follow."""
     import segno
 
-    urls = {entry.source.id: entry.source.url for entry in rendered.notes.bibliography}
+    urls = {entry.source.id: entry.source.link for entry in rendered.notes.bibliography}
     for item in tree.iterfind(".//li[@class='source']"):
         url = urls.get(item.get("id", "").removeprefix("sources-"))
         if not url:

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ...core.diagnostics import Diagnostics, Location
 from ...core.limits import Limits, raise_hint
-from ...core.naming import lesson_element_id
+from ...core.naming import lesson_element_id, package_path
 from ...core.paths import BookPaths, RefusedPath
 from ...model import Book, CheckedImage, Citation, Lesson
 from ...source.images import MEDIA_TYPES, ImageProblem, check_image
@@ -284,7 +284,12 @@ class _Draft:
                 _remove_keep_tail(img)
                 continue
             on_network = remote is not None and path.parent == remote.folder
-            href = f"remote/{path.name}" if on_network else paths.relative(path).as_posix()
+            # Named in the outputs by a name every EPUB reader takes (naming.package_path).
+            href = (
+                f"remote/{path.name}"
+                if on_network
+                else package_path(paths.relative(path).as_posix())
+            )
             img.set("src", href)
             _sizes_as_style(img, location, self.diagnostics)
             alt = (img.get("alt") or "").strip()

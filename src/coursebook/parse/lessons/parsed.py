@@ -43,7 +43,8 @@ class Image:
 
     path: Path
     href: str
-    """Its path relative to the book folder, as the shared XHTML refers to it."""
+    """Its path relative to the book folder, as the shared XHTML refers to it: made safe
+    for an EPUB package where it isn't (:func:`coursebook.core.naming.package_path`)."""
     location: Location
     checked: CheckedImage
     """What the checks found; :func:`coursebook.images.image_data` gives its bytes."""
