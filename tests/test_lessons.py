@@ -104,6 +104,26 @@ def test_a_missing_lesson_is_an_error_a_missing_anchor_a_warning(make_book) -> N
     assert ">b</a>" in html and "#nowhere" not in html
 
 
+def test_broken_links_and_anchors_say_what_was_meant(make_book) -> None:
+    """As for source keys: the lesson file or the heading closest to what was written."""
+    folder = make_book(
+        {
+            "book.yaml": "title: L\nlanguage: en\nchapters: [lessons/01-liberty.md, "
+            "lessons/02-harm.md]\n",
+            "lessons/01-liberty.md": "# Liberty\n\n[a](01-liberty) [b](02-harm.md#harm-principle)"
+            " [c](zz-unrelated-name.md)\n",
+            "lessons/02-harm.md": "# Harm\n\n## The harm principle\n\nText.\n",
+        }
+    )
+    _, diagnostics = parse(folder)
+    assert [d.message for d in diagnostics.errors] == [
+        "link to '01-liberty': no such file (did you mean '01-liberty.md'?)",
+        "link to 'zz-unrelated-name.md': no such file",
+    ]
+    (anchor,) = [d for d in diagnostics.warnings if d.code == "bad-anchor"]
+    assert anchor.message.endswith("(did you mean 'the-harm-principle'?)")
+
+
 def test_links_to_web_pages_lead_to_the_lesson_of_that_name(make_book) -> None:
     folder = make_book(
         {

@@ -104,7 +104,9 @@ def test_piped_output_is_the_files_written_and_a_summary(tmp_path: Path) -> None
     wrote_pdf, wrote_epub, summary = result.stdout.splitlines()
     assert re.fullmatch(r"wrote .*the-rise-of-stalinism\.pdf \(\d+ KB, \d+ pages\)", wrote_pdf)
     assert re.fullmatch(r"wrote .*the-rise-of-stalinism\.epub \(\d+ KB\)", wrote_epub)
-    assert re.fullmatch(r"2 lessons, 13 notes, 6 sources cited, 0 warnings; built in \d+\.\d s", summary)
+    assert re.fullmatch(
+        r"2 lessons, 13 notes, 6 sources cited, 0 warnings; built in \d+\.\d s", summary
+    )
 
 
 def test_quiet_and_verbose(tmp_path: Path) -> None:

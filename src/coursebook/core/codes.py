@@ -136,13 +136,13 @@ CODES = {
         Code(
             "bad-link",
             "error",
-            "link to '04-nowhere.md': no such file",
+            "link to '04-liberty': no such file (did you mean '04-liberty.md'?)",
             "Link to a lesson of the book by its file name, or to a web page with https://.",
         ),
         Code(
             "bad-anchor",
             "warning",
-            "link to '#no-such-section', which is not a heading or anchor in 02.md; its text is kept without the link",
+            "link to '#harm-principle', which is not a heading or anchor in 02.md; its text is kept without the link (did you mean 'the-harm-principle'?)",
             "Use the id of a heading (its title, lower-cased, words joined by -) or of an {#id}.",
         ),
         Code(

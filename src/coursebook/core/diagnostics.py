@@ -163,15 +163,27 @@ class BookError(Exception):
         super().__init__(str(first) if first else "the book has errors")
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close.
 
     A choice that extends what was written (``trotsky1935`` → ``trotsky1935thermidor``) is
     the likeliest meaning; otherwise the most similar one.
     """
+    choice = closest(word, choices, cutoff)
+    return f" (did you mean '{choice}'?)" if choice is not None else ""
+
+
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The choice ``word`` most likely meant (see :func:`did_you_mean`), or None: the one
+    choice that extends it, else the one choice that holds it (``harm-principle`` for
+    ``the-harm-principle``), else the most similar at least ``cutoff`` alike (difflib's
+    ratio)."""
     options = sorted(set(choices))
     extended = [choice for choice in options if choice.startswith(word) and choice != word]
     if len(extended) == 1:
-        return f" (did you mean '{extended[0]}'?)"
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+        return extended[0]
+    holding = [choice for choice in options if word and word in choice and choice != word]
+    if len(holding) == 1:
+        return holding[0]
+    close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)
+    return close[0] if close else None

@@ -4,11 +4,12 @@ pointed out; and the glossary's definitions, parsed as a lesson's Markdown is.""
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...core.diagnostics import Diagnostics
+from ...core.diagnostics import Diagnostics, closest, did_you_mean
 from ...core.labels import labels_for
 from ...core.limits import Limits
 from ...core.naming import lesson_element_id
@@ -111,7 +112,7 @@ def _resolve_links(
                 link.location,
                 f"link to '{href}', which is not a lesson of this book"
                 if exists
-                else f"link to '{href}': no such file",
+                else f"link to '{href}': no such file" + _closest_lesson(href, draft, targets),
                 "bad-link",
             )
             link.element.attrib.pop("href")
@@ -120,12 +121,30 @@ def _resolve_links(
             diagnostics.warning(
                 link.location,
                 f"link to '#{link.fragment}', which is not a heading or anchor in "
-                f"{target.lesson.path.name}; its text is kept without the link",
+                f"{target.lesson.path.name}; its text is kept without the link"
+                + did_you_mean(link.fragment, target.ids, ANCHOR_LIKENESS),
                 "bad-anchor",
             )
             link.element.attrib.pop("href")
             continue
         _point(link, target)
+
+
+ANCHOR_LIKENESS = 0.8
+"""How alike a heading's id must be to a broken anchor to be suggested: ids are short words
+from titles, and at difflib's usual 0.6 "#nowhere" would suggest "#here"."""
+
+
+def _closest_lesson(href: str | None, draft: _Draft, targets: Mapping[Path, _Draft]) -> str:
+    """`` (did you mean '01-liberty.md'?)`` for a link to a file that isn't there, among the
+    lessons, written as the link would write them (from the linking lesson's folder)."""
+    written = (href or "").partition("#")[0]
+    here = draft.lesson.path.parent
+    names = {Path(os.path.relpath(path, here)).as_posix() for path in targets}
+    # Compared without ".md", which every name shares: "two.md" doesn't mean "one.md".
+    stems = {name.removesuffix(".md"): name for name in names}
+    stem = closest(written.removesuffix(".md"), stems)
+    return f" (did you mean '{stems[stem]}'?)" if stem is not None else ""
 
 
 _NUMBERED = re.compile(r"^\d+[-_. ]*")
@@ -158,7 +177,8 @@ def _resolve_web_page(
         diagnostics.warning(
             link.location,
             f"link to '{href}': '#{link.fragment}' is not a heading or anchor in "
-            f"{lesson.lesson.path.name}; the link leads to the lesson",
+            f"{lesson.lesson.path.name}; the link leads to the lesson"
+            + did_you_mean(link.fragment, lesson.ids, ANCHOR_LIKENESS),
             "bad-anchor",
         )
         link.fragment = ""
