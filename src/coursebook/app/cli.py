@@ -176,6 +176,14 @@ def _check_command(commands: Any) -> None:
         "for CI and editors",
     )
     check.add_argument(
+        "-o",
+        "--output",
+        default="dist",
+        metavar="OUT_DIR",
+        help="the folder the book is built into (default: ./dist): a check uses the cache a "
+        "build left there, and adds to it; it writes nothing else",
+    )
+    check.add_argument(
         "--quick",
         action="store_true",
         help="don't lay out the print edition: faster, but notes too long for the foot of "

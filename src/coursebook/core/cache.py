@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO
 
-from .output import write_atomically
+from .output import OWN_OUTPUT, write_atomically
 
 CACHE_FOLDER = ".coursebook-cache"
 
@@ -27,12 +29,32 @@ def cache_key(*parts: str | bytes) -> str:
     return digest.hexdigest()
 
 
+def user_cache_folder() -> Path:
+    """The user's folder for caches, where each system keeps it (written by hand: the rule
+    is these three lines, not worth a dependency)."""
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
 class Cache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     @classmethod
-    def for_output(cls, out_dir: Path) -> Cache:
+    def for_output(cls, out_dir: Path, book_root: Path | None = None) -> Cache:
+        """The cache of the builds into ``out_dir``: a folder in it, but for the book's own
+        ``dist`` folder (``coursebook build`` inside the book), whose cache lives in the
+        user's cache folder. A book comes with its files, and may come with a ``dist`` and
+        a cache in it made to be believed: formatted citations that aren't its sources',
+        a record saying its shipped outputs are up to date."""
+        if book_root is not None:
+            out = out_dir.resolve()
+            if out == book_root.resolve() / OWN_OUTPUT:
+                key = hashlib.sha256(str(out).encode("utf-8", "surrogatepass")).hexdigest()
+                return cls(user_cache_folder() / "coursebook" / key[:24])
         return cls(out_dir / CACHE_FOLDER)
 
     def get(self, kind: str, key: str) -> str | None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,23 @@ class Diagnostic:
     """The line of the file the problem is on, for the terminal to show under the message
     with a caret at the column (a YAML syntax error: the place matters more than words)."""
 
+    def as_data(self) -> dict[str, Any]:
+        """As plain data, for a cache to keep (:meth:`from_data` reads it back)."""
+        where = self.location
+        return {
+            "path": str(where.path),
+            "line": where.line,
+            "column": where.column,
+            "severity": self.severity.value,
+            "message": self.message,
+            "code": self.code,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Diagnostic:
+        location = Location(Path(data["path"]), int(data["line"]), int(data["column"]))
+        return cls(location, Severity(data["severity"]), data["message"], data["code"])
+
     def __str__(self) -> str:
         # One problem, one line, nothing a terminal would act on: the location and the
         # message (which may quote a book's file names, links and keys) printable.
@@ -175,14 +193,15 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
 
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice ``word`` most likely meant (see :func:`did_you_mean`), or None: the one
-    choice that extends it, else the one choice that holds it (``harm-principle`` for
-    ``the-harm-principle``), else the most similar at least ``cutoff`` alike (difflib's
+    choice that extends it, else the one choice that holds it from a word's start
+    (``the-harm-principle`` for ``harm-principle``), else the most similar at least ``cutoff`` alike (difflib's
     ratio)."""
     options = sorted(set(choices))
     extended = [choice for choice in options if choice.startswith(word) and choice != word]
     if len(extended) == 1:
         return extended[0]
-    holding = [choice for choice in options if word and word in choice and choice != word]
+    at_a_word = re.compile(r"(?:^|[-_./ ])" + re.escape(word))
+    holding = [c for c in options if len(word) >= 4 and c != word and at_a_word.search(c)]
     if len(holding) == 1:
         return holding[0]
     close = difflib.get_close_matches(word, options, n=1, cutoff=cutoff)

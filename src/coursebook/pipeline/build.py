@@ -103,7 +103,7 @@ def build(
     book = the_book(book, options.lessons, options.limits, diagnostics, progress)
     settings = format_settings(book, options.format_options, diagnostics)
     _check_output(out, book, diagnostics)
-    cache = Cache.for_output(out)
+    cache = Cache.for_output(out, book.root)
     slug = pack_slug(book)
     if out.is_dir():  # a build killed while putting its outputs in place is finished first
         recover_early(out, slug, registry.file_names(slug))

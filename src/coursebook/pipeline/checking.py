@@ -23,9 +23,16 @@ def check_book(
     options: BuildOptions | None = None,
     layout: bool = True,
     progress: Progress | None = None,
+    out_dir: Path | None = None,
 ) -> Diagnostics:
     """Every problem of ``book`` (loaded, or its folder): those found loading it, then
-    those of each later stage. A wrong option of the caller's raises, as for a build."""
+    those of each later stage. A wrong option of the caller's raises, as for a build.
+
+    With ``out_dir``, the folder a build of the book writes to, the build's cache there is
+    used when there is one (citations formatted, parts laid out, images fetched): a check
+    after a build then costs what an up-to-date build costs, and the next build finds
+    what the check laid out. Nothing else is written there.
+    """
     options = options or BuildOptions()
     progress = progress or Silent()
     diagnostics = Diagnostics()
@@ -36,7 +43,7 @@ def check_book(
     settings = format_settings(book, options.format_options, diagnostics)
     # Images from allowed hosts are fetched into a folder of this check's own.
     with tempfile.TemporaryDirectory(prefix="coursebook-check-") as scratch:
-        cache = Cache(Path(scratch))
+        cache = _cache(out_dir, book.root, Path(scratch))
         try:
             rendered = prepare(book, diagnostics, options, cache, progress)
             if layout and not diagnostics.errors:
@@ -48,6 +55,19 @@ def check_book(
         except BookError:
             pass  # a stage that could not go on; what it found is in diagnostics
     return diagnostics
+
+
+def _cache(out_dir: Path | None, root: Path, scratch: Path) -> Cache:
+    """The cache of the builds into ``out_dir`` if a build made one (a folder of its own,
+    not a symbolic link: see :func:`coursebook.core.output.check_output_folder`), else
+    one in ``scratch``."""
+    if out_dir is not None:
+        build_cache = Cache.for_output(out_dir, root)
+        if build_cache.folder.is_dir() and not any(
+            p.is_symlink() for p in (out_dir, build_cache.folder)
+        ):
+            return build_cache
+    return Cache(scratch)
 
 
 def _no_files(target: Path, write: object) -> Path:  # pragma: no cover - a check writes nothing

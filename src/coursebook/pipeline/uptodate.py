@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..core.cache import Cache
-from ..core.diagnostics import Diagnostic, Location, Severity
+from ..core.diagnostics import Diagnostic
 from ..core.output import OWN_OUTPUT, write_atomically
 from ..core.resources import styles_dir
 from ..core.version import __version__
@@ -86,7 +86,7 @@ def recorded(cache: Cache, slug: str, key: str, out_dir: Path) -> Recorded | Non
             tuple((fmt, name, pages) for fmt, name, pages in data["outputs"]),
             int(data["notes"]),
             int(data["sources"]),
-            tuple(_problem(p) for p in data["problems"]),
+            tuple(Diagnostic.from_data(p) for p in data["problems"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -110,7 +110,7 @@ def record(
         },
         "notes": counts[0],
         "sources": counts[1],
-        "problems": [_plain(p) for p in problems],
+        "problems": [p.as_data() for p in problems],
     }
 
     def write(stream: BinaryIO) -> None:
@@ -172,20 +172,3 @@ def _options_text(options: Any) -> str:
         for name, given in options.format_options.items()
     )
     return repr((overrides, options.lessons, limits))
-
-
-def _plain(problem: Diagnostic) -> dict[str, Any]:
-    where = problem.location
-    return {
-        "path": str(where.path),
-        "line": where.line,
-        "column": where.column,
-        "severity": problem.severity.value,
-        "message": problem.message,
-        "code": problem.code,
-    }
-
-
-def _problem(data: dict[str, Any]) -> Diagnostic:
-    location = Location(Path(data["path"]), int(data["line"]), int(data["column"]))
-    return Diagnostic(location, Severity(data["severity"]), data["message"], data["code"])

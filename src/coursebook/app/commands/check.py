@@ -32,7 +32,7 @@ def _check(args: argparse.Namespace) -> int:
             progress.stage("reading the book")
             book = load_book(Path(args.book_dir), loading, check=False, limits=options.limits)
             progress.finish()
-            found = check_book(book, options, layout=not args.quick, progress=progress)
+            found = check_book(book, options, not args.quick, progress, out_dir=Path(args.output))
     except (SettingsError, SelectionError) as problem:
         terminal.fail(str(problem))
         return EXIT_USAGE

@@ -71,6 +71,9 @@ class LaidPart:
     """The page (counted from the part's first) of every id in the part."""
     links: dict[str, str]
     """The page numbers it prints for links to other parts, by target id."""
+    problems: tuple[Diagnostic, ...] = ()
+    """What its layout found (a note too long for the foot of a page): said again when the
+    part comes from the cache."""
     pages: list[Any] | None = field(default=None, repr=False)
     """WeasyPrint's pages, when laid out in this build for the PDF."""
     document: Any = field(default=None, repr=False)
@@ -83,6 +86,7 @@ class LaidPart:
                 "places": self.places,
                 "anchors": self.anchors,
                 "links": self.links,
+                "problems": [problem.as_data() for problem in self.problems],
             }
         )
 
@@ -90,7 +94,8 @@ class LaidPart:
     def loads(cls, text: str) -> LaidPart:
         data = json.loads(text)
         places = tuple((p[0], p[1], p[2]) if p else None for p in data["places"])
-        return cls(data["count"], places, data["anchors"], data["links"])
+        problems = tuple(Diagnostic.from_data(problem) for problem in data["problems"])
+        return cls(data["count"], places, data["anchors"], data["links"], problems)
 
 
 BLANK = None
@@ -300,6 +305,7 @@ class PartLayout:
         kept = self.cache.get("part", key) if self.cache is not None and not keep_pages else None
         if kept is not None:
             part = LaidPart.loads(kept)
+            self.diagnostics.extend(part.problems)
         else:
             part = self._lay_out_part(spec, number, printed_page, links, roman, html)
             self.fresh.add(id(spec))
@@ -326,6 +332,7 @@ class PartLayout:
             else f"@page :first {{ counter-reset: page {number} }}\n"
             f"html {{ string-set: book-title {css_string(self.rendered.book.meta.title)} }}"
         )
+        said = len(self.diagnostics.items)  # what this layout finds is kept with the part
         endnotes: dict[str, int] = {}  # notes at the end of their lesson: their pointer group
         plain: frozenset[str] = frozenset()  # paragraphs set without hyphenation
         document = self.weasyprint.render(html, first_page)
@@ -361,7 +368,8 @@ class PartLayout:
             for anchor in page.anchors:  # an element on several pages is on its first
                 anchors.setdefault(anchor, index)
         places = page_places(pages)
-        return LaidPart(len(pages), places, anchors, dict(links), pages, document)
+        problems = tuple(self.diagnostics.items[said:])
+        return LaidPart(len(pages), places, anchors, dict(links), problems, pages, document)
 
     def _back(
         self,
