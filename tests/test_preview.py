@@ -286,6 +286,38 @@ def test_a_broken_book_shows_its_problems_and_the_preview_goes_on(
     assert served.process.poll() is None
 
 
+def test_an_erroneous_citation_or_link_is_marked_where_it_is(
+    preview: Callable[[Path], Preview], make_book: Callable[..., Path], page: Page
+) -> None:
+    """The citation of an unknown source and a link to no file stay in the text, marked
+    with their messages; each problem in the list links to its place, and one with no mark
+    (in a lesson) to its lesson."""
+    text = LESSON.replace("[@marx1867, 125]", "[@nosuchkey, 125]") + (
+        "\nSee [the next lesson](02-next) and [@marx1867].\n\nA note call[^gone] left.\n"
+    )
+    book = make_book({"lessons/one.md": text})
+    served = preview(book)
+    page.goto(served.url)
+    marks = page.locator("main mark.problem")
+    expect(marks).to_have_count(2)
+    expect(marks.nth(0)).to_contain_text("[@nosuchkey, 125]")
+    expect(marks.nth(0)).to_contain_text("unknown source 'nosuchkey'")
+    expect(marks.nth(1)).to_contain_text("the next lesson")
+    expect(marks.nth(1)).to_contain_text("link to '02-next': no such file")
+    # The list: each error a link to its mark; following one brings the mark into view.
+    items = page.locator("#problems li a")
+    expect(items).to_have_count(2)
+    for index in range(2):
+        target = items.nth(index).get_attribute("href") or ""
+        assert page.locator(f"main mark.problem{target}").count() == 1
+    items.nth(1).click()
+    expect(page.locator("main mark.problem:target")).to_contain_text("the next lesson")
+    # A warning with no mark of its own (the undefined note call) leads to its lesson.
+    warning = page.locator("#warnings li a", has_text="gone")
+    lesson_id = (warning.get_attribute("href") or "").removeprefix("#")
+    assert page.locator(f"main [id='{lesson_id}']").count() == 1
+
+
 def get(port: int, path: str, host: str | None = None) -> tuple[int, str, bytes]:
     """``path`` sent exactly as written (http.client doesn't normalize ``..``)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)

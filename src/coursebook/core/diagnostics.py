@@ -8,6 +8,7 @@ raises :class:`BookError`, which carries everything collected so far.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -181,6 +182,14 @@ class BookError(Exception):
         super().__init__(str(first) if first else "the book has errors")
 
 
+def problem_id(location: Location) -> str:
+    """The id of a problem's place in a rendering that marks it (the preview's page, whose
+    list of problems links there): the same for the same file, line and column."""
+    place = f"{location.path}\0{location.line}\0{location.column}"
+    digest = hashlib.sha256(place.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"problem-{digest}"
+
+
 def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or nothing when none is close.
 
@@ -194,8 +203,8 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str:
 def closest(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
     """The choice ``word`` most likely meant (see :func:`did_you_mean`), or None: the one
     choice that extends it, else the one choice that holds it from a word's start
-    (``the-harm-principle`` for ``harm-principle``), else the most similar at least ``cutoff`` alike (difflib's
-    ratio)."""
+    (``the-harm-principle`` for ``harm-principle``), else the most similar, at least
+    ``cutoff`` alike (difflib's ratio)."""
     options = sorted(set(choices))
     extended = [choice for choice in options if choice.startswith(word) and choice != word]
     if len(extended) == 1:

@@ -11,12 +11,13 @@ links (:func:`linked_urls`, the sources appendix's too).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..cite.book_notes import LessonNotes
+from ..core.diagnostics import Diagnostic, problem_id
 from ..model import Note
 from ..parse.lessons import CALL
 from .rendered_book import RenderedDocument
@@ -61,9 +62,12 @@ def notes_section(document: RenderedDocument, labels: Mapping[str, str]) -> str:
 _CALL_IN_CONTEXT = re.compile(rf"(\s*)({CALL.pattern})([.,;:!?]*)")
 
 
-def replace_calls(html: str, notes: LessonNotes) -> str:
+def replace_calls(html: str, notes: LessonNotes, marks: Mapping[int, str] | None = None) -> str:
     """Each note-call placeholder becomes a linked note number, or, with an in-text style, the
     citation itself.
+
+    ``marks`` (by citation index) go before a citation that has errors (see
+    :func:`problem_mark`).
 
     As pandoc does for note styles, a citation's note number goes after the punctuation that
     follows it, and the space before it goes: ``text [@key].`` reads "text.¹". A note called a
@@ -73,6 +77,11 @@ def replace_calls(html: str, notes: LessonNotes) -> str:
 
     def call(match: re.Match[str]) -> str:
         space, placeholder, punctuation = match.group(1), match.group(2), match.group(5)
+        # A citation with errors (a source unknown) shows them where it is written: the
+        # book has errors, so this is for the preview only (nothing is written).
+        mark = (marks or {}).get(int(match.group(3))) if match.group(3) else None
+        if mark:
+            space += mark
         resolved = notes.calls.get(placeholder)
         if resolved is None:
             return space + punctuation  # a citation of unknown sources: already an error
@@ -115,3 +124,17 @@ def note_content(note: Note, html: str | None = None) -> str:
     if match.group(1) == "p":
         return re.sub(r"^\s*<p([^>]*)>", lambda m: f"<p{m.group(1)}>{backlink}", html, count=1)
     return f"<p>{backlink}</p>{html}"
+
+
+def problem_mark(written: str, problems: Sequence[Diagnostic]) -> str:
+    """What marks a place of the text that has errors, for the preview: what was written,
+    highlighted, and each problem's message; each problem's id (:func:`problem_id`) for
+    the preview's list to link to. Only a book with errors has any, and such a book is
+    never written."""
+    anchors = "".join(f'<span id="{problem_id(p.location)}"></span>' for p in problems[1:])
+    messages = "; ".join(escape(p.message) for p in problems)
+    return (
+        f'<mark class="problem" id="{problem_id(problems[0].location)}">{anchors}'
+        f'<span class="problem-text">{escape(written)}</span> '
+        f'<span class="problem-message" lang="en">{messages}</span></mark>'
+    )

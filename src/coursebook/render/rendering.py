@@ -34,14 +34,14 @@ from babel.dates import format_date
 from markupsafe import Markup
 
 from ..cite.book_notes import BibliographyEntry, BookNotes, LessonNotes
-from ..core.diagnostics import Diagnostics
+from ..core.diagnostics import Diagnostic, Diagnostics, Location
 from ..core.labels import labels_for
 from ..core.version import __version__
 from ..model import Book, Chapter, Course, Lesson, Note
 from ..parse.lessons import Image, ParsedLesson, glossary_definitions
 from ..parse.terms import IndexPlace, glossary_id, index_entries, sort_key
 from .appendices import _letter, index_appendix, sources_appendix
-from .notes import NOTES_SLOT, replace_calls
+from .notes import NOTES_SLOT, problem_mark, replace_calls
 from .rendered_book import RenderedBook, RenderedDocument, TocEntry
 from .templating import template_environment
 
@@ -53,6 +53,7 @@ def render_book(
 ) -> RenderedBook:
     """Render every part of the book, in reading order."""
     renderer = _Renderer(book, parsed, notes, glossary_definitions(book, diagnostics))
+    renderer.errors = tuple(diagnostics.errors)  # marked where they are (the preview)
     documents = tuple(renderer.documents())
     _check_unique_ids(documents, parsed, diagnostics)
     images: dict[str, Image] = {}
@@ -104,6 +105,7 @@ class _Renderer:
         self.index = index_entries(self._index_places())
         self.glossary = self._glossary_entries()
         self.toc = tuple(self._toc())
+        self.errors: tuple[Diagnostic, ...] = ()
 
     def render(self, template: str, **context: object) -> str:
         return self.env.get_template(template).render(labels=self.labels, **context).strip()
@@ -327,7 +329,7 @@ class _Renderer:
 
     def _body_and_notes(self, parsed: ParsedLesson) -> tuple[str, tuple[Note, ...]]:
         lesson_notes = self.notes.lessons.get(parsed.lesson.id, LessonNotes({}, ()))
-        body = replace_calls(parsed.html, lesson_notes)
+        body = replace_calls(parsed.html, lesson_notes, self._marks(parsed))
         seen: set[int] = set()
         notes = []
         for note in lesson_notes.notes:
@@ -335,6 +337,16 @@ class _Renderer:
                 seen.add(note.number)
                 notes.append(note)
         return body, tuple(notes)
+
+    def _marks(self, parsed: ParsedLesson) -> dict[int, str]:
+        """The lesson's citations that have errors, each marked with them (by index)."""
+        errors = [e for e in self.errors if e.location.path == parsed.lesson.path]
+        marks = {}
+        for index, citation in enumerate(parsed.citations if errors else ()):
+            inside = [e for e in errors if _within(e.location, citation.location, citation.raw)]
+            if inside:
+                marks[index] = problem_mark(citation.raw, inside)
+        return marks
 
     def _imprint_facts(self) -> list[tuple[str, str]]:
         meta, labels = self.book.meta, self.labels
@@ -439,3 +451,11 @@ def chapter_id(chapter: Chapter) -> str:
 
 def chapter_sources_id(chapter: Chapter) -> str:
     return f"chapter-{chapter.number}-sources"
+
+
+def _within(place: Location, start: Location, written: str) -> bool:
+    """True when ``place`` is in the text ``written`` that begins at ``start``."""
+    lines = written.split("\n")
+    end_line = start.line + len(lines) - 1
+    end_column = (start.column if len(lines) == 1 else 1) + len(lines[-1])
+    return (start.line, start.column) <= (place.line, place.column) <= (end_line, end_column)

@@ -3,7 +3,9 @@ its errors), and the page made of it: the web edition, the build's problems abov
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -12,7 +14,14 @@ import jinja2
 from markupsafe import Markup
 
 from ...core.cache import Cache
-from ...core.diagnostics import BookError, Diagnostics, Severity, printable
+from ...core.diagnostics import (
+    BookError,
+    Diagnostic,
+    Diagnostics,
+    Severity,
+    printable,
+    problem_id,
+)
 from ...core.resources import package_file, stylesheet
 from ...formats.html.page import PageExtras, WebPage, web_page
 from ...parse.lessons import Image
@@ -127,8 +136,8 @@ _PROBLEMS = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
  aria-labelledby="problems-title">
 <h2 id="problems-title">{{ errors_title }}</h2>
 <ul>
-{%- for problem in errors %}
-<li>{{ problem }}</li>
+{%- for problem, place in errors %}
+<li>{% if place %}<a href="#{{ place }}">{{ problem }}</a>{% else %}{{ problem }}{% endif %}</li>
 {%- endfor %}
 {%- if failure %}
 <li>{{ failure }}</li>
@@ -143,8 +152,8 @@ _PROBLEMS = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined
 <section id="warnings" class="problems" lang="en" dir="ltr" aria-labelledby="warnings-title">
 <h2 id="warnings-title">{{ warnings_title }}</h2>
 <ul>
-{%- for problem in warnings %}
-<li>{{ problem }}</li>
+{%- for problem, place in warnings %}
+<li>{% if place %}<a href="#{{ place }}">{{ problem }}</a>{% else %}{{ problem }}{% endif %}</li>
 {%- endfor %}
 </ul>
 </section>
@@ -159,8 +168,9 @@ def preview_page(outcome: Outcome, shown: RenderedBook | None, version: str) -> 
     """The preview page: the web edition of the book as last rendered, the problems of this
     build above it, the reload script within it."""
     problems = outcome.diagnostics.by_place()  # as the terminal lists them
-    errors = [str(d) for d in problems if d.severity is Severity.ERROR]
-    warnings = [str(d) for d in problems if d.severity is Severity.WARNING]
+    place = _places(shown if shown is outcome.rendered else None)
+    errors = [(str(d), place(d)) for d in problems if d.severity is Severity.ERROR]
+    warnings = [(str(d), place(d)) for d in problems if d.severity is Severity.WARNING]
     banner = _PROBLEMS.render(
         errors=errors,
         failure=printable(outcome.failure) if outcome.failure else None,  # as on the terminal
@@ -179,6 +189,25 @@ def preview_page(outcome: Outcome, shown: RenderedBook | None, version: str) -> 
         sources=PREVIEW_SOURCES,
     )
     return web_page(shown, _served, extras)
+
+
+def _places(rendered: RenderedBook | None) -> Callable[[Diagnostic], str | None]:
+    """Where on the page each problem is: its mark in the text (a citation or a link in
+    error, see :func:`coursebook.render.notes.problem_mark`), else the start of its lesson,
+    else nowhere. Only in this build's rendering: the last good one has other places."""
+    if rendered is None:
+        return lambda _: None
+    marked = {m for d in rendered.documents for m in _MARK_ID.findall(d.html)}
+    lessons = {lesson.path: lesson.id for lesson in rendered.book.documents()}
+
+    def place(problem: Diagnostic) -> str | None:
+        mark = problem_id(problem.location)
+        return mark if mark in marked else lessons.get(problem.location.path)
+
+    return place
+
+
+_MARK_ID = re.compile(r'\bid="(problem-[0-9a-f]{12})"')
 
 
 def _served(image: Image) -> str:

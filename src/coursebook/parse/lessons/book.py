@@ -9,7 +9,9 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ...core.diagnostics import Diagnostics, closest, did_you_mean
+from lxml import etree
+
+from ...core.diagnostics import Diagnostics, Location, closest, did_you_mean, problem_id
 from ...core.labels import labels_for
 from ...core.limits import Limits
 from ...core.naming import lesson_element_id
@@ -108,14 +110,13 @@ def _resolve_links(
         if target is None:
             href = link.element.get("href")
             exists = link.target is not None and link.target.exists()
-            diagnostics.error(
-                link.location,
+            message = (
                 f"link to '{href}', which is not a lesson of this book"
                 if exists
-                else f"link to '{href}': no such file" + _closest_lesson(href, draft, targets),
-                "bad-link",
+                else f"link to '{href}': no such file" + _closest_lesson(href, draft, targets)
             )
-            link.element.attrib.pop("href")
+            diagnostics.error(link.location, message, "bad-link")
+            _mark_problem(link.element, link.location, message)
             continue
         if link.fragment and link.fragment not in target.ids:
             diagnostics.warning(
@@ -133,6 +134,22 @@ def _resolve_links(
 ANCHOR_LIKENESS = 0.8
 """How alike a heading's id must be to a broken anchor to be suggested: ids are short words
 from titles, and at difflib's usual 0.6 "#nowhere" would suggest "#here"."""
+
+
+def _mark_problem(element: etree._Element, location: Location, message: str) -> None:
+    """A link in error, marked where it is with its message, for the preview (a book with
+    errors is never written): as :func:`coursebook.render.notes.problem_mark` marks a
+    citation."""
+    element.attrib.clear()
+    element.tag = "span"
+    element.set("class", "problem-text")
+    mark = etree.Element("mark", {"class": "problem", "id": problem_id(location)})
+    mark.tail, element.tail = element.tail, None
+    element.addprevious(mark)
+    mark.append(element)
+    element.tail = " "
+    note = etree.SubElement(mark, "span", {"class": "problem-message", "lang": "en"})
+    note.text = message
 
 
 def _closest_lesson(href: str | None, draft: _Draft, targets: Mapping[Path, _Draft]) -> str:
