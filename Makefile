@@ -1,4 +1,4 @@
-# The two commands of the README's quick start, each doing its own set-up:
+# The two commands of the README's Development section, each doing its own set-up:
 #   make book   builds the sample book into dist/
 #   make test   runs the whole test suite
 # Both create the virtual environment (.venv) and install the system packages coursebook

@@ -762,14 +762,18 @@ def test_a_full_server_answers_503_at_once(
             sock.close()
 
 
-def test_the_readme_states_the_preview_limits() -> None:
+def test_the_docs_state_the_preview_limits() -> None:
     from coursebook.app.preview.server import MAX_CONNECTIONS, MAX_EVENT_STREAMS, REQUEST_SECONDS
 
     from .conftest import ROOT
 
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for title in ("### Seeing it as you write", "### Books from strangers"):
-        section = " ".join(readme.split(title, 1)[1].split("\n### ", 1)[0].split())
+    docs = ROOT / "docs"
+    for page, title in (
+        ("command-line.md", "## Seeing it as you write"),
+        ("security.md", "# Books from strangers"),
+    ):
+        text = (docs / page).read_text(encoding="utf-8")
+        section = " ".join(text.split(title, 1)[1].split("\n## ", 1)[0].split())
         assert f"at most {MAX_CONNECTIONS} connections" in section, title
         assert f"at most {MAX_EVENT_STREAMS} of them live-reload streams" in section, title
         assert f"{REQUEST_SECONDS:g} seconds to send its request" in section, title

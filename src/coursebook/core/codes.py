@@ -1,7 +1,7 @@
 """Every kind of problem coursebook reports, with an example and how to fix it.
 
 Each problem printed ends with its code (``[unknown-source]``). The codes are stable: editors
-and CI scripts may match on them. The README's table of codes is checked against this list
+and CI scripts may match on them. The table of docs/problem-codes.md is checked against this list
 (tests/test_docs.py), and a test checks that every code the sources use is here.
 """
 
@@ -192,7 +192,7 @@ CODES = {
             "missing-alt",
             "warning",
             "image 'chart.png' has no alt text (describe it for readers who can't see it)",
-            "Describe the image: ![A chart of grain output, 1926-1934](chart.png).",
+            "Describe the image: `![A chart of grain output, 1926-1934](chart.png)`.",
         ),
         Code(
             "image",
