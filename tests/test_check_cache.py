@@ -85,7 +85,8 @@ def test_a_cache_shipped_in_the_books_own_dist_is_not_believed(make_book, tmp_pa
 
 
 def test_check_uses_the_cache_of_a_build_inside_the_book(make_book, tmp_path: Path) -> None:
-    folder = make_book({"book.yaml": MINIMAL_MANIFEST, "lessons/one.md": "# One\n\nA [@marx1867].\n"})
+    lesson = "# One\n\nA [@marx1867].\n"
+    folder = make_book({"book.yaml": MINIMAL_MANIFEST, "lessons/one.md": lesson})
     build(folder, ("epub",), folder / "dist", diagnostics=Diagnostics())
     (cache,) = (tmp_path / "user-cache" / "coursebook").iterdir()
     before = entries(cache)

@@ -17,7 +17,8 @@ suite as well as any processor does), in **one pandoc run per build**:
   takes each citation's formatted text and the bibliography's entries from it, and
   :func:`~coursebook.cite.pandoc_html.inline_html` writes them as XHTML.
 
-Where coursebook sets citations differently from pandoc, on purpose (docs/book-format.md, "Citations"):
+Where coursebook sets citations differently from pandoc, on purpose (docs/book-format.md,
+"Citations"):
 
 - **"Ibid." only in print.** A pop-up note in an ebook has no "previous note", so a style that
   says "Ibid." formats each chapter twice: as it is (print), and with its ``ibid`` positions

@@ -1,8 +1,9 @@
 """Typed, declarative schemas for book.yaml and lesson front matter.
 
-Each key is declared once, with its type and a one-line description (docs/book-format.md's table of keys
-says the same in prose). Validation reports every problem with the line of the offending value,
-collects them all before the build stops, and warns about unknown keys with a suggestion.
+Each key is declared once, with its type and a one-line description (the table of keys of
+docs/book-format.md says the same in prose). Validation reports every problem with the line
+of the offending value, collects them all before the build stops, and warns about unknown
+keys with a suggestion.
 """
 
 from __future__ import annotations
