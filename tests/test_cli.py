@@ -197,3 +197,31 @@ def test_citation_style_file_inside_the_book(make_book, tmp_path: Path) -> None:
         "book.yaml:3:17: error: citation style: '../house.csl' is outside the book folder"
         in result.stderr
     )
+
+
+def test_a_book_yaml_that_cant_be_parsed_hides_no_other_problem(make_book) -> None:
+    """A tab in book.yaml: said in plain words, and the lessons its text names are still
+    checked in the same run (an unknown source, a broken front matter), with no false
+    "never cited" (the list of lessons may be incomplete)."""
+    folder = make_book(
+        {
+            "book.yaml": "title: T\nlanguage: en\nchapters:\n\t- lessons/one.md\n"
+            "  - lessons/two.md\n  - lessons/gone.md\n",
+            "lessons/one.md": "# One\n\nText [@marx1876].\n",
+            "lessons/two.md": "---\ntitle: [broken\n---\n# Two\n",
+        }
+    )
+    result = run("check", str(folder))
+    assert result.returncode == 1
+    lines = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert [line.split(": error: ")[0].rsplit("/", 1)[-1] for line in lines] == [
+        "book.yaml:4:1",
+        "one.md:3:7",
+        "two.md:3:1",
+    ]
+    assert "a tab: YAML indents with spaces only" in lines[0]
+    assert "unknown source 'marx1876' (did you mean 'marx1867'?)" in lines[1]
+    assert "never cited" not in result.stdout
+    built = run("build", str(folder), "-o", str(folder.parent / "out"))
+    assert built.returncode == 1 and built.stderr.count(": error: ") == 3
+    assert not (folder.parent / "out").exists() or not any((folder.parent / "out").glob("*.*"))

@@ -8,12 +8,15 @@ read by :mod:`coursebook.source.book_reader`, each lesson file by
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from ..core.diagnostics import BookError, Diagnostics, Location
 from ..core.limits import Limits
+from ..core.output import OWN_OUTPUT
 from ..core.paths import read_text
 from ..core.yamlio import load_yaml
 from ..model import Book
@@ -50,7 +53,10 @@ def load(
     if node is None:
         if not diagnostics.errors:
             diagnostics.error(Location(manifest, 1), "book.yaml is empty", "schema-missing")
-        raise BookError(diagnostics)
+        salvaged = _salvaged(root, manifest, text or "", diagnostics, limits)
+        if salvaged is None or check:
+            raise BookError(diagnostics)
+        return replace(salvaged, problems=tuple(diagnostics.items[first:]))
     values = schema.BOOK.with_keys_as_written(format_keys or {}).validate(node, diagnostics)
     if values is None:
         raise BookError(diagnostics)
@@ -63,6 +69,44 @@ def load(
     if check:
         diagnostics.check()
     return replace(book, problems=tuple(diagnostics.items[first:]))
+
+
+_LESSON_PATH = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.(?:md|markdown))(?![\w/-])")
+_SOURCES = re.compile(r"^sources:[ \t]*([\w./-]+\.(?:yaml|yml|json|bib))[ \t]*(?:#.*)?$", re.M)
+_LANGUAGE = re.compile(r"^language:[ \t]*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)[ \t]*$", re.M)
+
+
+def _salvaged(
+    root: Path, manifest: Path, text: str, diagnostics: Diagnostics, limits: Limits
+) -> Book | None:
+    """When book.yaml can't be parsed (a tab, a bracket left open), the rest of the book is
+    still checked, so that one run reports every problem: the lessons book.yaml names (the
+    ``.md`` paths in its text that are files of the book, in order), with the sources file
+    and language its lines give, if they can be read. None when no lesson is found. Whether
+    a source is cited isn't said: the list of lessons may be incomplete."""
+    paths = []
+    for match in _LESSON_PATH.finditer(text):
+        written = match.group(1)
+        if written in paths or written.split("/")[0] == OWN_OUTPUT:
+            continue
+        if (root / written).is_file():
+            paths.append(written)
+    if not paths:
+        return None
+    language = _LANGUAGE.search(text)
+    sources = _SOURCES.search(text)
+    lines = ['title: "(book.yaml could not be read)"', "chapters:"]
+    lines += [f"  - {json.dumps(path)}" for path in paths]
+    lines.append(f"language: {language.group(1) if language else 'en'}")
+    if sources:
+        lines.append(f"sources: {json.dumps(sources.group(1))}")
+    scratch = Diagnostics()  # the stand-in's own problems are not the book's
+    node = load_yaml("\n".join(lines), manifest, scratch)
+    values = schema.BOOK.validate(node, scratch) if node is not None else None
+    if node is None or values is None:  # pragma: no cover - the stand-in is well-formed
+        return None
+    book = _BookReader(root, manifest, values, diagnostics, limits).read(node.location, {})
+    return replace(book, unread=(*book.unread, Location(manifest)))
 
 
 def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:
