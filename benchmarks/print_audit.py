@@ -488,7 +488,7 @@ def check_markers(pdf: Pdf, epub: Epub, details: list[str]) -> dict[str, int]:
         if any(
             t.startswith(after[k:]) and previous.endswith(after[:k])
             for t in (text, re.sub(r"^\d{1,3}", "", text))
-            for k in range(12)
+            for k in range(30)  # the part of a word before the turn: up to "internationali"
         ):
             counts["checked"] += 1
         elif any(after in t for t in texts[max(0, index - 2) : index + 3]):
