@@ -269,7 +269,11 @@ def test_the_preview_prints_and_shows_problems_escaped(tmp_path: Path) -> None:
     assert printed.splitlines() == EXPECTED
     problems = page[page.index('<section id="problems"') : page.index("<main>")]
     assert_safe(problems.replace("\n", ""))
-    assert f"<li>book/lessons/{SHOWN}.md:3:7: error: unknown source" in problems
+    # Each item links to its mark in the text (or its lesson), the text escaped in both.
+    item = re.escape(f"book/lessons/{SHOWN}.md:3:7: error: unknown source")
+    assert re.search(f'<li><a href="#[\\w-]+">{item}', problems), problems
+    main = page[page.index("<main>") :]
+    assert_safe(main.replace("\n", ""))
 
 
 def _wait_for_lines(process: subprocess.Popen[bytes], path: Path, count: int) -> list[str]:

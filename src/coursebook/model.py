@@ -256,6 +256,9 @@ class Book:
     unread: tuple[Location, ...] = ()
     """Where book.yaml names a lesson that couldn't be read (its problem is reported): what
     it cites is unknown."""
+    stand_in: bool = False
+    """book.yaml couldn't be parsed: this book is made of the lessons its text names, to check
+    them in the same run; never to be shown or written as the book."""
 
     @property
     def lessons(self) -> tuple[Lesson, ...]:

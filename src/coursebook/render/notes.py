@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 from ..cite.book_notes import LessonNotes
-from ..core.diagnostics import Diagnostic, problem_id
+from ..core.diagnostics import Diagnostic, printable, problem_id
 from ..model import Note
 from ..parse.lessons import CALL
 from .rendered_book import RenderedDocument
@@ -132,9 +132,10 @@ def problem_mark(written: str, problems: Sequence[Diagnostic]) -> str:
     the preview's list to link to. Only a book with errors has any, and such a book is
     never written."""
     anchors = "".join(f'<span id="{problem_id(p.location)}"></span>' for p in problems[1:])
-    messages = "; ".join(escape(p.message) for p in problems)
+    # Shown as the terminal shows them: a key or a link may hold control codes.
+    messages = "; ".join(escape(printable(p.message)) for p in problems)
     return (
         f'<mark class="problem" id="{problem_id(problems[0].location)}">{anchors}'
-        f'<span class="problem-text">{escape(written)}</span> '
+        f'<span class="problem-text">{escape(printable(written))}</span> '
         f'<span class="problem-message" lang="en">{messages}</span></mark>'
     )

@@ -106,7 +106,7 @@ def _salvaged(
     if node is None or values is None:  # pragma: no cover - the stand-in is well-formed
         return None
     book = _BookReader(root, manifest, values, diagnostics, limits).read(node.location, {})
-    return replace(book, unread=(*book.unread, Location(manifest)))
+    return replace(book, unread=(*book.unread, Location(manifest)), stand_in=True)
 
 
 def _find_manifest(root: Path, diagnostics: Diagnostics) -> Path:

@@ -55,6 +55,8 @@ def render_preview(book_dir: Path, options: BuildOptions, cache: Cache) -> Outco
         book = the_book(book_dir, options.lessons, options.limits, diagnostics)
         format_settings(book, options.format_options, diagnostics)  # said as a build says them
         rendered = prepare(book, diagnostics, options, cache)
+        if book.stand_in:  # checked for its problems; the last good book is shown instead
+            rendered = None
     except BookError as error:  # its problems are in the diagnostics already
         if error.diagnostics is not diagnostics:
             diagnostics.extend(error.diagnostics)

@@ -16,8 +16,9 @@ incremental and its repairs local:
   out every part.)
 - **A note that can't sit at the foot of its call's page** goes to the end of its lesson,
   a pointer at the foot of that page for all such notes of the page ("23–29. See the end
-  of this lesson, p. 37."): only its part is laid out again. Every layout is checked for it (:func:`.footnotes.note_placement`); a note that
-  can't be kept at its call even so fails the build. A paragraph with three hyphenated
+  of this lesson, p. 37."): only its part is laid out again. Every layout is checked for
+  it (:func:`.footnotes.note_placement`); a note that can't be kept at its call even so
+  fails the build. A paragraph with three hyphenated
   lines in a row is set again without hyphenation (:mod:`.hyphenation`), in the same way.
 - **Page numbers that point across parts** are printed as text, not computed by WeasyPrint
   (which can't see into other documents): the sources appendix and the contents are laid

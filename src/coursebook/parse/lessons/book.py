@@ -11,7 +11,14 @@ from pathlib import Path
 
 from lxml import etree
 
-from ...core.diagnostics import Diagnostics, Location, closest, did_you_mean, problem_id
+from ...core.diagnostics import (
+    Diagnostics,
+    Location,
+    closest,
+    did_you_mean,
+    printable,
+    problem_id,
+)
 from ...core.labels import labels_for
 from ...core.limits import Limits
 from ...core.naming import lesson_element_id
@@ -149,7 +156,7 @@ def _mark_problem(element: etree._Element, location: Location, message: str) -> 
     mark.append(element)
     element.tail = " "
     note = etree.SubElement(mark, "span", {"class": "problem-message", "lang": "en"})
-    note.text = message
+    note.text = printable(message)  # as the terminal shows it: a link may hold control codes
 
 
 def _closest_lesson(href: str | None, draft: _Draft, targets: Mapping[Path, _Draft]) -> str:
