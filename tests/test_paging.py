@@ -6,6 +6,7 @@ structure tree."""
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pypdf
@@ -94,6 +95,14 @@ def test_contents_and_links_across_parts_print_the_right_pages(pdf: pypdf.PdfRea
         if link.get("/Subtype") == "/Link" and str(link.get("/Dest")) in destinations
     }
     assert {first_page_of(pdf, "Delta"), first_page_of(pdf, "Alpha")} <= targets
+    # No link lost its destination in the join (each part names only its own places).
+    named = [
+        str(link["/Dest"])
+        for page in pdf.pages
+        for link in (a.get_object() for a in page.get("/Annots") or [])
+        if "/Dest" in link
+    ]
+    assert named and all(name in destinations for name in named)
 
 
 def test_sources_give_the_pages_of_the_citations(pdf: pypdf.PdfReader) -> None:
@@ -158,3 +167,42 @@ def test_an_epub_alone_laid_out_on_all_cores_is_the_epub_of_a_full_build(
     assert stages["laying out pages"].endswith(", 5 of 5 parts laid out")
     epub = {o.format: o.path.read_bytes() for o in full.outputs}["epub"]
     assert alone.outputs[0].path.read_bytes() == epub
+
+
+class Stages:
+    """A progress display that keeps what each stage said when it finished."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, str] = {}
+        self.name = ""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.name = name
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self, summary: str = "") -> None:
+        self.said[self.name] = summary
+
+
+def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """The parts that didn't change come from the cache as PDFs: after one lesson is edited,
+    only its part is laid out, and the PDF is the one a build from nothing makes, byte for
+    byte (fonts merged the same way, the same structure tree)."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}})
+    build(book, ("pdf",), tmp_path / "out", options)
+    gamma = book / "lessons/c.md"
+    gamma.write_text(gamma.read_text(encoding="utf-8").replace("panic", "fear", 1), "utf-8")
+    stages = Stages()
+    warm = build(book, ("pdf",), tmp_path / "out", options, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
+    clean = build(book, ("pdf",), tmp_path / "clean", options)
+    assert warm.outputs[0].path.read_bytes() == clean.outputs[0].path.read_bytes()
+    # Only the parts' PDFs of the last build are kept.
+    cache = tmp_path / "out" / ".coursebook-cache"
+    assert len(list(cache.glob("part-pdf-*"))) == 5

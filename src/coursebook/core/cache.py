@@ -58,17 +58,37 @@ class Cache:
         return cls(out_dir / CACHE_FOLDER)
 
     def get(self, kind: str, key: str) -> str | None:
+        data = self.get_bytes(kind, key)
         try:
-            return (self.folder / f"{kind}-{key}").read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            return data.decode("utf-8") if data is not None else None
+        except UnicodeDecodeError:
             return None
 
     def put(self, kind: str, key: str, text: str) -> None:
+        self.put_bytes(kind, key, text.encode("utf-8"))
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        try:
+            return (self.folder / f"{kind}-{key}").read_bytes()
+        except OSError:
+            return None
+
+    def put_bytes(self, kind: str, key: str, data: bytes) -> None:
         def write(stream: BinaryIO) -> None:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
 
         with contextlib.suppress(OSError):  # a cache that can't be written only costs time
             write_atomically(self.folder / f"{kind}-{key}", write)
+
+    def keep_only(self, kind: str, keys: Iterable[str]) -> None:
+        """Remove the entries of ``kind`` but ``keys``: what only the last build can use
+        (a part's PDF, by the number of its first page) doesn't pile up build after build."""
+        kept = {f"{kind}-{key}" for key in keys}
+        with contextlib.suppress(OSError):
+            for entry in self.folder.glob(f"{kind}-*"):
+                if entry.name not in kept:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
 
 
 def file_bytes(paths: Iterable[Path]) -> bytes:

@@ -6,20 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import BinaryIO, TypeVar
 
 from ...core.cache import Cache
 from ...core.diagnostics import BookError, Diagnostics
-from ...core.gcpause import fewer_collections
 from ...core.limits import TimeLimitExceeded, deadline
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageList, PageStart
 from ...render.rendered_book import RenderedBook
 from ..base import Job, Output
 from .booklet import impose
-from .layout import WeasyPrintLog
 from .math import check_math
-from .paging import PartLayout
+from .paging import Pages, PartLayout
 from .settings import PAPERS, PrintOptions
 
 T = TypeVar("T")
@@ -29,8 +27,9 @@ T = TypeVar("T")
 class PrintLayout:
     """The laid-out print edition."""
 
-    document: Any
-    """WeasyPrint's document, ready to write."""
+    parts: PartLayout
+    placed: Pages
+    """Its parts' PDFs in order, ready to join."""
     manifest: Path
     starts: tuple[PageStart, ...]
     """Where each page begins in the book's text (for the EPUB's page list)."""
@@ -43,7 +42,7 @@ class PrintLayout:
 
     @property
     def pages(self) -> int:
-        return len(self.document.pages)
+        return len(self.placed.labels)
 
 
 def write_edition(job: Job) -> list[Output]:
@@ -54,7 +53,8 @@ def write_edition(job: Job) -> list[Output]:
     layout = _timed(
         job, lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache)
     )
-    job.progress.finish(f"{layout.pages} pages")
+    parts = layout.parts
+    job.progress.finish(f"{layout.pages} pages, {len(parts.fresh)} of {parts.parts} parts laid out")
     job.page_starts.offer(PageList(layout.paper, layout.starts))
     job.progress.stage("writing the PDF")
     pdf = job.stage(job.target, lambda stream: write_pdf(layout, stream, job.diagnostics))
@@ -109,7 +109,8 @@ def lay_out(
     layout = PartLayout(rendered, dates, diagnostics, options, cache)
     pages = layout.lay_out(keep_pages=True)
     return PrintLayout(
-        layout.document(pages),
+        layout,
+        pages,
         rendered.book.manifest,
         pages.starts(),
         options.paper_name,
@@ -119,22 +120,5 @@ def lay_out(
 
 
 def write_pdf(layout: PrintLayout, stream: BinaryIO, diagnostics: Diagnostics) -> None:
-    """Write a laid-out book as PDF into ``stream``."""
-    with WeasyPrintLog(layout.manifest, diagnostics), fewer_collections():
-        layout.document.write_pdf(
-            stream, pdf_variant=layout.variant, finisher=_page_labels(layout.first_body)
-        )
-
-
-def _page_labels(first_body: int) -> Callable[[Any, Any], None]:
-    """A PDF viewer shows the numbers printed on the pages (roman, then arabic from 1), not
-    the page's position: the PDF's /PageLabels say how they run."""
-
-    def finish(document: Any, pdf: Any) -> None:
-        import pydyf
-
-        ranges = [0, pydyf.Dictionary({"S": "/r"})] if first_body else []
-        ranges += [first_body, pydyf.Dictionary({"S": "/D"})]
-        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(ranges)})
-
-    return finish
+    """Write a laid-out book as PDF into ``stream``: its parts' PDFs joined."""
+    layout.parts.write(layout.placed, stream)

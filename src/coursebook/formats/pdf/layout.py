@@ -7,6 +7,7 @@ of the build.
 from __future__ import annotations
 
 import logging
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ class Layout:
         self.weasyprint = weasyprint
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest
+        self.language = rendered.book.meta.language
         self.diagnostics = diagnostics
         # The book's checked images (those fetched for --allow-remote among them) and our
         # stylesheets: nothing else of the book is for WeasyPrint to read.
@@ -55,17 +57,20 @@ class Layout:
     def logging(self) -> WeasyPrintLog:
         return WeasyPrintLog(self.manifest, self.diagnostics)
 
-    def blank_page(self) -> Any:
+    def blank_document(self) -> Any:
         """An empty page, for the left-hand page before a part that opens on the right: no
         running head, no number, the options' marks and bleed."""
         if self._blank is None:
-            html = '<!DOCTYPE html><html><head><meta charset="utf-8"/></head><body></body></html>'
+            html = (
+                f'<!DOCTYPE html><html lang="{escape(self.language)}"><head><meta charset="utf-8"/>'
+                "</head><body></body></html>"
+            )
             nothing = (
                 "{ @top-left { content: none } @top-right { content: none } "
                 "@bottom-left { content: none } @bottom-right { content: none } }"
             )
             quiet = f"@page :left {nothing} @page :right {nothing}"
-            self._blank = self.render(html, quiet).pages[0]
+            self._blank = self.render(html, quiet)
         return self._blank
 
     def render(self, html: str, extra_css: str = "") -> Any:

@@ -3,17 +3,18 @@ the sources appendix.
 
 Every part starts on a page of its own (a right-hand page when printing on both sides), and
 nothing flows from one part into the next: notes restart in each chapter, running heads are
-the chapter's. So each part is laid out by WeasyPrint as a document of its own, and the
-pages are joined with ``Document.copy`` (WeasyPrint's way of combining documents: one copy
-of each font, links, anchors and outline across all pages). This makes the layout
-incremental and its repairs local:
+the chapter's. So each part is laid out by WeasyPrint as a document of its own. This makes
+the layout incremental and its repairs local:
 
 - **What didn't change isn't laid out again.** A part's pages depend on its HTML (with the
   page numbers it prints for links to other parts), the stylesheets and the options, not on
   the number of its first page (printed in the margin only). So each part's page starts are
   kept in the cache folder by a hash of those, and an EPUB built after one lesson was edited
-  lays out that lesson's chapter, not the book. (A PDF needs every page in memory: it lays
-  out every part.)
+  lays out that lesson's chapter, not the book. For the PDF, each part is written as a PDF
+  of its own as soon as it is laid out (its pages are then let go: the memory a build takes
+  is a part's, not the book's), kept in the cache by that hash and its first page's number,
+  and the parts' PDFs are joined (:mod:`.joining`: one copy of each font, links, outline,
+  page labels and structure tree across parts).
 - **A note that can't sit at the foot of its call's page** goes to the end of its lesson,
   a pointer at the foot of that page for all such notes of the page ("23–29. See the end
   of this lesson, p. 37."): only its part is laid out again. Every layout is checked for
@@ -28,17 +29,19 @@ incremental and its repairs local:
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version
-from typing import Any
+from typing import Any, BinaryIO
 
 from ...cite.book_notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.diagnostics import Diagnostic, Diagnostics
+from ...core.gcpause import fewer_collections
 from ...core.resources import stylesheet
 from ...core.version import __version__
 from ...parse.terms import IndexPlace
@@ -49,6 +52,7 @@ from ...render.rendered_book import RenderedBook
 from . import page_numbers
 from .footnotes import end_groups, fail_notes, note_placement, warn_notes
 from .hyphenation import hyphen_runs, unhyphenated_css
+from .joining import join, write_part
 from .layout import Layout, css_string
 from .parts import PartSpec, part_html, part_specs
 from .settings import PrintOptions, page_css
@@ -75,10 +79,8 @@ class LaidPart:
     problems: tuple[Diagnostic, ...] = ()
     """What its layout found (a note too long for the foot of a page): said again when the
     part comes from the cache."""
-    pages: list[Any] | None = field(default=None, repr=False)
-    """WeasyPrint's pages, when laid out in this build for the PDF."""
-    document: Any = field(default=None, repr=False)
-    """WeasyPrint's document, likewise (the front matter's makes the PDF's)."""
+    pdf: bytes | None = field(default=None, repr=False)
+    """The part as a PDF of its own (see :mod:`.joining`), when laid out for the PDF."""
 
     def dumps(self) -> str:
         return json.dumps(
@@ -119,15 +121,16 @@ class Pages:
             places += [None] if item is BLANK else list(item.places)
         return numbered_starts(places, self.labels)
 
-    def weasyprint_pages(self, blank: Any) -> list[Any]:
-        pages: list[Any] = []
+    def pdfs(self, blank: bytes) -> list[bytes]:
+        """The PDF of each part and blank page, in order."""
+        pdfs: list[bytes] = []
         for item in self.sequence:
             if item is BLANK:
-                pages.append(blank)
+                pdfs.append(blank)
             else:
-                assert item.pages is not None, "laid out without its pages"
-                pages += item.pages
-        return pages
+                assert item.pdf is not None, "laid out without its PDF"
+                pdfs.append(item.pdf)
+        return pdfs
 
 
 class PartLayout:
@@ -158,6 +161,8 @@ class PartLayout:
         self.fresh: set[int] = set()
         """The parts (by their place in the book) that WeasyPrint laid out in this build:
         the others came from the cache."""
+        self.pdf_keys: list[str] = []
+        """The cache keys of the parts' PDFs this build used."""
 
     @property
     def weasyprint(self) -> Layout:
@@ -274,13 +279,18 @@ class PartLayout:
             number = start + part.count
         return Pages(tuple(sequence), tuple(labels), first_body)
 
-    def document(self, pages: Pages) -> Any:
-        """The PDF's document: every page, joined (WeasyPrint's ``Document.copy``)."""
-        front = pages.sequence[0]
-        assert front is not None and front.document is not None
-        # Document.copy: WeasyPrint's documented way to join documents, the metadata (title,
-        # authors, language) of the first.
-        return front.document.copy(pages.weasyprint_pages(self.weasyprint.blank_page()))
+    def write(self, pages: Pages, stream: BinaryIO) -> None:
+        """The PDF: the parts' PDFs joined (see :mod:`.joining`)."""
+        blank = self._written(self.weasyprint.blank_document())
+        join(pages.pdfs(blank), pages.first_body, stream)
+        if self.cache is not None:
+            self.cache.keep_only(self._pdf_kind, self.pdf_keys)
+
+    @property
+    def _pdf_kind(self) -> str:
+        """The cache's name for this book's part PDFs (an output folder may hold a catalog:
+        each book's are pruned apart)."""
+        return f"part-pdf-{self._book_key()[:16]}"
 
     # --- one part ------------------------------------------------------------------------
 
@@ -303,15 +313,30 @@ class PartLayout:
         memo = (key, number if keep_pages else None)
         if memo in self._laid:
             return self._laid[memo]
-        kept = self.cache.get("part", key) if self.cache is not None and not keep_pages else None
-        if kept is not None:
-            part = LaidPart.loads(kept)
+        # A part's PDF prints the number of its first page: kept by that number too.
+        pdf_key = cache_key(key, str(number), self.options.pdf_variant or "")
+        kept = self.cache.get("part", key) if self.cache is not None else None
+        pdf = (
+            self.cache.get_bytes(self._pdf_kind, pdf_key)
+            if self.cache is not None and kept and keep_pages
+            else None
+        )
+        if kept is not None and (pdf is not None or not keep_pages):
+            part = replace(LaidPart.loads(kept), pdf=pdf)
             self.diagnostics.extend(part.problems)
         else:
-            part = self._lay_out_part(spec, number, printed_page, links, roman, html)
+            part = self._lay_out_part(spec, number, printed_page, links, roman, html, keep_pages)
+            if keep_pages:
+                # Its pages are written and let go: collected now, before the next part's
+                # layout freezes what is alive (see coursebook.core.gcpause).
+                gc.collect()
             self.fresh.add(id(spec))
             if self.cache is not None:
                 self.cache.put("part", key, part.dumps())
+                if part.pdf is not None:
+                    self.cache.put_bytes(self._pdf_kind, pdf_key, part.pdf)
+        if keep_pages:
+            self.pdf_keys.append(pdf_key)
         self._laid[memo] = part
         return part
 
@@ -323,6 +348,7 @@ class PartLayout:
         links: dict[str, str],
         roman: bool,
         html: str,
+        write: bool = False,
     ) -> LaidPart:
         # The front matter is numbered in roman from 1 and names the book on its title page;
         # another part is told its first page's number and the book's title (for the running
@@ -369,8 +395,15 @@ class PartLayout:
             for anchor in page.anchors:  # an element on several pages is on its first
                 anchors.setdefault(anchor, index)
         places = page_places(pages)
+        # Written now, the part's pages are let go before the next part is laid out: the
+        # memory a build takes is a part's, not the book's.
+        pdf = self._written(document) if write else None
         problems = tuple(self.diagnostics.items[said:])
-        return LaidPart(len(pages), places, anchors, dict(links), problems, pages, document)
+        return LaidPart(len(pages), places, anchors, dict(links), problems, pdf)
+
+    def _written(self, document: Any) -> bytes:
+        with self.weasyprint.logging(), fewer_collections():
+            return write_part(document, self.options.pdf_variant)
 
     def _back(
         self,
@@ -441,4 +474,4 @@ def lay_out_alone(
 
     html = part_html(rendered, dates, spec, page_of)
     part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
-    return replace(part, pages=None, document=None), list(diagnostics)
+    return part, list(diagnostics)
