@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pypdf
@@ -206,3 +207,27 @@ def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
     # Only the parts' PDFs of the last build are kept.
     cache = tmp_path / "out" / ".coursebook-cache"
     assert len(list(cache.glob("part-pdf-*"))) == 5
+
+
+def test_every_page_looks_as_its_part_alone_draws_it(joined: BuildResult, tmp_path: Path) -> None:
+    """Fonts merged across parts keep every glyph of every part: each page of the joined PDF,
+    rasterized (poppler's pdftoppm), is pixel for pixel the page of its part's own PDF."""
+    book = joined.outputs[0].path
+    parts = sorted((book.parent / ".coursebook-cache").glob("part-pdf-*"))
+    assert len(parts) == 5
+    joined_pages = [_pixels(book, i, tmp_path) for i in range(len(pypdf.PdfReader(book).pages))]
+    compared = 0
+    for part in parts:
+        for index in range(len(pypdf.PdfReader(part).pages)):
+            drawn = _pixels(part, index, tmp_path)
+            assert drawn in joined_pages, (part.name, index)
+            compared += 1
+    assert compared >= len(joined_pages) - 2  # every page but the blank ones between parts
+
+
+def _pixels(pdf: Path, index: int, folder: Path) -> bytes:
+    out = folder / "page"
+    page = str(index + 1)
+    command = ["pdftoppm", "-r", "40", "-gray", "-f", page, "-l", page, "-singlefile"]
+    subprocess.run([*command, str(pdf), str(out)], check=True)
+    return out.with_suffix(".pgm").read_bytes()

@@ -17,16 +17,19 @@ import argparse
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from ..core.cache import Cache
 from ..core.diagnostics import Diagnostics
 from ..core.limits import Limits
 from ..core.progress import Progress
 from ..core.yamlio import Node
-from ..render.builddate import BuildDates
-from ..render.pagemap import PageList
-from ..render.rendered_book import RenderedBook
+
+if TYPE_CHECKING:  # names for the annotations: the rendering stage isn't loaded for --help
+    # or a build with nothing to do
+    from ..render.builddate import BuildDates
+    from ..render.pagemap import PageList
+    from ..render.rendered_book import RenderedBook
 
 
 class SettingsError(ValueError):

@@ -81,6 +81,8 @@ class LaidPart:
     part comes from the cache."""
     pdf: bytes | None = field(default=None, repr=False)
     """The part as a PDF of its own (see :mod:`.joining`), when laid out for the PDF."""
+    pdf_key: str = ""
+    """The cache key of :attr:`pdf`."""
 
     def dumps(self) -> str:
         return json.dumps(
@@ -161,8 +163,6 @@ class PartLayout:
         self.fresh: set[int] = set()
         """The parts (by their place in the book) that WeasyPrint laid out in this build:
         the others came from the cache."""
-        self.pdf_keys: list[str] = []
-        """The cache keys of the parts' PDFs this build used."""
 
     @property
     def weasyprint(self) -> Layout:
@@ -284,7 +284,9 @@ class PartLayout:
         blank = self._written(self.weasyprint.blank_document())
         join(pages.pdfs(blank), pages.first_body, stream)
         if self.cache is not None:
-            self.cache.keep_only(self._pdf_kind, self.pdf_keys)
+            # The PDFs of the parts as placed: not those of a pass whose numbers moved.
+            kept = [item.pdf_key for item in pages.sequence if item is not BLANK]
+            self.cache.keep_only(self._pdf_kind, kept)
 
     @property
     def _pdf_kind(self) -> str:
@@ -336,7 +338,7 @@ class PartLayout:
                 if part.pdf is not None:
                     self.cache.put_bytes(self._pdf_kind, pdf_key, part.pdf)
         if keep_pages:
-            self.pdf_keys.append(pdf_key)
+            part.pdf_key = pdf_key
         self._laid[memo] = part
         return part
 
