@@ -231,14 +231,17 @@ class PartLayout:
         if workers < 2:
             return
         context = multiprocessing.get_context("spawn")  # see coursebook.catalog
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # The rendering goes to each worker once, not with each part: sent with every part,
+        # it was pickled and unpickled 42 times for a 160-lesson book.
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(self.rendered, self.dates, self.options),
+        )
         try:
             futures = {
-                pool.submit(lay_out_alone, self.rendered, self.dates, self.options, spec, links): (
-                    key,
-                    spec,
-                )
-                for spec, links, key in wanted
+                pool.submit(lay_out_alone, spec, links): (key, spec) for spec, links, key in wanted
             }
             for future in as_completed(futures):
                 part, problems = future.result()
@@ -459,21 +462,26 @@ class PartLayout:
         return cache_key(str(book.root), book.pack or "", self._styles)
 
 
-def lay_out_alone(
-    rendered: RenderedBook,
-    dates: BuildDates,
-    options: PrintOptions,
-    spec: PartSpec,
-    links: dict[str, str],
-) -> tuple[LaidPart, list[Diagnostic]]:
+_WORKER: dict[str, Any] = {}
+"""What a worker process of :meth:`PartLayout._lay_out_ahead` was started with."""
+
+
+def _worker_start(rendered: RenderedBook, dates: BuildDates, options: PrintOptions) -> None:
+    # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once.
+    _WORKER["layout"] = PartLayout(rendered, dates, Diagnostics(), options, None)
+
+
+def lay_out_alone(spec: PartSpec, links: dict[str, str]) -> tuple[LaidPart, list[Diagnostic]]:
     """One part, laid out in a worker process: what the book needs to know of its pages,
     and the problems found (its pages stay here)."""
-    diagnostics = Diagnostics()
-    layout = PartLayout(rendered, dates, diagnostics, options, None)
+    layout: PartLayout = _WORKER["layout"]
 
     def page_of(target: str) -> str:
         return links.get(target, UNKNOWN)
 
-    html = part_html(rendered, dates, spec, page_of)
+    html = part_html(layout.rendered, layout.dates, spec, page_of)
     part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
-    return part, list(diagnostics)
+    # The part's pages are garbage now: collected before the next part's layout freezes
+    # what is alive (see coursebook.core.gcpause), or a worker grows part after part.
+    gc.collect()
+    return part, list(part.problems)
