@@ -115,3 +115,21 @@ def epubcheck(path: Path) -> list[dict[str, object]]:
 def epub_text(path: Path, name: str) -> str:
     with zipfile.ZipFile(path) as archive:
         return archive.read(name).decode("utf-8")
+
+
+class Stages:
+    """A progress display (coursebook.core.progress) that keeps what each stage said when it
+    finished: "laying out pages" -> "424 pages, 1 of 12 parts laid out"."""
+
+    def __init__(self) -> None:
+        self.said: dict[str, str] = {}
+        self.current = ""
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.current = name
+
+    def advance(self, steps: int = 1) -> None:
+        pass
+
+    def finish(self, summary: str = "") -> None:
+        self.said[self.current] = summary

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
-from .conftest import output
+from .conftest import Stages, output
 
 LESSON_ONE = """\
 # One
@@ -123,23 +123,6 @@ def test_the_fingerprint_reads_only_the_books_own_files(make_book, tmp_path: Pat
     assert digests(first)
 
 
-class _Stages:
-    """A progress watcher that keeps what each stage said when it finished."""
-
-    def __init__(self) -> None:
-        self.said: dict[str, str] = {}
-        self.current = ""
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        self.current = name
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self, summary: str = "") -> None:
-        self.said[self.current] = summary
-
-
 def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path: Path) -> None:
     """The EPUB's page list needs the print layout; built alone after an edit, it lays out
     the edited lesson's chapter, takes the other parts from the cache of the last build (the
@@ -159,13 +142,13 @@ def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path:
     )
     out = tmp_path / "out"
     build(folder, out_dir=out)
-    stages = _Stages()
+    stages = Stages()
     build(folder, ("epub",), out, BuildOptions(force=True), progress=stages)
     assert stages.said["laying out pages"].endswith(", 0 of 5 parts laid out")
 
     two = folder / "lessons" / "two.md"
     two.write_text(two.read_text(encoding="utf-8").replace("text.", "text, edited."), "utf-8")
-    stages = _Stages()
+    stages = Stages()
     edited = build(folder, ("epub",), out, progress=stages)
     assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
     clean = build(folder, out_dir=tmp_path / "clean")

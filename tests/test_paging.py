@@ -15,7 +15,7 @@ import pytest
 
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
-from .conftest import write_files
+from .conftest import Stages, write_files
 
 PARAGRAPH = (
     "The bureaucracy reacted in panic, attempting to stamp out the danger by administrative "
@@ -150,41 +150,11 @@ def test_an_epub_alone_laid_out_on_all_cores_is_the_epub_of_a_full_build(
     list is the one of a build that lays out the PDF in one process."""
     book = joined.book.root
     full = build(book, out_dir=tmp_path / "full")
-    stages: dict[str, str] = {}
-
-    class Watch:
-        name = ""
-
-        def stage(self, name: str, total: int | None = None) -> None:
-            self.name = name
-
-        def advance(self, steps: int = 1) -> None:
-            pass
-
-        def finish(self, summary: str = "") -> None:
-            stages[self.name] = summary
-
-    alone = build(book, ("epub",), tmp_path / "alone", BuildOptions(jobs=2), progress=Watch())
-    assert stages["laying out pages"].endswith(", 5 of 5 parts laid out")
+    stages = Stages()
+    alone = build(book, ("epub",), tmp_path / "alone", BuildOptions(jobs=2), progress=stages)
+    assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
     epub = {o.format: o.path.read_bytes() for o in full.outputs}["epub"]
     assert alone.outputs[0].path.read_bytes() == epub
-
-
-class Stages:
-    """A progress display that keeps what each stage said when it finished."""
-
-    def __init__(self) -> None:
-        self.said: dict[str, str] = {}
-        self.name = ""
-
-    def stage(self, name: str, total: int | None = None) -> None:
-        self.name = name
-
-    def advance(self, steps: int = 1) -> None:
-        pass
-
-    def finish(self, summary: str = "") -> None:
-        self.said[self.name] = summary
 
 
 def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
