@@ -33,6 +33,26 @@ def test_a_truncated_image_is_refused_even_once_weasyprint_is_imported(tmp_path:
     assert ImageFile.LOAD_TRUNCATED_IMAGES  # and left as it was
 
 
+# Found by tests/test_fuzz_files.py: an 8 × 6 PNG whose IDAT chunk repeats with its length
+# bytes cut, the chunks after the first unreadable. Read strictly it decodes (the first IDAT
+# holds every pixel); read as WeasyPrint has Pillow read it (truncated images allowed), a
+# chunk is skipped by a read past the end, and writing the PDF failed ("Truncated File Read").
+CUT_SHORT_CHUNK = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x08\x00\x00\x00\x06\x08\x02\x00"
+    b"\x00\x00qgH\xac\x00\x00\x00\x11IDATx\x9cc8!'\x87\x151\x0c\xa4\x04\x00i\x880\xc1"
+    b"\x00\x11IDATx\x9cc8!'\x87\x151\x0c\xa4\x04\x00i\x880\xc1"
+    b"\x00\x11IDATx\x9cc8!'\x87\x151\x0c\xa4\x04\x00i\x880\xc1"
+    b"d\x85\xa2\xe2\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_an_image_that_weasyprint_would_fail_on_is_refused(tmp_path: Path) -> None:
+    image = tmp_path / "cut.png"
+    image.write_bytes(CUT_SHORT_CHUNK)
+    with pytest.raises(ImageProblem, match="damaged or truncated"):
+        check_image(image, roots(tmp_path), Limits())
+
+
 def test_the_type_is_the_bytes_not_the_name(tmp_path: Path) -> None:
     out = io.BytesIO()
     Image.new("RGB", (4, 4)).save(out, format="JPEG")

@@ -136,17 +136,23 @@ def sniff(data: bytes) -> str | None:
 
 
 def _decoded_size(raw: bytes, media_type: str, max_pixels: int) -> tuple[int, int]:
-    """Width and height, once every frame has decoded within the pixel limit."""
-    with _truncated_images_refused():
-        return _decode(raw, media_type, max_pixels)
+    """Width and height, once every frame has decoded within the pixel limit, both as a
+    strict reader reads it and as WeasyPrint will: Pillow takes another path through a
+    damaged file when told to load truncated images (WeasyPrint's setting), and a PNG whose
+    trailing chunk is cut short decodes strictly but fails there (found by the fuzz tests)."""
+    with _truncated_images(allowed=False):
+        size = _decode(raw, media_type, max_pixels)
+    with _truncated_images(allowed=True):
+        _decode(raw, media_type, max_pixels)
+    return size
 
 
 @contextlib.contextmanager
-def _truncated_images_refused() -> Iterator[None]:
-    """Pillow's LOAD_TRUNCATED_IMAGES off while we decode: WeasyPrint turns it on for the
+def _truncated_images(allowed: bool) -> Iterator[None]:
+    """Pillow's LOAD_TRUNCATED_IMAGES set while we decode: WeasyPrint turns it on for the
     whole process when it is imported, and a truncated file would then pass as whole."""
     previous = ImageFile.LOAD_TRUNCATED_IMAGES
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    ImageFile.LOAD_TRUNCATED_IMAGES = allowed
     try:
         yield
     finally:
