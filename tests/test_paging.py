@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 
 import pypdf
@@ -201,3 +202,18 @@ def _pixels(pdf: Path, index: int, folder: Path) -> bytes:
     command = ["pdftoppm", "-r", "40", "-gray", "-f", page, "-l", page, "-singlefile"]
     subprocess.run([*command, str(pdf), str(out)], check=True)
     return out.with_suffix(".pgm").read_bytes()
+
+
+def test_an_image_replaced_under_its_name_is_in_the_next_pdf(make_book, tmp_path: Path) -> None:
+    """A part's cached PDF holds its images: one replaced (same name, other pixels) makes
+    the part be laid out again, and the PDF is a clean build's."""
+    from benchmarks.hostile_cases import png
+
+    book = make_book({"lessons/one.md": "# One\n\nA red block.\n\n![A block](../images/a.png)\n"})
+    (book / "images").mkdir()
+    (book / "images/a.png").write_bytes(png(8, 6))
+    build(book, ("pdf",), tmp_path / "out")
+    (book / "images/a.png").write_bytes(png(8, 6, idat=zlib.compress((b"\0" + bytes(24)) * 6)))
+    warm = build(book, ("pdf",), tmp_path / "out").outputs[0].path.read_bytes()
+    clean = build(book, ("pdf",), tmp_path / "clean").outputs[0].path.read_bytes()
+    assert warm == clean

@@ -155,6 +155,9 @@ class PartLayout:
             file_bytes(stylesheet(name) for name in ("base.css", "print.css")),
             page_css(options),
             rendered.book.css_for("print"),
+            # The images' bytes: an image replaced under the same name changes the pages
+            # (its size) and the PDF (its pixels), not the HTML.
+            "\n".join(sorted(f"{i.href} {i.checked.digest}" for i in rendered.images)),
             version("weasyprint"),
             __version__,
         )
