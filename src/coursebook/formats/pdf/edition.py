@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, TypeVar
 
 from ...core.cache import Cache
@@ -30,15 +29,10 @@ class PrintLayout:
     parts: PartLayout
     placed: Pages
     """Its parts' PDFs in order, ready to join."""
-    manifest: Path
     starts: tuple[PageStart, ...]
     """Where each page begins in the book's text (for the EPUB's page list)."""
     paper: str
     """The paper the pages are set on, as the page list's source names it."""
-    variant: str | None = None
-    """The PDF standard to write to (``pdf/a-3b``, ``pdf/ua-1``)."""
-    first_body: int = 0
-    """The index of the first page numbered in arabic (the front matter is in roman)."""
 
     @property
     def pages(self) -> int:
@@ -57,7 +51,7 @@ def write_edition(job: Job) -> list[Output]:
     job.progress.finish(f"{layout.pages} pages, {len(parts.fresh)} of {parts.parts} parts laid out")
     job.page_starts.offer(PageList(layout.paper, layout.starts))
     job.progress.stage("writing the PDF")
-    pdf = job.stage(job.target, lambda stream: write_pdf(layout, stream, job.diagnostics))
+    pdf = job.stage(job.target, lambda stream: write_pdf(layout, stream))
     job.progress.finish()
     outputs = [Output("pdf", job.target, layout.pages)]
     if options.booklet:
@@ -108,17 +102,9 @@ def lay_out(
     """Lay the printed book out, without writing it."""
     layout = PartLayout(rendered, dates, diagnostics, options, cache)
     pages = layout.lay_out(keep_pages=True)
-    return PrintLayout(
-        layout,
-        pages,
-        rendered.book.manifest,
-        pages.starts(),
-        options.paper_name,
-        options.pdf_variant,
-        pages.first_body,
-    )
+    return PrintLayout(layout, pages, pages.starts(), options.paper_name)
 
 
-def write_pdf(layout: PrintLayout, stream: BinaryIO, diagnostics: Diagnostics) -> None:
+def write_pdf(layout: PrintLayout, stream: BinaryIO) -> None:
     """Write a laid-out book as PDF into ``stream``: its parts' PDFs joined."""
     layout.parts.write(layout.placed, stream)
