@@ -180,6 +180,86 @@ def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
     assert len(list(cache.glob("part-pdf-*"))) == 5
 
 
+def test_a_pdf_laid_out_on_all_cores_is_the_pdf_of_one_process(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """With two processes, parts are laid out side by side before the numbers of their
+    first pages are known, and their folios printed once they are (see
+    coursebook.formats.pdf.folios): the PDF is the one process's, byte for byte."""
+    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}}, jobs=2)
+    stages = Stages()
+    side_by_side = build(joined.book.root, ("pdf",), tmp_path, options, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
+    assert side_by_side.outputs[0].path.read_bytes() == joined.outputs[0].path.read_bytes()
+
+
+def test_parts_moved_by_an_edit_are_laid_out_again_side_by_side(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """An edit that lengthens the first chapter moves every later part: those parts are laid
+    out again (their folios change) on two processes, and the PDF is a clean build's."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    options = BuildOptions(jobs=2)
+    build(book, ("pdf",), tmp_path / "out", options)
+    alpha = book / "lessons/a.md"
+    alpha.write_text(alpha.read_text(encoding="utf-8") + f"\n{PARAGRAPH * 40}\n", "utf-8")
+    stages = Stages()
+    warm = build(book, ("pdf",), tmp_path / "out", options, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
+    clean = build(book, ("pdf",), tmp_path / "clean", BuildOptions(jobs=1))
+    assert warm.outputs[0].path.read_bytes() == clean.outputs[0].path.read_bytes()
+
+
+def test_a_stylesheet_setting_the_page_counter_is_kept_side_by_side(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """A book stylesheet that sets the page counter on its own pages: a part's folios can't
+    be printed again with another first page, so a worker lays the part out again with its
+    number; the PDF is still the one process's."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    manifest = book / "book.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "css:\n  print: count.css\n", "utf-8")
+    (book / "count.css").write_text("@page :nth(2) { counter-increment: page 10 }\n", "utf-8")
+    one = build(book, ("pdf",), tmp_path / "one", BuildOptions(jobs=1))
+    two = build(book, ("pdf",), tmp_path / "two", BuildOptions(jobs=2))
+    assert two.outputs[0].path.read_bytes() == one.outputs[0].path.read_bytes()
+    printed = texts(pypdf.PdfReader(one.outputs[0].path))
+    assert any(re.search(r"\b1[3-9]\s*$", text) for text in printed)  # the counter jumped
+
+
+def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path) -> None:
+    """Notes a stylesheet hides, in three chapters laid out by two workers: the build fails
+    with the errors one process finds, in the same order."""
+    from coursebook.core.diagnostics import BookError, Diagnostics
+
+    text = "A paragraph of text that runs on for a while to fill the page. " * 6
+    files = {
+        "book.yaml": "title: Hidden\nlanguage: en\npublished: 2026-01-01\n"
+        "chapters: [lessons/a.md, lessons/b.md, lessons/c.md]\ncss:\n  print: hide.css\n",
+        "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
+        "  title: Capital\n  issued: 1867\n",
+        "hide.css": ".footnote { display: none }\n",
+    }
+    for name in "abc":
+        files[f"lessons/{name}.md"] = f"# {name}\n\n{text} [@marx1867, p. 1]\n"
+    write_files(tmp_path / "book", files)
+    found = []
+    for jobs in (1, 2):
+        diagnostics = Diagnostics()
+        with pytest.raises(BookError):
+            build(
+                tmp_path / "book",
+                ("pdf",),
+                tmp_path / f"out{jobs}",
+                BuildOptions(jobs=jobs),
+                diagnostics=diagnostics,
+            )
+        found.append([str(d) for d in diagnostics.errors])
+    assert len(found[0]) == 3 and found[1] == found[0]
+
+
 def test_every_page_looks_as_its_part_alone_draws_it(joined: BuildResult, tmp_path: Path) -> None:
     """Fonts merged across parts keep every glyph of every part: each page of the joined PDF,
     rasterized (poppler's pdftoppm), is pixel for pixel the page of its part's own PDF."""
@@ -217,3 +297,41 @@ def test_an_image_replaced_under_its_name_is_in_the_next_pdf(make_book, tmp_path
     warm = build(book, ("pdf",), tmp_path / "out").outputs[0].path.read_bytes()
     clean = build(book, ("pdf",), tmp_path / "clean").outputs[0].path.read_bytes()
     assert warm == clean
+
+
+FOLIO_CSS = """@page { size: a6; margin: 2cm;
+  @bottom-center { content: "p. " counter(page) " of " string(title) }
+  @top-right { content: counter(page, lower-roman); background: yellow } }
+@page :first { counter-reset: page %d }
+h1 { string-set: title content() } .note { float: footnote }"""
+FOLIO_HTML = "".join(
+    f"<h1>Chapter {n}</h1><p>{PARAGRAPH * 4}<span class=note>Note {n}</span></p>" for n in range(5)
+)
+
+
+def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
+    """A document laid out from page 1, its margins made again from page 37: the PDF of a
+    layout from page 37, byte for byte (running heads, counter styles, backgrounds)."""
+    import weasyprint
+
+    from coursebook.formats.pdf.folios import (
+        first_number,
+        keep_margin_inputs,
+        recording,
+        renumber,
+    )
+
+    keep_margin_inputs()
+
+    def laid_out(first: int) -> weasyprint.Document:
+        css = weasyprint.CSS(string=FOLIO_CSS % first)
+        with recording():
+            return weasyprint.HTML(string=FOLIO_HTML).render(stylesheets=[css])
+
+    assert first_number(weasyprint.HTML(string=FOLIO_HTML).render()) is None  # not recorded
+
+    direct = laid_out(37).write_pdf()
+    moved = laid_out(1)
+    assert len(moved.pages) > 3 and first_number(moved) == 1
+    assert renumber(moved, 37) and first_number(moved) == 37
+    assert moved.write_pdf() == direct != laid_out(1).write_pdf()

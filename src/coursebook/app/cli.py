@@ -118,8 +118,7 @@ def _build_command(commands: Any) -> None:
         type=int,
         metavar="N",
         help="processes to use (default: one per core): books at a time for a catalog; "
-        "for one book, parts of the print edition laid out at a time when only the EPUB is "
-        "built",
+        "for one book, parts of the print edition laid out at a time",
     )
     build.add_argument(
         "-o",

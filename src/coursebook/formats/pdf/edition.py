@@ -45,7 +45,8 @@ def write_edition(job: Job) -> list[Output]:
     options: PrintOptions = job.settings
     check_math(job.rendered, job.diagnostics)
     layout = _timed(
-        job, lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache)
+        job,
+        lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs),
     )
     parts = layout.parts
     job.progress.finish(f"{layout.pages} pages, {len(parts.fresh)} of {parts.parts} parts laid out")
@@ -98,9 +99,11 @@ def lay_out(
     diagnostics: Diagnostics,
     options: PrintOptions,
     cache: Cache | None = None,
+    jobs: int = 1,
 ) -> PrintLayout:
-    """Lay the printed book out, without writing it."""
-    layout = PartLayout(rendered, dates, diagnostics, options, cache)
+    """Lay the printed book out, without writing it (its parts' PDFs made ready to join),
+    on ``jobs`` cores."""
+    layout = PartLayout(rendered, dates, diagnostics, options, cache, jobs)
     pages = layout.lay_out(keep_pages=True)
     return PrintLayout(layout, pages, pages.starts(), options.paper_name)
 

@@ -29,9 +29,11 @@ class Layout:
         from weasyprint.text.fonts import FontConfiguration
 
         from .fetcher import BookFetcher
+        from .folios import keep_margin_inputs
         from .notes_fix import keep_notes_with_calls
 
         keep_notes_with_calls()
+        keep_margin_inputs()  # a part's folios printed once its first page is known
         self.weasyprint = weasyprint
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest

@@ -6,6 +6,10 @@ nothing flows from one part into the next: notes restart in each chapter, runnin
 the chapter's. So each part is laid out by WeasyPrint as a document of its own. This makes
 the layout incremental and its repairs local:
 
+- **Parts are laid out side by side**, on every core (:mod:`.parallel`): a part's pages
+  don't depend on the number of its first page, only its margins do, so a worker lays a
+  part out before the parts ahead of it are done, and prints its margins once they are
+  (:mod:`.folios`).
 - **What didn't change isn't laid out again.** A part's pages depend on its HTML (with the
   page numbers it prints for links to other parts), the stylesheets and the options, not on
   the number of its first page (printed in the margin only). So each part's page starts are
@@ -30,17 +34,18 @@ the layout incremental and its repairs local:
 from __future__ import annotations
 
 import gc
+import itertools
 import json
-import multiprocessing
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
+from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
+from dataclasses import dataclass, replace
 from importlib.metadata import version
 from typing import Any, BinaryIO
 
 from ...cite.book_notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
-from ...core.diagnostics import Diagnostic, Diagnostics
+from ...core.diagnostics import Diagnostic, Diagnostics, Severity
 from ...core.gcpause import fewer_collections
 from ...core.resources import stylesheet
 from ...core.version import __version__
@@ -49,11 +54,13 @@ from ...render.appendices import index_appendix, sources_appendix
 from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendered_book import RenderedBook
-from . import page_numbers
+from . import page_numbers, parallel
 from .footnotes import end_groups, fail_notes, note_placement, warn_notes
 from .hyphenation import hyphen_runs, unhyphenated_css
 from .joining import join, write_part
+from .laid import LaidPart
 from .layout import Layout, css_string
+from .parallel import AHEAD, Workers
 from .parts import PartSpec, part_html, part_specs
 from .settings import PrintOptions, page_css
 
@@ -63,44 +70,6 @@ PASSES = 3
 """At most this many passes over the parts for the numbers of links to later parts to settle."""
 UNKNOWN = "?"
 """The page printed for a link to a part never laid out before (corrected in a second pass)."""
-
-
-@dataclass
-class LaidPart:
-    """A part, laid out: what the book needs to know of its pages."""
-
-    count: int
-    places: tuple[Place | None, ...]
-    """Where each page begins in the text; None for a page without any."""
-    anchors: dict[str, int]
-    """The page (counted from the part's first) of every id in the part."""
-    links: dict[str, str]
-    """The page numbers it prints for links to other parts, by target id."""
-    problems: tuple[Diagnostic, ...] = ()
-    """What its layout found (a note too long for the foot of a page): said again when the
-    part comes from the cache."""
-    pdf: bytes | None = field(default=None, repr=False)
-    """The part as a PDF of its own (see :mod:`.joining`), when laid out for the PDF."""
-    pdf_key: str = ""
-    """The cache key of :attr:`pdf`."""
-
-    def dumps(self) -> str:
-        return json.dumps(
-            {
-                "count": self.count,
-                "places": self.places,
-                "anchors": self.anchors,
-                "links": self.links,
-                "problems": [problem.as_data() for problem in self.problems],
-            }
-        )
-
-    @classmethod
-    def loads(cls, text: str) -> LaidPart:
-        data = json.loads(text)
-        places = tuple((p[0], p[1], p[2]) if p else None for p in data["places"])
-        problems = tuple(Diagnostic.from_data(problem) for problem in data["problems"])
-        return cls(data["count"], places, data["anchors"], data["links"], problems)
 
 
 BLANK = None
@@ -151,6 +120,7 @@ class PartLayout:
         self.options, self.cache, self.jobs = options, cache, jobs
         self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
+        self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
         self._styles = cache_key(
             file_bytes(stylesheet(name) for name in ("base.css", "print.css")),
             page_css(options),
@@ -180,28 +150,37 @@ class PartLayout:
         front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
         guess = self._last_numbers()
-        if not keep_pages:
-            self._lay_out_ahead(body, guess)
-        known: dict[str, str] = {}
-        placed: list[tuple[LaidPart, int]] = []
-        for _ in range(PASSES):
-            previous, known, placed = known, {}, []
+        workers = self._workers(body, guess, keep_pages)
+        try:
+            if not keep_pages:
+                self._lay_out_ahead(body, guess, workers)
+                workers = None
+            known: dict[str, str] = {}
+            placed: list[tuple[LaidPart, int]] = []
             number = 1
-            # A link's page: from this pass (an earlier part), else the last pass, else the
-            # last build.
-            sources = (known, previous, guess)
+            for _ in range(PASSES):
+                previous, known = known, {}
+                # A link's page: from this pass (an earlier part), else the last pass, else
+                # the last build.
+                sources = (known, previous, guess)
 
-            def page_of(target: str, sources: tuple[dict[str, str], ...] = sources) -> str:
-                return next((s[target] for s in sources if target in s), UNKNOWN)
+                def page_of(target: str, sources: tuple[dict[str, str], ...] = sources) -> str:
+                    return next((s[target] for s in sources if target in s), UNKNOWN)
 
-            for spec in body:
-                number += self._blank_before(number)
-                part = self._part(spec, number, page_of, keep_pages)
-                known.update({anchor: str(number + i) for anchor, i in part.anchors.items()})
-                placed.append((part, number))
-                number += part.count
-            if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
-                break
+                if workers is not None:
+                    placed, number = self._place_side_by_side(workers, body, page_of, known)
+                else:
+                    placed, number = self._place(body, page_of, known, keep_pages)
+                if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
+                    break
+        except BaseException:
+            if workers is not None:
+                workers.close(abandon=True)  # a time limit, Ctrl-C: they must not go on
+                workers = None
+            raise
+        finally:
+            if workers is not None:
+                workers.close()
         back_part, back_number = None, number
         if back is not None:
             back_number += self._blank_before(number)
@@ -213,54 +192,97 @@ class PartLayout:
             placed.append((back_part, back_number))
         return self._pages(front_part, placed)
 
-    def _lay_out_ahead(self, body: Sequence[PartSpec], guess: Mapping[str, str]) -> None:
-        """The parts the cache doesn't know, laid out side by side on all cores before the
-        passes place them (which then find them ready). Only when no pages are kept: pages
-        can't leave the process that laid them out. A part whose links turn out to need
-        other page numbers than the last build's is laid out again, in the passes."""
-        wanted: list[tuple[PartSpec, dict[str, str], str]] = []
+    def _place(
+        self,
+        body: Sequence[PartSpec],
+        page_of: Callable[[str], str],
+        known: dict[str, str],
+        keep_pages: bool,
+    ) -> tuple[list[tuple[LaidPart, int]], int]:
+        """The body's parts, one after the other, each with the number of its first page
+        (``known`` gets the page of every id); and the number of the page after them."""
+        placed: list[tuple[LaidPart, int]] = []
+        number = 1
         for spec in body:
-            links: dict[str, str] = {}
+            number += self._blank_before(number)
+            part = self._part(spec, number, page_of, keep_pages)
+            known.update({anchor: str(number + i) for anchor, i in part.anchors.items()})
+            placed.append((part, number))
+            number += part.count
+        return placed, number
 
-            def page_of(target: str, links: dict[str, str] = links) -> str:
-                links[target] = guess.get(target, UNKNOWN)
-                return links[target]
+    def _workers(
+        self, body: Sequence[PartSpec], guess: Mapping[str, str], keep_pages: bool
+    ) -> Workers | None:
+        """Processes to lay the body's parts out side by side, when there are cores for it
+        and at least two parts to lay out (else one process does better: a worker takes
+        a second or two to start)."""
+        if self.jobs < 2:
+            return None
+        wanted = 0
+        number = 1  # the parts' first pages, as long as the cache knows the parts before
+        for spec in body:
+            html, _ = self._html(spec, lambda target: guess.get(target, UNKNOWN))
+            key = cache_key(html, self._styles, "arabic")
+            kept = self.cache.get("part", key) if self.cache is not None else None
+            if kept is None:
+                wanted += 1
+                number = 0  # the next parts' numbers are unknown
+                continue
+            if keep_pages:
+                number += self._blank_before(number)
+                if not number or not self._cached_pdf(key, number):
+                    wanted += 1
+                number = number and number + LaidPart.loads(kept).count
+        if wanted < 2:
+            return None
+        return Workers(min(wanted, self.jobs), PartLayout, self.rendered, self.dates, self.options)
 
-            html = part_html(self.rendered, self.dates, spec, page_of)
+    def _lay_out_ahead(
+        self, body: Sequence[PartSpec], guess: Mapping[str, str], workers: Workers | None
+    ) -> None:
+        """For the page list alone, the parts the cache doesn't know, laid out side by side
+        before the passes place them (which then find them ready); their pages are let go
+        (no PDF is written). A part whose links turn out to need other page numbers than the
+        last build's is laid out again, in the passes."""
+        if workers is None:
+            return
+        tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec]] = {}
+        waiting = []
+        for spec in body:
+            html, links = self._html(spec, lambda target: guess.get(target, UNKNOWN))
             key = cache_key(html, self._styles, "arabic")
             if self.cache is None or self.cache.get("part", key) is None:
-                wanted.append((spec, links, key))
-        workers = min(len(wanted), self.jobs)
-        if workers < 2:
-            return
-        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
-        # The rendering goes to each worker once, not with each part: sent with every part,
-        # it was pickled and unpickled 42 times for a 160-lesson book.
-        pool = ProcessPoolExecutor(
-            max_workers=workers,
-            mp_context=context,
-            initializer=_worker_start,
-            initargs=(self.rendered, self.dates, self.options),
-        )
-        try:
-            futures = {
-                pool.submit(lay_out_alone, spec, links): (key, spec) for spec, links, key in wanted
-            }
-            for future in as_completed(futures):
-                part, problems = future.result()
-                key, spec = futures[future]
-                self.diagnostics.extend(problems)
-                self._laid[(key, None)] = part
-                self.fresh.add(id(spec))
-                if self.cache is not None:
-                    self.cache.put("part", key, part.dumps())
-        except BaseException:
-            # A time limit, or Ctrl-C: the workers must not go on laying out.
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
-            raise
-        finally:
-            pool.shutdown(cancel_futures=True)
+                waiting.append((spec, links, key))
+        for index, (spec, links, key) in enumerate(waiting):
+            worker = index % len(workers)
+            tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec)
+        for future in as_completed(tasks):
+            part, problems = future.result()
+            key, spec = tasks[future]
+            self.diagnostics.extend(problems)
+            self._laid[(key, None)] = part
+            self.fresh.add(id(spec))
+            if self.cache is not None:
+                self.cache.put("part", key, part.dumps())
+
+    def _place_side_by_side(
+        self,
+        workers: Workers,
+        body: Sequence[PartSpec],
+        page_of: Callable[[str], str],
+        known: dict[str, str],
+    ) -> tuple[list[tuple[LaidPart, int]], int]:
+        """:meth:`_place`, the parts laid out and written by ``workers`` (see
+        :mod:`.parallel`): each worker is handed the next part to lay out when it is idle,
+        and a part is placed as soon as the parts before it are; then the worker holding its
+        pages writes them with their numbers. Parts the cache knows are not laid out."""
+        run = _SideBySide(self, workers, body, page_of, known)
+        while not run.done():
+            run.place()
+            run.hand_out()
+            run.wait()
+        return run.finish()
 
     def _blank_before(self, number: int) -> int:
         """1 when a part starting on page ``number`` needs a blank page before it: printed on
@@ -287,7 +309,8 @@ class PartLayout:
 
     def write(self, pages: Pages, stream: BinaryIO) -> None:
         """The PDF: the parts' PDFs joined (see :mod:`.joining`)."""
-        blank = self._written(self.weasyprint.blank_document())
+        blank, problems = self.written(self.weasyprint.blank_document())
+        self.diagnostics.extend(problems)
         join(pages.pdfs(blank), pages.first_body, stream)
         if self.cache is not None:
             # The PDFs of the parts as placed: not those of a pass whose numbers moved.
@@ -310,54 +333,84 @@ class PartLayout:
         keep_pages: bool,
         roman: bool = False,
     ) -> LaidPart:
+        html, links = self._html(spec, page_of)
+        key = cache_key(html, self._styles, "roman" if roman else "arabic")
+        memo = (key, number if keep_pages else None)
+        if memo in self._laid:
+            return self._laid[memo]
+        kept = self.cache.get("part", key) if self.cache is not None else None
+        pdf = self._cached_pdf(key, number) if kept and keep_pages else None
+        if kept is not None and (pdf is not None or not keep_pages):
+            part = replace(LaidPart.loads(kept), pdf=pdf)
+        else:
+            part, document = self.laid_out(spec, number, links, roman, html)
+            if keep_pages:
+                pdf, problems = self.written(document)
+                part.pdf, part.problems = pdf, part.problems + problems
+            # Its pages are written and let go: collected now, before the next part's
+            # layout freezes what is alive (see coursebook.core.gcpause).
+            document = None
+            if keep_pages:
+                gc.collect()
+            self._keep(spec, key, number, part)
+        self.diagnostics.extend(part.problems)
+        if keep_pages:
+            part.pdf_key = self._pdf_key(key, number)
+        self._laid[memo] = self._known_parts[key] = part
+        return part
+
+    def _html(self, spec: PartSpec, page_of: Callable[[str], str]) -> tuple[str, dict[str, str]]:
+        """A part's HTML, and the page numbers it prints for links, by target."""
         links: dict[str, str] = {}
 
         def printed_page(target: str) -> str:
             links[target] = page_of(target)
             return links[target]
 
-        html = part_html(self.rendered, self.dates, spec, printed_page)
-        key = cache_key(html, self._styles, "roman" if roman else "arabic")
-        memo = (key, number if keep_pages else None)
-        if memo in self._laid:
-            return self._laid[memo]
-        # A part's PDF prints the number of its first page: kept by that number too.
-        pdf_key = cache_key(key, str(number), self.options.pdf_variant or "")
-        kept = self.cache.get("part", key) if self.cache is not None else None
-        pdf = (
-            self.cache.get_bytes(self._pdf_kind, pdf_key)
-            if self.cache is not None and kept and keep_pages
-            else None
-        )
-        if kept is not None and (pdf is not None or not keep_pages):
-            part = replace(LaidPart.loads(kept), pdf=pdf)
-            self.diagnostics.extend(part.problems)
-        else:
-            part = self._lay_out_part(spec, number, printed_page, links, roman, html, keep_pages)
-            if keep_pages:
-                # Its pages are written and let go: collected now, before the next part's
-                # layout freezes what is alive (see coursebook.core.gcpause).
-                gc.collect()
-            self.fresh.add(id(spec))
-            if self.cache is not None:
-                self.cache.put("part", key, part.dumps())
-                if part.pdf is not None:
-                    self.cache.put_bytes(self._pdf_kind, pdf_key, part.pdf)
-        if keep_pages:
-            part.pdf_key = pdf_key
-        self._laid[memo] = part
-        return part
+        return part_html(self.rendered, self.dates, spec, printed_page), links
 
-    def _lay_out_part(
+    def _pdf_key(self, key: str, number: int) -> str:
+        # A part's PDF prints the number of its first page: kept by that number too.
+        return cache_key(key, str(number), self.options.pdf_variant or "")
+
+    def _cached_pdf(self, key: str, number: int) -> bytes | None:
+        if self.cache is None:
+            return None
+        return self.cache.get_bytes(self._pdf_kind, self._pdf_key(key, number))
+
+    def _keep(self, spec: PartSpec, key: str, number: int, part: LaidPart) -> None:
+        """A part this build laid out, kept in the cache (its PDF too, if written)."""
+        self.fresh.add(id(spec))
+        if self.cache is not None:
+            self.cache.put("part", key, part.dumps())
+            if part.pdf is not None:
+                self.cache.put_bytes(self._pdf_kind, self._pdf_key(key, number), part.pdf)
+
+    def _known(self, key: str) -> LaidPart | None:
+        """What this build or the cache knows of a part's pages (not its PDF)."""
+        if key in self._known_parts:
+            return self._known_parts[key]
+        kept = self.cache.get("part", key) if self.cache is not None else None
+        return LaidPart.loads(kept) if kept is not None else None
+
+    def laid_out(
         self,
         spec: PartSpec,
         number: int,
-        printed_page: Callable[[str], str],
-        links: dict[str, str],
-        roman: bool,
-        html: str,
-        write: bool = False,
-    ) -> LaidPart:
+        links: Mapping[str, str],
+        roman: bool = False,
+        html: str | None = None,
+    ) -> tuple[LaidPart, Any]:
+        """A part laid out by WeasyPrint, its first page numbered ``number`` (what the book
+        needs to know of its pages, and the pages, as WeasyPrint's document), each link to
+        another part printing the page ``links`` gives. Its notes are brought to their
+        calls' pages, its runs of hyphens broken (see the module's description)."""
+
+        def printed_page(target: str) -> str:
+            return links.get(target, UNKNOWN)
+
+        if html is None:
+            html = part_html(self.rendered, self.dates, spec, printed_page)
         # The front matter is numbered in roman from 1 and names the book on its title page;
         # another part is told its first page's number and the book's title (for the running
         # heads of its left-hand pages).
@@ -397,21 +450,25 @@ class PartLayout:
             plain |= runs
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
-        pages = list(document.pages)
+        pages = document.pages
         anchors: dict[str, int] = {}
         for index, page in enumerate(pages):
             for anchor in page.anchors:  # an element on several pages is on its first
                 anchors.setdefault(anchor, index)
         places = page_places(pages)
-        # Written now, the part's pages are let go before the next part is laid out: the
-        # memory a build takes is a part's, not the book's.
-        pdf = self._written(document) if write else None
         problems = tuple(self.diagnostics.items[said:])
-        return LaidPart(len(pages), places, anchors, dict(links), problems, pdf)
+        del self.diagnostics.items[said:]  # said by the caller, when it places the part
+        return LaidPart(len(pages), places, anchors, dict(links), problems), document
 
-    def _written(self, document: Any) -> bytes:
+    def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]:
+        """A part's pages, as a PDF of their own (see :mod:`.joining`), and what WeasyPrint
+        said writing them."""
+        said = len(self.diagnostics.items)
         with self.weasyprint.logging(), fewer_collections():
-            return write_part(document, self.options.pdf_variant)
+            pdf = write_part(document, self.options.pdf_variant)
+        problems = tuple(self.diagnostics.items[said:])
+        del self.diagnostics.items[said:]
+        return pdf, problems
 
     def _back(
         self,
@@ -465,26 +522,150 @@ class PartLayout:
         return cache_key(str(book.root), book.pack or "", self._styles)
 
 
-_WORKER: dict[str, Any] = {}
-"""What a worker process of :meth:`PartLayout._lay_out_ahead` was started with."""
+class _SideBySide:
+    """One pass of :meth:`PartLayout._place_side_by_side`: the body's parts handed to the
+    workers in order, placed in order as they come back, written once placed."""
+
+    def __init__(
+        self,
+        layout: PartLayout,
+        workers: Workers,
+        body: Sequence[PartSpec],
+        page_of: Callable[[str], str],
+        known: dict[str, str],
+    ) -> None:
+        self.layout, self.workers, self.body = layout, workers, body
+        self.page_of, self.known = page_of, known
+        self.keys: list[str] = []
+        self.links: list[dict[str, str]] = []
+        self.parts: list[LaidPart | None] = []
+        """What is known of each part handed out: its pages, once laid out."""
+        self.numbers: list[int] = []
+        """The number of each placed part's first page."""
+        self.number = 1
+        """The next free page."""
+        self.held: dict[int, tuple[int, int, int]] = {}
+        """The parts whose pages a worker keeps: the worker, the number it gave their first
+        page, their token."""
+        self.waiting: deque[int] = deque()
+        """Placed parts to lay out again and write, now that their first page is known."""
+        self.tasks: dict[Future[Any], tuple[str, int]] = {}
+        self.finished: dict[int, LaidPart] = {}
+        """The parts placed and written."""
+
+    def done(self) -> bool:
+        return len(self.finished) == len(self.body)
+
+    def place(self) -> None:
+        """Place every part laid out whose earlier parts are placed."""
+        while len(self.numbers) < len(self.parts) and self.parts[len(self.numbers)]:
+            index = len(self.numbers)
+            part = self.parts[index]
+            assert part is not None
+            self.number += self.layout._blank_before(self.number)
+            self.numbers.append(self.number)
+            self.known.update({anchor: str(self.number + i) for anchor, i in part.anchors.items()})
+            self._write(index, part, self.number)
+            self.number += part.count
+
+    def _write(self, index: int, part: LaidPart, number: int) -> None:
+        """A placed part's PDF: this build's or the cache's, else written by the worker that
+        holds its pages, else laid out again with its number."""
+        layout, key = self.layout, self.keys[index]
+        if (key, number) in layout._laid:
+            self.finished[index] = layout._laid[(key, number)]
+        elif index in self.held:
+            worker, laid_with, token = self.held.pop(index)
+            if laid_with != number and any(p.severity is Severity.ERROR for p in part.problems):
+                # Its errors name its pages by numbers they don't have: laid out again.
+                self.workers.submit(worker, parallel.release, token)
+                self.waiting.append(index)
+            else:
+                self._submit(worker, "written", index, parallel.write, token, number)
+        elif (pdf := layout._cached_pdf(key, number)) is not None:
+            self.finished[index] = replace(part, pdf=pdf)
+        else:
+            self.waiting.append(index)
+
+    def hand_out(self) -> None:
+        """Give each idle worker a part: one placed and waiting to be laid out again with
+        its number, else the next one, if not too far ahead of those placed."""
+        for worker in self.workers.idle():
+            if self.waiting:
+                index = self.waiting.popleft()
+                spec, links, number = self.body[index], self.links[index], self.numbers[index]
+                self._submit(
+                    worker,
+                    "laid and written",
+                    index,
+                    parallel.lay_out_and_write,
+                    spec,
+                    links,
+                    number,
+                )
+                continue
+            while len(self.parts) < len(self.body):
+                if len(self.parts) >= len(self.numbers) + AHEAD * len(self.workers):
+                    return
+                index = len(self.parts)
+                html, links = self.layout._html(self.body[index], self.page_of)
+                key = cache_key(html, self.layout._styles, "arabic")
+                self.keys.append(key)
+                self.links.append(links)
+                self.parts.append(self.layout._known(key))
+                if self.parts[index] is None:
+                    # The number of its first page, if known (else any: see .folios).
+                    number = self.number if index == len(self.numbers) else 1
+                    number += self.layout._blank_before(number)
+                    token = next(_TOKENS)
+                    self.held[index] = (worker, number, token)
+                    spec = self.body[index]
+                    self._submit(
+                        worker, "laid", index, parallel.lay_out, spec, links, number, token
+                    )
+                    break
+
+    def _submit(self, worker: int, kind: str, index: int, task: Any, *args: Any) -> None:
+        self.tasks[self.workers.submit(worker, task, *args)] = (kind, index)
+
+    def wait(self) -> None:
+        """Take in what the workers finished (waiting for one at least, if any works)."""
+        if not self.tasks:
+            assert self.waiting or len(self.numbers) < len(self.parts) or self.done(), (
+                "nothing to wait for"
+            )
+            return
+        finished, _ = wait(self.tasks, return_when=FIRST_COMPLETED)
+        for future in finished:
+            kind, index = self.tasks.pop(future)
+            if kind == "laid":
+                part, problems = future.result()
+                self.parts[index] = replace(part, problems=tuple(problems))
+                continue
+            part = self.parts[index]
+            assert part is not None
+            if kind == "written":
+                pdf, problems = future.result()
+                part = replace(part, pdf=pdf, problems=part.problems + tuple(problems))
+            else:
+                laid, problems = future.result()
+                assert laid.count == part.count, "a part's pages changed with its number"
+                part = replace(laid, problems=tuple(problems))
+            self.parts[index] = self.finished[index] = part
+            self.layout._keep(self.body[index], self.keys[index], self.numbers[index], part)
+
+    def finish(self) -> tuple[list[tuple[LaidPart, int]], int]:
+        """The parts as placed (their problems said, in order), and the next free page."""
+        layout, placed = self.layout, []
+        for index, number in enumerate(self.numbers):
+            part, memo = self.finished[index], (self.keys[index], number)
+            if memo not in layout._laid:  # else said when first placed
+                layout.diagnostics.extend(part.problems)
+            part.pdf_key = layout._pdf_key(self.keys[index], number)
+            layout._laid[memo] = layout._known_parts[self.keys[index]] = part
+            placed.append((part, number))
+        return placed, self.number
 
 
-def _worker_start(rendered: RenderedBook, dates: BuildDates, options: PrintOptions) -> None:
-    # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once.
-    _WORKER["layout"] = PartLayout(rendered, dates, Diagnostics(), options, None)
-
-
-def lay_out_alone(spec: PartSpec, links: dict[str, str]) -> tuple[LaidPart, list[Diagnostic]]:
-    """One part, laid out in a worker process: what the book needs to know of its pages,
-    and the problems found (its pages stay here)."""
-    layout: PartLayout = _WORKER["layout"]
-
-    def page_of(target: str) -> str:
-        return links.get(target, UNKNOWN)
-
-    html = part_html(layout.rendered, layout.dates, spec, page_of)
-    part = layout._lay_out_part(spec, 1, page_of, dict(links), False, html)
-    # The part's pages are garbage now: collected before the next part's layout freezes
-    # what is alive (see coursebook.core.gcpause), or a worker grows part after part.
-    gc.collect()
-    return part, list(part.problems)
+_TOKENS = itertools.count()
+"""Names for the pages a worker keeps."""

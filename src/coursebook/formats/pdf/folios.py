@@ -1,0 +1,104 @@
+"""The numbers printed on a part's pages, set after its layout.
+
+A part's pages don't depend on the number of its first page (see :mod:`.paging`), only what
+its margins print does: the folio, and whatever else a stylesheet computes from the page
+counter. So a part is laid out once, in any process, before the number of its first page is
+known (the earlier parts' page counts give it), and its margin boxes are made again for that
+number just before its PDF is written: with WeasyPrint's own code for margin boxes, fed the
+page counter shifted. WeasyPrint has no way to do this (a document's page numbers are fixed
+when it is laid out), so its margin boxes' inputs are kept as it makes them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+KEPT = "_coursebook_margins"
+"""The attribute of a laid-out page box holding what WeasyPrint made its margin boxes from:
+the layout context, the page's number within its document and its page state. On the box,
+not in a table beside it: the context refers to a page box, and a table would keep both
+alive."""
+
+
+_RECORDING = [False]
+"""Whether pages laid out now keep their margins' inputs (see :func:`recording`)."""
+
+
+@contextmanager
+def recording() -> Iterator[None]:
+    """Pages laid out within keep what their margin boxes are made from, for
+    :func:`renumber`. Only then: it keeps the layout context (every element's style) alive
+    as long as the pages, a part's worth of memory."""
+    _RECORDING[0] = True
+    try:
+        yield
+    finally:
+        _RECORDING[0] = False
+
+
+def keep_margin_inputs() -> None:
+    """Have WeasyPrint keep, for every page it lays out within :func:`recording`, what it
+    makes the page's margin boxes from (set up once per process)."""
+    from weasyprint import layout
+
+    made = layout.make_margin_boxes
+    if getattr(made, "kept_by_coursebook", False):
+        return
+
+    def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
+        if _RECORDING[0]:
+            setattr(page, KEPT, (context, context.current_page, state))
+        return made(context, page, state)
+
+    make_margin_boxes.kept_by_coursebook = True  # type: ignore[attr-defined]
+    layout.make_margin_boxes = make_margin_boxes
+
+
+def first_number(document: Any) -> int | None:
+    """The page counter on the document's first page, or None if it can't be renumbered
+    (a page laid out outside :func:`recording`, or a page counter that doesn't count
+    up one by one, as a stylesheet resetting it would make)."""
+    values = []
+    for page in document.pages:
+        kept = getattr(page._page_box, KEPT, None)
+        if kept is None:
+            return None
+        values.append(_page_counter(kept[2]))
+    if not values or values != list(range(values[0], values[0] + len(values))):
+        return None
+    return values[0]
+
+
+def renumber(document: Any, first: int) -> bool:
+    """Make the document's margin boxes again as if its first page were numbered
+    ``first``; False (and nothing changed) when it can't be (see :func:`first_number`)."""
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.layout.background import layout_backgrounds
+    from weasyprint.layout.page import make_margin_boxes
+
+    start = first_number(document)
+    if start is None:
+        return False
+    if start == first:
+        return True
+    shift = first - start
+    for page in document.pages:
+        box = page._page_box
+        context, number, state = getattr(box, KEPT)
+        state = copy.deepcopy(state)
+        counter = state[1]["page"]
+        counter[-1] += shift
+        context.current_page = number
+        kept = [child for child in box.children if not isinstance(child, boxes.MarginBox)]
+        box.children = (*kept, *make_margin_boxes(context, box, state))
+        layout_backgrounds(box, context.get_image_from_uri)
+        setattr(box, KEPT, (context, number, state))
+    return True
+
+
+def _page_counter(state: Any) -> int:
+    values = state[1].get("page") or [0]
+    return int(values[-1])

@@ -1,0 +1,177 @@
+"""Worker processes that lay the print edition's parts out side by side, on every core.
+
+A part's pages don't depend on the number of its first page, which is known only once the
+parts before it are laid out; only what its margins print does (see :mod:`.folios`). So a
+worker lays a part out as soon as it is handed one, tells the book its page count and where
+its pages begin, and keeps its pages until the book, having placed it, sends the number of
+its first page: the worker then prints its margins with that number and writes its PDF.
+Each worker is a process of its own with a queue of its own (a pool of one), so that a part
+goes back to the worker holding its pages.
+
+The pages can't leave the process that laid them out (they are large and full of WeasyPrint's
+objects), hence the PDF written there; a worker holds at most the pages of the few parts it
+laid out ahead of their placement (see :data:`AHEAD`).
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from ...core.cache import Cache
+from ...core.diagnostics import Diagnostic, Diagnostics
+from ...render.builddate import BuildDates
+from ...render.rendered_book import RenderedBook
+from .folios import recording, renumber
+from .laid import LaidPart
+from .parts import PartSpec
+from .settings import PrintOptions
+
+T = TypeVar("T")
+
+
+class PartLayout(Protocol):
+    """What a worker lays parts out with (:class:`.paging.PartLayout`, which starts the
+    workers: given to them, not imported here, so that imports point one way)."""
+
+    def __init__(
+        self,
+        rendered: RenderedBook,
+        dates: BuildDates,
+        diagnostics: Diagnostics,
+        options: PrintOptions,
+        cache: Cache | None,
+    ) -> None: ...
+
+    def laid_out(
+        self, spec: PartSpec, number: int, links: dict[str, str]
+    ) -> tuple[LaidPart, Any]: ...
+
+    def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
+
+
+AHEAD = 2
+"""Parts a worker may lay out beyond those placed: enough to keep it busy while an earlier
+part is finished elsewhere, few enough that the pages it holds stay a part's or two."""
+
+
+class Workers:
+    """Processes laying parts out, each keeping the pages it laid out until they are placed."""
+
+    def __init__(
+        self,
+        count: int,
+        layout: type[PartLayout],
+        rendered: RenderedBook,
+        dates: BuildDates,
+        options: PrintOptions,
+    ) -> None:
+        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
+        # The rendering goes to each worker once, not with each part: sent with every part,
+        # it was pickled and unpickled 42 times for a 160-lesson book.
+        self.pools = [
+            ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=context,
+                initializer=_start,
+                initargs=(layout, rendered, dates, options),
+            )
+            for _ in range(count)
+        ]
+        self.busy = [0] * count
+        """The tasks each worker has been given and hasn't finished."""
+
+    def __len__(self) -> int:
+        return len(self.pools)
+
+    def idle(self) -> list[int]:
+        return [worker for worker, tasks in enumerate(self.busy) if not tasks]
+
+    def submit(self, worker: int, task: Callable[..., T], *args: Any) -> Future[T]:
+        self.busy[worker] += 1
+        future = self.pools[worker].submit(task, *args)
+
+        def finished(_: Future[T]) -> None:
+            self.busy[worker] -= 1
+
+        future.add_done_callback(finished)
+        return future
+
+    def close(self, abandon: bool = False) -> None:
+        """Stop the workers; ``abandon`` (a time limit, Ctrl-C, a failure): at once, without
+        finishing what they were given."""
+        for pool in self.pools:
+            if abandon:
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
+            pool.shutdown(cancel_futures=True)
+
+
+# --- in the worker processes ----------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+"""What a worker process was started with, and the pages it keeps, by token."""
+
+
+def _start(
+    layout: type[PartLayout], rendered: RenderedBook, dates: BuildDates, options: PrintOptions
+) -> None:
+    # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once.
+    _WORKER["layout"] = layout(rendered, dates, Diagnostics(), options, None)
+    _WORKER["kept"] = {}
+
+
+def lay_out(
+    spec: PartSpec, links: dict[str, str], number: int, token: int | None = None
+) -> tuple[LaidPart, list[Diagnostic]]:
+    """A part laid out, its first page numbered ``number``: what the book needs to know of
+    its pages, and the problems found. With a ``token`` its pages are kept for
+    :func:`write` (else they are let go: the EPUB's page list needs no PDF)."""
+    layout: PartLayout = _WORKER["layout"]
+    with recording():
+        part, document = layout.laid_out(spec, number, links)
+    if token is not None:
+        _WORKER["kept"][token] = (document, spec, links)
+    document = None
+    # The part's pages are garbage now, or soon after its PDF: collected before the next
+    # part's layout freezes what is alive (see coursebook.core.gcpause), or a worker grows
+    # part after part.
+    gc.collect()
+    return part, list(part.problems)
+
+
+def write(token: int, number: int) -> tuple[bytes, tuple[Diagnostic, ...]]:
+    """The PDF of the part kept under ``token``, its first page numbered ``number``, and
+    what WeasyPrint said writing it; its pages are let go."""
+    layout: PartLayout = _WORKER["layout"]
+    document, spec, links = _WORKER["kept"].pop(token)
+    if not renumber(document, number):
+        # A stylesheet sets the page counter itself: its margins can't be printed again
+        # with another number, the part is laid out again with this one.
+        document = None
+        _, document = layout.laid_out(spec, number, links)
+    written = layout.written(document)
+    document = None
+    gc.collect()
+    return written
+
+
+def release(token: int) -> None:
+    """Let go of the pages kept under ``token``, unwritten."""
+    _WORKER["kept"].pop(token, None)
+    gc.collect()
+
+
+def lay_out_and_write(
+    spec: PartSpec, links: dict[str, str], number: int
+) -> tuple[LaidPart, list[Diagnostic]]:
+    """A part laid out with its first page's number known, and written."""
+    layout: PartLayout = _WORKER["layout"]
+    part, document = layout.laid_out(spec, number, links)
+    part.pdf, problems = layout.written(document)
+    document = None
+    gc.collect()
+    return part, [*part.problems, *problems]
