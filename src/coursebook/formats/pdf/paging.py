@@ -33,7 +33,6 @@ the layout incremental and its repairs local:
 
 from __future__ import annotations
 
-import gc
 import itertools
 import json
 from collections import deque
@@ -46,7 +45,7 @@ from typing import Any, BinaryIO
 from ...cite.book_notes import BibliographyEntry
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.diagnostics import Diagnostic, Diagnostics, Severity
-from ...core.gcpause import fewer_collections
+from ...core.gcpause import fewer_collections, let_go
 from ...core.resources import stylesheet
 from ...core.version import __version__
 from ...parse.terms import IndexPlace
@@ -351,7 +350,7 @@ class PartLayout:
             # layout freezes what is alive (see coursebook.core.gcpause).
             document = None
             if keep_pages:
-                gc.collect()
+                let_go()
             self._keep(spec, key, number, part)
         self.diagnostics.extend(part.problems)
         if keep_pages:

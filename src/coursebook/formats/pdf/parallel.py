@@ -15,7 +15,6 @@ laid out ahead of their placement (see :data:`AHEAD`).
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 
 from ...core.cache import Cache
 from ...core.diagnostics import Diagnostic, Diagnostics
+from ...core.gcpause import let_go
 from ...render.builddate import BuildDates
 from ...render.rendered_book import RenderedBook
 from .folios import recording, renumber
@@ -139,7 +139,7 @@ def lay_out(
     # The part's pages are garbage now, or soon after its PDF: collected before the next
     # part's layout freezes what is alive (see coursebook.core.gcpause), or a worker grows
     # part after part.
-    gc.collect()
+    let_go()
     return part, list(part.problems)
 
 
@@ -155,14 +155,14 @@ def write(token: int, number: int) -> tuple[bytes, tuple[Diagnostic, ...]]:
         _, document = layout.laid_out(spec, number, links)
     written = layout.written(document)
     document = None
-    gc.collect()
+    let_go()
     return written
 
 
 def release(token: int) -> None:
     """Let go of the pages kept under ``token``, unwritten."""
     _WORKER["kept"].pop(token, None)
-    gc.collect()
+    let_go()
 
 
 def lay_out_and_write(
@@ -173,5 +173,5 @@ def lay_out_and_write(
     part, document = layout.laid_out(spec, number, links)
     part.pdf, problems = layout.written(document)
     document = None
-    gc.collect()
+    let_go()
     return part, [*part.problems, *problems]
