@@ -234,11 +234,11 @@ class Target:
 
 
 WHY = {
-    "cold": "WeasyPrint's layout of every page is most of it and runs on one core: the PDF's "
-    "parts are laid out in one process (each prints its page numbers, known only once the "
-    "parts before it are laid out), and ours sets each note at the foot of its page, checks "
-    "its place and lays a part out again to repair it, where pandoc's HTML is laid out once "
-    "with endnotes and no page numbers.",
+    "cold": "WeasyPrint's layout of every page is most of it: the parts are laid out on all "
+    "cores, but the sources appendix and the contents only once every other part is (they "
+    "print its pages), in one process, and a worker takes a second or two to start; ours "
+    "sets each note at the foot of its page, checks its place and lays a part out again to "
+    "repair it, where pandoc's HTML is laid out once with endnotes and no page numbers.",
     "epub": "the EPUB's page list needs the print layout: on a cold build every part is laid "
     "out (on all cores, pages not kept), where pandoc writes no page list.",
     "edit": "the chapter holding the edited lesson is laid out again (a part is a chapter: "
@@ -248,8 +248,8 @@ WHY = {
     "whose first page number moved is laid out again too (it prints its page numbers).",
     "memory": "the largest part's pages and the book's rendering are in memory while that "
     "part is laid out and written.",
-    "same": "the up-to-date check hashes every source file; most of the rest is Python's "
-    "start-up and imports.",
+    "same": "the up-to-date check hashes every source file (the book itself isn't read); "
+    "the rest is Python's start-up and imports.",
     "check": "a cold check lays every part out, as the build does.",
 }
 

@@ -74,6 +74,39 @@ def test_nothing_changed_nothing_written(make_book, tmp_path: Path) -> None:
     assert not build(folder, ("epub",), out).up_to_date
 
 
+def test_nothing_changed_is_found_without_reading_the_book(make_book, tmp_path: Path) -> None:
+    """The record of the last build names the book's outputs and folders: a build with
+    nothing changed hashes the files and stops, the book not read (its result reads it when
+    asked for). A pack is remembered apart; a change to the title (the outputs' names) is
+    seen."""
+    folder = make_book(
+        {
+            "lessons/one.md": LESSON_ONE,
+            "sources.yaml": SOURCES,
+            "book.yaml": "title: First\nlanguage: en\nchapters: [lessons/one.md]\n",
+        }
+    )
+    out = tmp_path / "out"
+    first = build(folder, out_dir=out)
+    stages = Stages()
+    again = build(folder, out_dir=out, progress=stages)
+    assert again.up_to_date and "reading the book" not in stages.said
+    assert again.lessons == first.lessons == 1 and again.notes == first.notes == 3
+    assert again.book.meta.title == "First" and len(again.book.lessons) == 1
+    pack = BuildOptions(lessons="one")
+    assert not build(folder, out_dir=out, options=pack).up_to_date
+    stages = Stages()
+    assert build(folder, out_dir=out, options=pack, progress=stages).up_to_date
+    assert "reading the book" not in stages.said
+
+    manifest = folder / "book.yaml"
+    manifest.write_text(manifest.read_text("utf-8").replace("First", "Second"), "utf-8")
+    renamed = build(folder, out_dir=out)
+    assert not renamed.up_to_date
+    assert {o.path.name for o in renamed.outputs} == {"second.epub", "second.pdf"}
+    assert build(folder, out_dir=out).up_to_date
+
+
 def test_an_up_to_date_build_still_shows_its_warnings(make_book, tmp_path: Path) -> None:
     folder = make_book({"lessons/one.md": "# One\n\nNothing cited.\n", "sources.yaml": SOURCES})
     first = build(folder, out_dir=tmp_path / "out")

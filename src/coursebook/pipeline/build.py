@@ -7,6 +7,7 @@ import errno
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
@@ -67,7 +68,9 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    book: Book
+    source: Book | Path
+    """The book built, or its folder when the build found nothing to do without reading
+    it (see :attr:`book`)."""
     outputs: tuple[Output, ...]
     diagnostics: Diagnostics
     notes: int = 0
@@ -76,6 +79,18 @@ class BuildResult:
     """Sources the book lists: those its lessons cite (a pack's, those of its lessons)."""
     up_to_date: bool = False
     """Nothing was written: the outputs there came from these sources and options."""
+    lessons: int = 0
+    """Lessons in the book (a pack's, its own)."""
+    pack: str | None = None
+    """The lessons option the book was cut down with."""
+
+    @cached_property
+    def book(self) -> Book:
+        """The book, read from its folder when first asked for after a build that had
+        nothing to do."""
+        if isinstance(self.source, Book):
+            return self.source
+        return the_book(self.source, self.pack, Limits(), Diagnostics())
 
 
 def build(
@@ -100,6 +115,11 @@ def build(
     diagnostics = diagnostics if diagnostics is not None else Diagnostics()
     progress = progress or Silent()
     out = Path(out_dir)
+    if not isinstance(book, Book) and not (options.force or options.allow_remote):
+        unchanged = _unchanged(Path(book), chosen, out, options, diagnostics)
+        if unchanged is not None:
+            return unchanged
+    folder = book
     book = the_book(book, options.lessons, options.limits, diagnostics, progress)
     settings = format_settings(book, options.format_options, diagnostics)
     _check_output(out, book, diagnostics)
@@ -111,7 +131,7 @@ def build(
     if not (options.force or options.allow_remote):
         last = uptodate.recorded(cache, slug, key, out)
         if last is not None:
-            return _as_recorded(book, last, out, diagnostics)
+            return _as_recorded(book, last, out, diagnostics, options)
     rendered = prepare(book, diagnostics, options, cache, progress)
     diagnostics.check()  # nothing is written from a book with errors
     _make_output_folder(out, diagnostics)
@@ -127,12 +147,45 @@ def build(
             slug,
             key,
             ((o.format, o.path, o.pages) for o in outputs),
-            (rendered.notes.count, len(rendered.notes.bibliography)),
+            (len(book.lessons), rendered.notes.count, len(rendered.notes.bibliography)),
             diagnostics.warnings,
         )
+        if not isinstance(folder, Book):
+            uptodate.remember_book(cache, Path(folder), options.lessons, slug, book.roots)
     return BuildResult(
-        book, tuple(outputs), diagnostics, rendered.notes.count, len(rendered.notes.bibliography)
+        book,
+        tuple(outputs),
+        diagnostics,
+        rendered.notes.count,
+        len(rendered.notes.bibliography),
+        lessons=len(book.lessons),
     )
+
+
+def _unchanged(
+    folder: Path,
+    chosen: Sequence[OutputFormat],
+    out: Path,
+    options: BuildOptions,
+    diagnostics: Diagnostics,
+) -> BuildResult | None:
+    """The last build's outputs, when the book in ``folder`` and the options are those it
+    was built from: found without reading the book (its name and folders remembered from
+    the last build, its files hashed as they are). None when the build must run."""
+    try:
+        check_output_folder(out, folder)  # else the build says why, having read the book
+    except OutputError:
+        return None
+    cache = Cache.for_output(out, folder)
+    known = uptodate.known_book(cache, folder, options.lessons)
+    if known is None:
+        return None
+    slug, roots = known
+    if not roots or roots[0] != folder.resolve():
+        return None
+    key = uptodate.fingerprint(roots, [f.name for f in chosen], options)
+    last = uptodate.recorded(cache, slug, key, out)
+    return None if last is None else _as_recorded(folder, last, out, diagnostics, options)
 
 
 class Jobs:
@@ -200,11 +253,24 @@ def _commit(staged: OutputSet, diagnostics: Diagnostics) -> None:
 
 
 def _as_recorded(
-    book: Book, last: uptodate.Recorded, out: Path, diagnostics: Diagnostics
+    book: Book | Path,
+    last: uptodate.Recorded,
+    out: Path,
+    diagnostics: Diagnostics,
+    options: BuildOptions,
 ) -> BuildResult:
     diagnostics.extend(p for p in last.problems if p not in diagnostics.items)
     outputs = tuple(Output(fmt, out / name, pages) for fmt, name, pages in last.outputs)
-    return BuildResult(book, outputs, diagnostics, last.notes, last.sources, up_to_date=True)
+    return BuildResult(
+        book,
+        outputs,
+        diagnostics,
+        last.notes,
+        last.sources,
+        up_to_date=True,
+        lessons=last.lessons,
+        pack=options.lessons,
+    )
 
 
 def remote_folder(cache: Cache) -> Path:

@@ -143,6 +143,6 @@ def build_one(
         up_to_date=result.up_to_date,
         seconds=time.perf_counter() - started,
         notes=result.notes,
-        lessons=len(result.book.lessons),
+        lessons=result.lessons,
         sources=result.sources,
     )

@@ -43,6 +43,7 @@ class Recorded:
     sources: int
     problems: tuple[Diagnostic, ...]
     """Its warnings, shown again: skipping a build doesn't make them go away."""
+    lessons: int = 0
 
 
 def fingerprint(roots: Sequence[Path], formats: Sequence[str], options: Any) -> str:
@@ -87,6 +88,7 @@ def recorded(cache: Cache, slug: str, key: str, out_dir: Path) -> Recorded | Non
             int(data["notes"]),
             int(data["sources"]),
             tuple(Diagnostic.from_data(p) for p in data["problems"]),
+            int(data["lessons"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -97,10 +99,11 @@ def record(
     slug: str,
     key: str,
     outputs: Iterable[tuple[str, Path, int | None]],
-    counts: tuple[int, int],
+    counts: tuple[int, int, int],
     problems: Iterable[Diagnostic],
 ) -> None:
-    """Record a build: its fingerprint, outputs, (notes, sources) counts and warnings."""
+    """Record a build: its fingerprint, outputs, (lessons, notes, sources) counts and
+    warnings."""
     outputs = list(outputs)
     data = {
         "fingerprint": key,
@@ -108,8 +111,9 @@ def record(
         "files": {
             path.name: (path.stat().st_size, path.stat().st_mtime_ns) for _, path, _ in outputs
         },
-        "notes": counts[0],
-        "sources": counts[1],
+        "lessons": counts[0],
+        "notes": counts[1],
+        "sources": counts[2],
         "problems": [p.as_data() for p in problems],
     }
 
@@ -172,3 +176,37 @@ def _options_text(options: Any) -> str:
         for name, given in options.format_options.items()
     )
     return repr((overrides, options.lessons, limits))
+
+
+# --- the book's name and folders, known before it is read --------------------------------
+
+
+def remember_book(
+    cache: Cache, folder: Path, lessons: str | None, slug: str, roots: Sequence[Path]
+) -> None:
+    """What reading the book in ``folder`` (cut to the pack ``lessons``) gave: the name of
+    its outputs and its folders, for the next build to find its record without reading the
+    book (:func:`known_book`)."""
+    data = {"slug": slug, "roots": [str(root.resolve()) for root in roots]}
+
+    def write(stream: BinaryIO) -> None:
+        stream.write(json.dumps(data).encode("utf-8"))
+
+    with contextlib.suppress(OSError):
+        write_atomically(_book_record(cache, folder, lessons), write)
+
+
+def known_book(cache: Cache, folder: Path, lessons: str | None) -> tuple[str, list[Path]] | None:
+    """The slug and folders :func:`remember_book` kept for ``folder``. They can be trusted
+    as long as the fingerprint of those folders is the one recorded with the outputs: the
+    book's files are the same, so reading them would give the same name and folders."""
+    try:
+        data = json.loads(_book_record(cache, folder, lessons).read_text(encoding="utf-8"))
+        return str(data["slug"]), [Path(root) for root in data["roots"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _book_record(cache: Cache, folder: Path, lessons: str | None) -> Path:
+    where = f"{folder.resolve()}\0{lessons or ''}".encode("utf-8", "surrogatepass")
+    return cache.folder / f"book-{hashlib.sha256(where).hexdigest()[:32]}.json"

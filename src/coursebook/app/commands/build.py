@@ -143,9 +143,9 @@ def _written(paths: Sequence[Path]) -> str:
 
 
 def _build_summary(result: BuildResult, seconds: float) -> str:
-    book, warnings = result.book, len(result.diagnostics.warnings)
+    warnings = len(result.diagnostics.warnings)
     return (
-        f"{plural(len(book.lessons), 'lesson')}, {plural(result.notes, 'note')}, "
+        f"{plural(result.lessons, 'lesson')}, {plural(result.notes, 'note')}, "
         f"{plural(result.sources, 'source')} cited, {plural(warnings, 'warning')}; "
         + (
             "nothing changed since the last build (--force to build anyway)"
