@@ -151,8 +151,9 @@ class PartLayout:
         guess = self._last_numbers()
         workers = self._workers(body, guess, keep_pages)
         try:
-            if not keep_pages:
+            if not keep_pages and workers is not None:
                 self._lay_out_ahead(body, guess, workers)
+                workers.close()  # the passes find every part laid out
                 workers = None
             known: dict[str, str] = {}
             placed: list[tuple[LaidPart, int]] = []
@@ -238,14 +239,12 @@ class PartLayout:
         return Workers(min(wanted, self.jobs), PartLayout, self.rendered, self.dates, self.options)
 
     def _lay_out_ahead(
-        self, body: Sequence[PartSpec], guess: Mapping[str, str], workers: Workers | None
+        self, body: Sequence[PartSpec], guess: Mapping[str, str], workers: Workers
     ) -> None:
         """For the page list alone, the parts the cache doesn't know, laid out side by side
         before the passes place them (which then find them ready); their pages are let go
         (no PDF is written). A part whose links turn out to need other page numbers than the
         last build's is laid out again, in the passes."""
-        if workers is None:
-            return
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec]] = {}
         waiting = []
         for spec in body:
@@ -548,7 +547,8 @@ class _SideBySide:
         page, their token."""
         self.waiting: deque[int] = deque()
         """Placed parts to lay out again and write, now that their first page is known."""
-        self.tasks: dict[Future[Any], tuple[str, int]] = {}
+        self.tasks: dict[Future[Any], tuple[str, int, int]] = {}
+        """What each task given is: its kind, its part and its worker."""
         self.finished: dict[int, LaidPart] = {}
         """The parts placed and written."""
 
@@ -577,7 +577,7 @@ class _SideBySide:
             worker, laid_with, token = self.held.pop(index)
             if laid_with != number and any(p.severity is Severity.ERROR for p in part.problems):
                 # Its errors name its pages by numbers they don't have: laid out again.
-                self.workers.submit(worker, parallel.release, token)
+                self._submit(worker, "released", index, parallel.release, token)
                 self.waiting.append(index)
             else:
                 self._submit(worker, "written", index, parallel.write, token, number)
@@ -625,7 +625,7 @@ class _SideBySide:
                     break
 
     def _submit(self, worker: int, kind: str, index: int, task: Any, *args: Any) -> None:
-        self.tasks[self.workers.submit(worker, task, *args)] = (kind, index)
+        self.tasks[self.workers.submit(worker, task, *args)] = (kind, index, worker)
 
     def wait(self) -> None:
         """Take in what the workers finished (waiting for one at least, if any works)."""
@@ -636,7 +636,11 @@ class _SideBySide:
             return
         finished, _ = wait(self.tasks, return_when=FIRST_COMPLETED)
         for future in finished:
-            kind, index = self.tasks.pop(future)
+            kind, index, worker = self.tasks.pop(future)
+            self.workers.took(worker)
+            if kind == "released":
+                future.result()
+                continue
             if kind == "laid":
                 part, problems = future.result()
                 self.parts[index] = replace(part, problems=tuple(problems))

@@ -82,7 +82,9 @@ class Workers:
             for _ in range(count)
         ]
         self.busy = [0] * count
-        """The tasks each worker has been given and hasn't finished."""
+        """The tasks each worker has been given whose end hasn't been taken in (see
+        :meth:`took`): counted by the thread that hands tasks out, never by a callback,
+        which could run after the waiting thread has seen the task done."""
 
     def __len__(self) -> int:
         return len(self.pools)
@@ -92,13 +94,11 @@ class Workers:
 
     def submit(self, worker: int, task: Callable[..., T], *args: Any) -> Future[T]:
         self.busy[worker] += 1
-        future = self.pools[worker].submit(task, *args)
+        return self.pools[worker].submit(task, *args)
 
-        def finished(_: Future[T]) -> None:
-            self.busy[worker] -= 1
-
-        future.add_done_callback(finished)
-        return future
+    def took(self, worker: int) -> None:
+        """A task of ``worker`` is done and its result taken in."""
+        self.busy[worker] -= 1
 
     def close(self, abandon: bool = False) -> None:
         """Stop the workers; ``abandon`` (a time limit, Ctrl-C, a failure): at once, without
