@@ -60,10 +60,10 @@ class BuildOptions:
     force: bool = False
     """Build even when the sources and options are those of the outputs already there."""
     jobs: int = 1
-    """Processes a format may use side by side (the print edition's parts laid out when its
-    pages aren't kept: an EPUB built alone, a check). More than one needs the caller's main
-    module to be importable without side effects (multiprocessing's spawn); the command
-    line uses one per core."""
+    """Processes a format may use side by side (the print edition's parts laid out, for
+    the PDF or for the EPUB's page list). More than one needs the caller's main module to be
+    importable without side effects (multiprocessing's spawn); the command line uses one per
+    core."""
 
 
 @dataclass(frozen=True)
