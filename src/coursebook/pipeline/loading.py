@@ -13,7 +13,6 @@ from ..core.progress import Progress, Silent
 from ..formats import registry
 from ..formats.base import SettingsError
 from ..model import Book
-from ..source.loader import load
 from .packs import select_lessons
 
 
@@ -25,6 +24,10 @@ def load_book(
 ) -> Book:
     """Read and check a book folder (see :func:`coursebook.source.loader.load`), the output
     formats' own keys of book.yaml kept for them. This is ``coursebook.load``."""
+    # The reader (YAML, images, BibTeX, CSL-JSON) is imported once a book is read: a build
+    # with nothing to do finds so without reading the book.
+    from ..source.loader import load
+
     return load(folder, diagnostics, check, limits, registry.settings_keys())
 
 
