@@ -43,10 +43,10 @@ def no_collections() -> Iterator[None]:
 
 def let_go() -> None:
     """Collect what is garbage now (a part's pages, once written) and give the memory back
-    to the system. Python's allocator keeps what it freed for reuse; after a large part, the
-    process would stay that large through the rest of the build (the join of the parts'
-    PDFs then grew the sources appendix's 490 MB by 280 MB, at 160 lessons, where the same
-    join after a small part stayed under 700 MB). glibc's ``malloc_trim`` returns it; other
+    to the system. Python's allocator keeps what it freed for reuse, so after a large part
+    a process stays that large through the rest of the build, beside the other processes
+    laying out: after the sources appendix of a 160-lesson book the main process held
+    491 MB, 358 MB with the memory given back. glibc's ``malloc_trim`` gives it back; other
     C libraries have no such call and are left as they are."""
     gc.collect()
     if _TRIM is not None:

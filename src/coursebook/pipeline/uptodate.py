@@ -116,12 +116,15 @@ def record(
         "sources": counts[2],
         "problems": [p.as_data() for p in problems],
     }
+    _write_record(cache.folder / f"built-{slug}.json", data)
 
+
+def _write_record(path: Path, data: Any) -> None:
     def write(stream: BinaryIO) -> None:
         stream.write(json.dumps(data).encode("utf-8"))
 
     with contextlib.suppress(OSError):  # a record that can't be written only costs time
-        write_atomically(cache.folder / f"built-{slug}.json", write)
+        write_atomically(path, write)
 
 
 def _book_files(root: Path) -> list[Path]:
@@ -188,12 +191,7 @@ def remember_book(
     its outputs and its folders, for the next build to find its record without reading the
     book (:func:`known_book`)."""
     data = {"slug": slug, "roots": [str(root.resolve()) for root in roots]}
-
-    def write(stream: BinaryIO) -> None:
-        stream.write(json.dumps(data).encode("utf-8"))
-
-    with contextlib.suppress(OSError):
-        write_atomically(_book_record(cache, folder, lessons), write)
+    _write_record(_book_record(cache, folder, lessons), data)
 
 
 def known_book(cache: Cache, folder: Path, lessons: str | None) -> tuple[str, list[Path]] | None:

@@ -149,10 +149,11 @@ class PartLayout:
         front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
         guess = self._last_numbers()
-        workers = self._workers(body, guess, keep_pages)
+        wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
+        workers = self._workers(len(wanted))
         try:
             if not keep_pages and workers is not None:
-                self._lay_out_ahead(body, guess, workers)
+                self._lay_out_ahead(wanted, workers)
                 workers.close()  # the passes find every part laid out
                 workers = None
             known: dict[str, str] = {}
@@ -211,48 +212,45 @@ class PartLayout:
             number += part.count
         return placed, number
 
-    def _workers(
+    def _wanted(
         self, body: Sequence[PartSpec], guess: Mapping[str, str], keep_pages: bool
-    ) -> Workers | None:
-        """Processes to lay the body's parts out side by side, when there are cores for it
-        and at least two parts to lay out (else one process does better: a worker takes
-        a second or two to start)."""
-        if self.jobs < 2:
-            return None
-        wanted = 0
-        number = 1  # the parts' first pages, as long as the cache knows the parts before
+    ) -> list[tuple[PartSpec, dict[str, str], str]]:
+        """The body's parts the cache can't give (each with the page numbers its links print,
+        the last build's, and its key): not laid out before, or, for the PDF, not written
+        with its first page's number (known as long as the cache knows the parts before)."""
+        wanted = []
+        number = 1
         for spec in body:
-            html, _ = self._html(spec, lambda target: guess.get(target, UNKNOWN))
+            html, links = self._html(spec, lambda target: guess.get(target, UNKNOWN))
             key = cache_key(html, self._styles, "arabic")
             kept = self.cache.get("part", key) if self.cache is not None else None
             if kept is None:
-                wanted += 1
+                wanted.append((spec, links, key))
                 number = 0  # the next parts' numbers are unknown
-                continue
-            if keep_pages:
-                number += self._blank_before(number)
+            elif keep_pages:
+                number += number and self._blank_before(number)
                 if not number or not self._cached_pdf(key, number):
-                    wanted += 1
+                    wanted.append((spec, links, key))
                 number = number and number + LaidPart.loads(kept).count
-        if wanted < 2:
+        return wanted
+
+    def _workers(self, wanted: int) -> Workers | None:
+        """Processes to lay the body's parts out side by side, when there are cores for it
+        and at least two parts to lay out (else one process does better: a worker takes
+        a second or two to start)."""
+        if self.jobs < 2 or wanted < 2:
             return None
         return Workers(min(wanted, self.jobs), PartLayout, self.rendered, self.dates, self.options)
 
     def _lay_out_ahead(
-        self, body: Sequence[PartSpec], guess: Mapping[str, str], workers: Workers
+        self, wanted: Sequence[tuple[PartSpec, dict[str, str], str]], workers: Workers
     ) -> None:
         """For the page list alone, the parts the cache doesn't know, laid out side by side
         before the passes place them (which then find them ready); their pages are let go
         (no PDF is written). A part whose links turn out to need other page numbers than the
         last build's is laid out again, in the passes."""
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec]] = {}
-        waiting = []
-        for spec in body:
-            html, links = self._html(spec, lambda target: guess.get(target, UNKNOWN))
-            key = cache_key(html, self._styles, "arabic")
-            if self.cache is None or self.cache.get("part", key) is None:
-                waiting.append((spec, links, key))
-        for index, (spec, links, key) in enumerate(waiting):
+        for index, (spec, links, key) in enumerate(wanted):
             worker = index % len(workers)
             tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec)
         for future in as_completed(tasks):
