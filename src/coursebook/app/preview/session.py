@@ -4,6 +4,7 @@ its files, until Ctrl-C (or ``kill``)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 import tempfile
@@ -71,16 +72,45 @@ def serve(
 
 
 def _rebuild_on_change(builder: Builder, book_dir: Path, out: TextIO, err: TextIO) -> None:
-    """Build now, and again after every change to the book's files, until Ctrl-C."""
+    """Build now, and again after every change to the book's files, until Ctrl-C.
+
+    A change made after a build began and before the watcher runs would be missed (a save
+    right after the first build, under load): the files as they were when the build began
+    are compared with the files once the watcher runs (its first quiet second)."""
+    folders = watched_folders(book_dir)
+    as_built: dict[str, tuple[int, int]] | None = book_files(folders)
     report(builder.rebuild(), "built", out, err)
     while True:
-        folders = watched_folders(book_dir)
-        for _changes in watch_book(*folders):
+        for changes in watch_book(*folders):
+            if not changes and (as_built is None or book_files(folders) == as_built):
+                as_built = None  # a quiet second, and nothing was missed
+                continue
+            as_built = None
             report(builder.rebuild(), "rebuilt", out, err)
             if watched_folders(book_dir) != folders:
-                break  # book.yaml's include: changed: watch the folders it names now
+                # book.yaml's include: changed: watch the folders it names now
+                folders = watched_folders(book_dir)
+                as_built = book_files(folders)
+                break
         else:
             return
+
+
+def book_files(folders: tuple[Path, ...]) -> dict[str, tuple[int, int]]:
+    """Each file of the book's folders that the watcher would see change, with its size
+    and time of change."""
+    seen = BookFilter()
+    files: dict[str, tuple[int, int]] = {}
+    for folder in folders:
+        for parent, subfolders, names in os.walk(folder):
+            subfolders[:] = [d for d in subfolders if d not in seen.ignore_dirs]
+            for name in names:
+                path = os.path.join(parent, name)
+                if seen(watchfiles.Change.modified, path):
+                    with contextlib.suppress(OSError):
+                        info = os.stat(path)
+                        files[path] = (info.st_size, info.st_mtime_ns)
+    return files
 
 
 def watched_folders(book_dir: Path) -> tuple[Path, ...]:
@@ -122,12 +152,21 @@ class BookFilter(watchfiles.DefaultFilter):
 
 def watch_book(*folders: Path) -> Iterator[set[tuple[watchfiles.Change, str]]]:
     """Each batch of changes in the book's folders, once it has been quiet for 100 ms (an
-    editor's save is often several writes). Raises ``KeyboardInterrupt`` on Ctrl-C."""
+    editor's save is often several writes), and an empty batch after each quiet second.
+    Raises ``KeyboardInterrupt`` on Ctrl-C."""
+
+    def watching(polling: bool | None) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        return watchfiles.watch(
+            *folders,
+            watch_filter=BookFilter(),
+            step=100,
+            raise_interrupt=True,
+            rust_timeout=1000,
+            yield_on_timeout=True,
+            force_polling=polling,
+        )
+
     try:
-        yield from watchfiles.watch(
-            *folders, watch_filter=BookFilter(), step=100, raise_interrupt=True
-        )
+        yield from watching(None)
     except OSError:  # no inotify watches left on this machine ("OS file watch limit reached")
-        yield from watchfiles.watch(
-            *folders, watch_filter=BookFilter(), step=100, raise_interrupt=True, force_polling=True
-        )
+        yield from watching(True)
