@@ -5,10 +5,12 @@ structure tree."""
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import shutil
 import subprocess
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import pypdf
@@ -158,23 +160,26 @@ def test_an_epub_alone_laid_out_on_all_cores_is_the_epub_of_a_full_build(
     assert alone.outputs[0].path.read_bytes() == epub
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
 def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
-    joined: BuildResult, tmp_path: Path
+    joined: BuildResult, tmp_path: Path, jobs: int
 ) -> None:
     """The parts that didn't change come from the cache as PDFs: after one lesson is edited,
-    only its part is laid out, and the PDF is the one a build from nothing makes, byte for
-    byte (fonts merged the same way, the same structure tree)."""
+    only its part is laid out (on two cores, by a worker started while the book was
+    rendered), and the PDF is the one a build from nothing makes, byte for byte (fonts
+    merged the same way, the same structure tree)."""
     book = tmp_path / "book"
     shutil.copytree(joined.book.root, book)
-    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}})
+    options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}}, jobs=jobs)
     build(book, ("pdf",), tmp_path / "out", options)
     gamma = book / "lessons/c.md"
     gamma.write_text(gamma.read_text(encoding="utf-8").replace("panic", "fear", 1), "utf-8")
     stages = Stages()
     warm = build(book, ("pdf",), tmp_path / "out", options, progress=stages)
     assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
-    clean = build(book, ("pdf",), tmp_path / "clean", options)
+    clean = build(book, ("pdf",), tmp_path / "clean", replace(options, jobs=1))
     assert warm.outputs[0].path.read_bytes() == clean.outputs[0].path.read_bytes()
+    assert not multiprocessing.active_children()  # the workers stopped
     # Only the parts' PDFs of the last build are kept.
     cache = tmp_path / "out" / ".coursebook-cache"
     assert len(list(cache.glob("part-pdf-*"))) == 5
@@ -258,6 +263,27 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path) -> N
             )
         found.append([str(d) for d in diagnostics.errors])
     assert len(found[0]) == 3 and found[1] == found[0]
+    assert not multiprocessing.active_children()  # the workers stopped
+
+
+def test_workers_started_for_nothing_are_stopped(joined: BuildResult, tmp_path: Path) -> None:
+    """Workers start laying out while the book is rendered: a book with an error, and an
+    EPUB whose parts all come from the cache, stop them without waiting for them."""
+    from coursebook.core.diagnostics import BookError
+
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    options = BuildOptions(jobs=2)
+    build(book, ("pdf",), tmp_path / "out", options)
+    stages = Stages()
+    build(book, ("epub",), tmp_path / "out", options, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 0 of 5 parts laid out")
+    assert not multiprocessing.active_children()
+    beta = book / "lessons/b.md"
+    beta.write_text(beta.read_text(encoding="utf-8") + "\n[@nobody1900]\n", "utf-8")
+    with pytest.raises(BookError, match="nobody1900"):
+        build(book, ("pdf",), tmp_path / "out", options)
+    assert not multiprocessing.active_children()
 
 
 def test_every_page_looks_as_its_part_alone_draws_it(joined: BuildResult, tmp_path: Path) -> None:

@@ -91,6 +91,8 @@ class Job:
     page_starts: PageStarts
     jobs: int = 1
     """Processes the format may use side by side."""
+    started: Started | None = None
+    """What the page source started early for its layout (:meth:`PageSource.start`)."""
 
 
 class OutputFormat(Protocol):
@@ -133,9 +135,21 @@ class OutputFormat(Protocol):
         return {}
 
 
+class Started(Protocol):
+    """What a page source started before the book was rendered."""
+
+    def close(self, abandon: bool = False) -> None:
+        """Stop it (``abandon``: at once, whatever it is doing); again, nothing happens."""
+
+
 class PageSource(OutputFormat, Protocol):
     """The format that lays out the print edition: the source of every format's page
     starts."""
+
+    def start(self, jobs: int) -> Started | None:
+        """What its layout will need, started while the book is read and rendered (processes
+        to lay out on ``jobs`` cores), given to its jobs as :attr:`Job.started`; None when
+        nothing needs starting."""
 
     def page_starts(self, job: Job) -> PageList:
         """Where each printed page begins, laid out for ``job`` (its settings are this

@@ -25,7 +25,7 @@ from ..core.output import (
 )
 from ..core.progress import Progress, Silent
 from ..formats import registry
-from ..formats.base import Job, Output, OutputFormat, PageStarts, Stage
+from ..formats.base import Job, Output, OutputFormat, PageStarts, Stage, Started
 from ..model import Book
 from ..render.builddate import build_dates
 from . import uptodate
@@ -132,16 +132,20 @@ def build(
         last = uptodate.recorded(cache, slug, key, out)
         if last is not None:
             return _as_recorded(book, last, out, diagnostics, options)
-    rendered = prepare(book, diagnostics, options, cache, progress)
-    diagnostics.check()  # nothing is written from a book with errors
-    _make_output_folder(out, diagnostics)
-    with output_lock(out, slug), staged_outputs(out, slug) as staged:
-        recover(out, slug, registry.file_names(slug))
-        stage = _stage(staged, diagnostics)
-        jobs = Jobs(rendered, settings, diagnostics, cache, options, progress, stage, out / slug)
-        outputs = [output for f in chosen for output in f.write(jobs.job(f))]
-        diagnostics.check()  # an error found while writing (a note lost): nothing written
-        _commit(staged, diagnostics)
+    with layout_started(any(lays_out(f) for f in chosen), options.jobs) as started:
+        rendered = prepare(book, diagnostics, options, cache, progress)
+        diagnostics.check()  # nothing is written from a book with errors
+        _make_output_folder(out, diagnostics)
+        with output_lock(out, slug), staged_outputs(out, slug) as staged:
+            recover(out, slug, registry.file_names(slug))
+            stage = _stage(staged, diagnostics)
+            jobs = Jobs(
+                rendered, settings, diagnostics, cache, options, progress, stage, out / slug
+            )
+            jobs.started = started
+            outputs = [output for f in chosen for output in f.write(jobs.job(f))]
+            diagnostics.check()  # an error found while writing (a note lost): nothing written
+            _commit(staged, diagnostics)
         uptodate.record(
             cache,
             slug,
@@ -188,6 +192,24 @@ def _unchanged(
     return None if last is None else _as_recorded(folder, last, out, diagnostics, options)
 
 
+def lays_out(output_format: OutputFormat) -> bool:
+    """Whether writing the format lays out the print edition (unless the cache knows it)."""
+    return output_format is registry.PAGE_SOURCE or output_format.needs_page_starts
+
+
+@contextlib.contextmanager
+def layout_started(needed: bool, jobs: int) -> Iterator[Started | None]:
+    """The print edition's layout started (on ``jobs`` cores, its workers warming up) while
+    the book is read and rendered, when it will be ``needed``; stopped at the end if the
+    layout didn't use it (its parts all in the cache, an error in the book)."""
+    started = registry.PAGE_SOURCE.start(jobs) if needed else None
+    try:
+        yield started
+    finally:
+        if started is not None:
+            started.close(abandon=True)
+
+
 class Jobs:
     """What each format of one build is given: the same rendering, dates and page starts
     (laid out at most once, by whichever format needs them first), its own settings."""
@@ -207,6 +229,8 @@ class Jobs:
         self.cache, self.options, self.progress, self.stage = cache, options, progress, stage
         self.stem = stem
         """``<out>/<slug>``: each format's file is this and its suffix."""
+        self.started: Started | None = None
+        """What the page source started early (see :func:`layout_started`)."""
         self.dates = build_dates(rendered.book.meta)
         source = registry.PAGE_SOURCE
         self.page_starts = PageStarts(lambda: source.page_starts(self.job(source)))
@@ -224,6 +248,7 @@ class Jobs:
             self.progress,
             self.page_starts,
             self.options.jobs,
+            self.started,
         )
 
 

@@ -14,7 +14,7 @@ from ..core.cache import Cache
 from ..core.diagnostics import BookError, Diagnostics
 from ..core.progress import Progress, Silent
 from ..model import Book
-from .build import BuildOptions, Jobs, prepare
+from .build import BuildOptions, Jobs, layout_started, prepare
 from .loading import format_settings, the_book
 
 
@@ -45,13 +45,15 @@ def check_book(
     with tempfile.TemporaryDirectory(prefix="coursebook-check-") as scratch:
         cache = _cache(out_dir, book.root, Path(scratch))
         try:
-            rendered = prepare(book, diagnostics, options, cache, progress)
-            if layout and not diagnostics.errors:
-                stem = Path(scratch) / "check"
-                jobs = Jobs(
-                    rendered, settings, diagnostics, cache, options, progress, _no_files, stem
-                )
-                jobs.page_starts()  # the layout, without keeping pages: on all cores
+            with layout_started(layout, options.jobs) as started:
+                rendered = prepare(book, diagnostics, options, cache, progress)
+                if layout and not diagnostics.errors:
+                    stem = Path(scratch) / "check"
+                    jobs = Jobs(
+                        rendered, settings, diagnostics, cache, options, progress, _no_files, stem
+                    )
+                    jobs.started = started
+                    jobs.page_starts()  # the layout, without keeping pages: on all cores
         except BookError:
             pass  # a stage that could not go on; what it found is in diagnostics
     return diagnostics

@@ -12,7 +12,7 @@ from typing import Any
 from ...core.diagnostics import Diagnostics
 from ...core.yamlio import Node
 from ...render.pagemap import PageList
-from ..base import Job, Output, OutputFormat
+from ..base import Job, Output, OutputFormat, Started
 from .settings import PrintOptions, add_print_options, print_options, print_overrides
 
 
@@ -33,6 +33,13 @@ class PdfFormat(OutputFormat):
         from .edition import write_edition  # WeasyPrint is slow to import
 
         return write_edition(job)
+
+    def start(self, jobs: int) -> Started | None:
+        if jobs < 2:
+            return None
+        from .parallel import Workers  # the workers import WeasyPrint, not this process
+
+        return Workers(jobs)
 
     def page_starts(self, job: Job) -> PageList:
         from .edition import page_starts

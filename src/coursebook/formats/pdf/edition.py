@@ -17,6 +17,7 @@ from ..base import Job, Output
 from .booklet import impose
 from .math import check_math
 from .paging import Pages, PartLayout
+from .parallel import Workers
 from .settings import PAPERS, PrintOptions
 
 T = TypeVar("T")
@@ -46,7 +47,9 @@ def write_edition(job: Job) -> list[Output]:
     check_math(job.rendered, job.diagnostics)
     layout = _timed(
         job,
-        lambda: lay_out(job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs),
+        lambda: lay_out(
+            job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
+        ),
     )
     parts = layout.parts
     job.progress.finish(f"{layout.pages} pages, {len(parts.fresh)} of {parts.parts} parts laid out")
@@ -74,12 +77,19 @@ def page_starts(job: Job) -> PageList:
     """Where each printed page begins, without keeping the pages: parts laid out on
     ``job.jobs`` cores, those unchanged since the last build taken from the cache."""
     options: PrintOptions = job.settings
-    layout = PartLayout(job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs)
+    layout = PartLayout(
+        job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
+    )
     pages = _timed(job, lambda: layout.lay_out(keep_pages=False))
     job.progress.finish(
         f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out"
     )
     return PageList(options.paper_name, pages.starts())
+
+
+def _workers(job: Job) -> Workers | None:
+    """The workers started for the job while the book was rendered (see :meth:`PdfFormat.start`)."""
+    return job.started if isinstance(job.started, Workers) else None
 
 
 def _timed(job: Job, lay_out: Callable[[], T]) -> T:
@@ -100,10 +110,11 @@ def lay_out(
     options: PrintOptions,
     cache: Cache | None = None,
     jobs: int = 1,
+    workers: Workers | None = None,
 ) -> PrintLayout:
     """Lay the printed book out, without writing it (its parts' PDFs made ready to join),
-    on ``jobs`` cores."""
-    layout = PartLayout(rendered, dates, diagnostics, options, cache, jobs)
+    on ``jobs`` cores (``workers``, when started already)."""
+    layout = PartLayout(rendered, dates, diagnostics, options, cache, jobs, workers)
     pages = layout.lay_out(keep_pages=True)
     return PrintLayout(layout, pages, pages.starts(), options.paper_name)
 

@@ -114,9 +114,13 @@ class PartLayout:
         options: PrintOptions,
         cache: Cache | None,
         jobs: int = 1,
+        workers: Workers | None = None,
     ) -> None:
         self.rendered, self.dates, self.diagnostics = rendered, dates, diagnostics
         self.options, self.cache, self.jobs = options, cache, jobs
+        self._early = workers
+        """Workers started while the book was read and rendered (see :meth:`_workers`)."""
+        self._htmls: dict[PartSpec, tuple[str, dict[str, str]]] = {}
         self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
@@ -235,12 +239,21 @@ class PartLayout:
         return wanted
 
     def _workers(self, wanted: int) -> Workers | None:
-        """Processes to lay the body's parts out side by side, when there are cores for it
-        and at least two parts to lay out (else one process does better: a worker takes
-        a second or two to start)."""
-        if self.jobs < 2 or wanted < 2:
-            return None
-        return Workers(min(wanted, self.jobs), PartLayout, self.rendered, self.dates, self.options)
+        """Processes to lay the body's parts out side by side: those started early, if
+        any (warm: they lay out even one part sooner than this process would start
+        WeasyPrint); else new ones when there are cores for it and at least two parts to
+        lay out (else one process does better: a worker takes a second or two to start)."""
+        workers, self._early = self._early, None
+        if workers is not None and not wanted:
+            workers.close(abandon=True)  # warming up for nothing
+            workers = None
+        elif workers is not None:
+            workers.keep(min(wanted, len(workers)))
+        elif self.jobs >= 2 and wanted >= 2:
+            workers = Workers(min(wanted, self.jobs))
+        if workers is not None:
+            workers.give(PartLayout, self.rendered, self.dates, self.options)
+        return workers
 
     def _lay_out_ahead(
         self, wanted: Sequence[tuple[PartSpec, dict[str, str], str]], workers: Workers
@@ -305,13 +318,28 @@ class PartLayout:
 
     def write(self, pages: Pages, stream: BinaryIO) -> None:
         """The PDF: the parts' PDFs joined (see :mod:`.joining`)."""
-        blank, problems = self.written(self.weasyprint.blank_document())
-        self.diagnostics.extend(problems)
+        blank = self._blank_pdf() if BLANK in pages.sequence else b""
         join(pages.pdfs(blank), pages.first_body, stream)
         if self.cache is not None:
             # The PDFs of the parts as placed: not those of a pass whose numbers moved.
             kept = [item.pdf_key for item in pages.sequence if item is not BLANK]
             self.cache.keep_only(self._pdf_kind, kept)
+
+    def _blank_pdf(self) -> bytes:
+        """The PDF of a blank page, kept in the cache: a build whose parts all come from
+        it, or from the workers, doesn't start WeasyPrint."""
+        kind = f"blank-{self._book_key()[:16]}"
+        variant, language = self.options.pdf_variant or "", self.rendered.book.meta.language
+        key = cache_key(self._styles, variant, language)
+        kept = self.cache.get_bytes(kind, key) if self.cache is not None else None
+        if kept is not None:
+            return kept
+        blank, problems = self.written(self.weasyprint.blank_document())
+        self.diagnostics.extend(problems)
+        if self.cache is not None and not problems:
+            self.cache.put_bytes(kind, key, blank)
+            self.cache.keep_only(kind, [key])
+        return blank
 
     @property
     def _pdf_kind(self) -> str:
@@ -356,14 +384,21 @@ class PartLayout:
         return part
 
     def _html(self, spec: PartSpec, page_of: Callable[[str], str]) -> tuple[str, dict[str, str]]:
-        """A part's HTML, and the page numbers it prints for links, by target."""
+        """A part's HTML, and the page numbers it prints for links, by target: made once
+        for the same part printing the same numbers (the HTML is all a part's key is made
+        of, and the passes ask for each part's more than once)."""
+        made = self._htmls.get(spec)
+        if made is not None and all(page_of(t) == n for t, n in made[1].items()):
+            return made[0], dict(made[1])
         links: dict[str, str] = {}
 
         def printed_page(target: str) -> str:
             links[target] = page_of(target)
             return links[target]
 
-        return part_html(self.rendered, self.dates, spec, printed_page), links
+        html = part_html(self.rendered, self.dates, spec, printed_page)
+        self._htmls[spec] = (html, links)
+        return html, dict(links)
 
     def _pdf_key(self, key: str, number: int) -> str:
         # A part's PDF prints the number of its first page: kept by that number too.

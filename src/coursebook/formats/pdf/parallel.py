@@ -61,30 +61,37 @@ part is finished elsewhere, few enough that the pages it holds stay a part's or 
 class Workers:
     """Processes laying parts out, each keeping the pages it laid out until they are placed."""
 
-    def __init__(
+    def __init__(self, count: int) -> None:
+        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
+        self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(count)]
+        # Started now (a pool starts its process with its first task), warming up while
+        # the book is read and rendered: a worker takes a second or so to import WeasyPrint
+        # and read the fonts' configuration.
+        for pool in self.pools:
+            pool.submit(_warm_up)
+        self.busy = [0] * count
+        """The tasks each worker has been given whose end hasn't been taken in (see
+        :meth:`took`): counted by the thread that hands tasks out, never by a callback,
+        which could run after the waiting thread has seen the task done."""
+        self._given: list[Future[None]] = []
+
+    def give(
         self,
-        count: int,
         layout: type[PartLayout],
         rendered: RenderedBook,
         dates: BuildDates,
         options: PrintOptions,
     ) -> None:
-        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
-        # The rendering goes to each worker once, not with each part: sent with every part,
-        # it was pickled and unpickled 42 times for a 160-lesson book.
-        self.pools = [
-            ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=context,
-                initializer=_start,
-                initargs=(layout, rendered, dates, options),
-            )
-            for _ in range(count)
-        ]
-        self.busy = [0] * count
-        """The tasks each worker has been given whose end hasn't been taken in (see
-        :meth:`took`): counted by the thread that hands tasks out, never by a callback,
-        which could run after the waiting thread has seen the task done."""
+        """Give each worker the book to lay out, before any part (a worker's tasks run in
+        the order given): the rendering goes to each worker once, not with each part (sent
+        with every part, it was pickled and unpickled 42 times for a 160-lesson book)."""
+        self._given = [pool.submit(_start, layout, rendered, dates, options) for pool in self.pools]
+
+    def keep(self, count: int) -> None:
+        """Keep ``count`` workers; the others are stopped."""
+        for pool in self.pools[count:]:
+            _stop(pool)
+        del self.pools[count:], self.busy[count:]
 
     def __len__(self) -> int:
         return len(self.pools)
@@ -93,6 +100,9 @@ class Workers:
         return [worker for worker, tasks in enumerate(self.busy) if not tasks]
 
     def submit(self, worker: int, task: Callable[..., T], *args: Any) -> Future[T]:
+        given = self._given[worker] if worker < len(self._given) else None
+        if given is not None and given.done() and given.exception() is not None:
+            raise RuntimeError("a layout worker could not take the book") from given.exception()
         self.busy[worker] += 1
         return self.pools[worker].submit(task, *args)
 
@@ -101,19 +111,36 @@ class Workers:
         self.busy[worker] -= 1
 
     def close(self, abandon: bool = False) -> None:
-        """Stop the workers; ``abandon`` (a time limit, Ctrl-C, a failure): at once, without
-        finishing what they were given."""
+        """Stop the workers (again: nothing happens); ``abandon`` (a time limit, Ctrl-C, a
+        failure, workers never used): at once, without finishing what they were given."""
         for pool in self.pools:
             if abandon:
-                for process in list(getattr(pool, "_processes", {}).values()):
-                    process.terminate()
+                _stop(pool)
             pool.shutdown(cancel_futures=True)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """A pool's process stopped at once, whatever it is doing."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+    pool.shutdown(cancel_futures=True)
 
 
 # --- in the worker processes ----------------------------------------------------------------
 
 _WORKER: dict[str, Any] = {}
 """What a worker process was started with, and the pages it keeps, by token."""
+
+
+def _warm_up() -> None:
+    """What any layout needs, made ready before the book is known: WeasyPrint imported,
+    the fonts' configuration read."""
+    import weasyprint  # noqa: F401
+    from weasyprint.text.fonts import FontConfiguration
+
+    from . import fetcher, notes_fix  # noqa: F401  # what a layout imports when it starts
+
+    FontConfiguration()
 
 
 def _start(
