@@ -39,7 +39,9 @@ class PdfFormat(OutputFormat):
             return None
         from .parallel import Workers  # the workers import WeasyPrint, not this process
 
-        return Workers(jobs)
+        # One worker, warming up beside this process while it reads and renders the book
+        # (more would take a core from it); the others start once there is work for them.
+        return Workers(1)
 
     def page_starts(self, job: Job) -> PageList:
         from .edition import page_starts

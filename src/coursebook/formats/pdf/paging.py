@@ -121,6 +121,10 @@ class PartLayout:
         self._early = workers
         """Workers started while the book was read and rendered (see :meth:`_workers`)."""
         self._htmls: dict[PartSpec, tuple[str, dict[str, str]]] = {}
+        self._helper: Workers | None = None
+        """The workers, while the parts are laid out: a part laid out on its own goes to
+        the first (see :meth:`_part`)."""
+        self._blank: bytes | None = None
         self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
@@ -155,11 +159,10 @@ class PartLayout:
         guess = self._last_numbers()
         wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
         workers = self._workers(len(wanted))
+        self._helper = workers  # a part laid out on its own goes to it too (see _part)
         try:
             if not keep_pages and workers is not None:
-                self._lay_out_ahead(wanted, workers)
-                workers.close()  # the passes find every part laid out
-                workers = None
+                self._lay_out_ahead(wanted, workers)  # the passes find every part laid out
             known: dict[str, str] = {}
             placed: list[tuple[LaidPart, int]] = []
             number = 1
@@ -172,30 +175,34 @@ class PartLayout:
                 def page_of(target: str, sources: tuple[dict[str, str], ...] = sources) -> str:
                     return next((s[target] for s in sources if target in s), UNKNOWN)
 
-                if workers is not None:
+                if keep_pages and workers is not None:
                     placed, number = self._place_side_by_side(workers, body, page_of, known)
                 else:
                     placed, number = self._place(body, page_of, known, keep_pages)
                 if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
                     break
+            back_part, back_number = None, number
+            if back is not None:
+                back_number += self._blank_before(number)
+                back_part = self._back(back, back_number, known, placed, keep_pages)
+                known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
+            front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
+            if back_part is not None:
+                placed.append((back_part, back_number))
+            pages = self._pages(front_part, placed)
+            if keep_pages and BLANK in pages.sequence:
+                self._blank = self._blank_pdf()
         except BaseException:
             if workers is not None:
                 workers.close(abandon=True)  # a time limit, Ctrl-C: they must not go on
                 workers = None
             raise
         finally:
+            self._helper = None
             if workers is not None:
                 workers.close()
-        back_part, back_number = None, number
-        if back is not None:
-            back_number += self._blank_before(number)
-            back_part = self._back(back, back_number, known, placed, keep_pages)
-            known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
-        front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
         self._keep_numbers(known)
-        if back_part is not None:
-            placed.append((back_part, back_number))
-        return self._pages(front_part, placed)
+        return pages
 
     def _place(
         self,
@@ -239,16 +246,17 @@ class PartLayout:
         return wanted
 
     def _workers(self, wanted: int) -> Workers | None:
-        """Processes to lay the body's parts out side by side: those started early, if
-        any (warm: they lay out even one part sooner than this process would start
-        WeasyPrint); else new ones when there are cores for it and at least two parts to
-        lay out (else one process does better: a worker takes a second or two to start)."""
+        """Processes to lay the body's parts out side by side, when there are parts to lay
+        out: the one started early, if any (warm: it lays out even one part sooner than
+        this process would start WeasyPrint), and as many more as there are cores for;
+        else new ones, when there are cores for it and at least two parts to lay out (else
+        one process does better: a worker takes a second or two to start)."""
         workers, self._early = self._early, None
         if workers is not None and not wanted:
             workers.close(abandon=True)  # warming up for nothing
             workers = None
         elif workers is not None:
-            workers.keep(min(wanted, len(workers)))
+            workers.resize(min(wanted, max(self.jobs, 1)))
         elif self.jobs >= 2 and wanted >= 2:
             workers = Workers(min(wanted, self.jobs))
         if workers is not None:
@@ -262,13 +270,14 @@ class PartLayout:
         before the passes place them (which then find them ready); their pages are let go
         (no PDF is written). A part whose links turn out to need other page numbers than the
         last build's is laid out again, in the passes."""
-        tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec]] = {}
+        tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec, int]] = {}
         for index, (spec, links, key) in enumerate(wanted):
             worker = index % len(workers)
-            tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec)
+            tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec, worker)
         for future in as_completed(tasks):
+            key, spec, worker = tasks[future]
+            workers.took(worker)
             part, problems = future.result()
-            key, spec = tasks[future]
             self.diagnostics.extend(problems)
             self._laid[(key, None)] = part
             self.fresh.add(id(spec))
@@ -316,6 +325,10 @@ class PartLayout:
             number = start + part.count
         return Pages(tuple(sequence), tuple(labels), first_body)
 
+    def blank_page(self) -> tuple[bytes, tuple[Diagnostic, ...]]:
+        """The PDF of a blank page, and what WeasyPrint said writing it."""
+        return self.written(self.weasyprint.blank_document())
+
     def write(self, pages: Pages, stream: BinaryIO) -> None:
         """The PDF: the parts' PDFs joined (see :mod:`.joining`)."""
         blank = self._blank_pdf() if BLANK in pages.sequence else b""
@@ -332,9 +345,13 @@ class PartLayout:
         variant, language = self.options.pdf_variant or "", self.rendered.book.meta.language
         key = cache_key(self._styles, variant, language)
         kept = self.cache.get_bytes(kind, key) if self.cache is not None else None
-        if kept is not None:
-            return kept
-        blank, problems = self.written(self.weasyprint.blank_document())
+        if self._blank is not None or kept is not None:
+            return self._blank or kept or b""
+        if self._helper is not None:
+            blank, problems = self._helper.submit(0, parallel.blank_page).result()
+            self._helper.took(0)
+        else:
+            blank, problems = self.blank_page()
         self.diagnostics.extend(problems)
         if self.cache is not None and not problems:
             self.cache.put_bytes(kind, key, blank)
@@ -366,6 +383,9 @@ class PartLayout:
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
         if kept is not None and (pdf is not None or not keep_pages):
             part = replace(LaidPart.loads(kept), pdf=pdf)
+        elif self._helper is not None:
+            part = self._by_helper(spec, number, links, roman, keep_pages)
+            self._keep(spec, key, number, part)
         else:
             part, document = self.laid_out(spec, number, links, roman, html)
             if keep_pages:
@@ -399,6 +419,22 @@ class PartLayout:
         html = part_html(self.rendered, self.dates, spec, printed_page)
         self._htmls[spec] = (html, links)
         return html, dict(links)
+
+    def _by_helper(
+        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool, keep_pages: bool
+    ) -> LaidPart:
+        """A part laid out (and written, with ``keep_pages``) by a worker, while this process
+        waits: a worker has WeasyPrint started and the stylesheets read, this process may
+        not (the sources appendix and the contents, laid out once the body is placed)."""
+        assert self._helper is not None
+        future = self._helper.submit(
+            0, parallel.lay_out_alone, spec, links, number, roman, keep_pages
+        )
+        try:
+            part, problems = future.result()
+        finally:
+            self._helper.took(0)
+        return replace(part, problems=tuple(problems))
 
     def _pdf_key(self, key: str, number: int) -> str:
         # A part's PDF prints the number of its first page: kept by that number too.
@@ -630,7 +666,7 @@ class _SideBySide:
                     worker,
                     "laid and written",
                     index,
-                    parallel.lay_out_and_write,
+                    parallel.lay_out_alone,
                     spec,
                     links,
                     number,

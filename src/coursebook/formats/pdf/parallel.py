@@ -47,10 +47,12 @@ class PartLayout(Protocol):
     ) -> None: ...
 
     def laid_out(
-        self, spec: PartSpec, number: int, links: dict[str, str]
+        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool = False
     ) -> tuple[LaidPart, Any]: ...
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
+
+    def blank_page(self) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
 
 
 AHEAD = 2
@@ -62,18 +64,28 @@ class Workers:
     """Processes laying parts out, each keeping the pages it laid out until they are placed."""
 
     def __init__(self, count: int) -> None:
-        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
-        self.pools = [ProcessPoolExecutor(max_workers=1, mp_context=context) for _ in range(count)]
-        # Started now (a pool starts its process with its first task), warming up while
-        # the book is read and rendered: a worker takes a second or so to import WeasyPrint
-        # and read the fonts' configuration.
-        for pool in self.pools:
-            pool.submit(_warm_up)
-        self.busy = [0] * count
+        self.pools: list[ProcessPoolExecutor] = []
+        self.busy: list[int] = []
         """The tasks each worker has been given whose end hasn't been taken in (see
         :meth:`took`): counted by the thread that hands tasks out, never by a callback,
         which could run after the waiting thread has seen the task done."""
         self._given: list[Future[None]] = []
+        self.resize(count)
+
+    def resize(self, count: int) -> None:
+        """Keep ``count`` workers: those beyond stopped, new ones started."""
+        for pool in self.pools[count:]:
+            _stop(pool)
+        del self.pools[count:], self.busy[count:]
+        context = multiprocessing.get_context("spawn")  # see coursebook.catalog
+        while len(self.pools) < count:
+            pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            # Started now (a pool starts its process with its first task), warming up while
+            # the book is read and rendered: a worker takes a second or so to import
+            # WeasyPrint and read the fonts' configuration.
+            pool.submit(_warm_up)
+            self.pools.append(pool)
+            self.busy.append(0)
 
     def give(
         self,
@@ -86,12 +98,6 @@ class Workers:
         the order given): the rendering goes to each worker once, not with each part (sent
         with every part, it was pickled and unpickled 42 times for a 160-lesson book)."""
         self._given = [pool.submit(_start, layout, rendered, dates, options) for pool in self.pools]
-
-    def keep(self, count: int) -> None:
-        """Keep ``count`` workers; the others are stopped."""
-        for pool in self.pools[count:]:
-            _stop(pool)
-        del self.pools[count:], self.busy[count:]
 
     def __len__(self) -> int:
         return len(self.pools)
@@ -192,13 +198,23 @@ def release(token: int) -> None:
     let_go()
 
 
-def lay_out_and_write(
-    spec: PartSpec, links: dict[str, str], number: int
+def lay_out_alone(
+    spec: PartSpec, links: dict[str, str], number: int, roman: bool = False, write: bool = True
 ) -> tuple[LaidPart, list[Diagnostic]]:
-    """A part laid out with its first page's number known, and written."""
+    """A part laid out with its first page's number known (the front matter's in roman),
+    and written (unless not ``write``: the EPUB's page list needs no PDF)."""
     layout: PartLayout = _WORKER["layout"]
-    part, document = layout.laid_out(spec, number, links)
-    part.pdf, problems = layout.written(document)
+    part, document = layout.laid_out(spec, number, links, roman)
+    problems = list(part.problems)
+    if write:
+        part.pdf, written = layout.written(document)
+        problems += written
     document = None
     let_go()
-    return part, [*part.problems, *problems]
+    return part, problems
+
+
+def blank_page() -> tuple[bytes, tuple[Diagnostic, ...]]:
+    """The PDF of a blank page (see :meth:`.paging.PartLayout.blank_page`)."""
+    layout: PartLayout = _WORKER["layout"]
+    return layout.blank_page()
