@@ -80,6 +80,13 @@ class Cache:
         with contextlib.suppress(OSError):  # a cache that can't be written only costs time
             write_atomically(self.folder / f"{kind}-{key}", write)
 
+    def holds(self, kind: str) -> bool:
+        """Whether any entry of ``kind`` is kept."""
+        try:
+            return next(self.folder.glob(f"{kind}-*"), None) is not None
+        except OSError:
+            return False
+
     def keep_only(self, kind: str, keys: Iterable[str]) -> None:
         """Remove the entries of ``kind`` but ``keys``: what only the last build can use
         (a part's PDF, by the number of its first page) doesn't pile up build after build."""

@@ -132,7 +132,8 @@ def build(
         last = uptodate.recorded(cache, slug, key, out)
         if last is not None:
             return _as_recorded(book, last, out, diagnostics, options)
-    with layout_started(any(lays_out(f) for f in chosen), options.jobs) as started:
+    needed = any(lays_out(f) for f in chosen)
+    with layout_started(needed, options.jobs, cache) as started:
         rendered = prepare(book, diagnostics, options, cache, progress)
         diagnostics.check()  # nothing is written from a book with errors
         _make_output_folder(out, diagnostics)
@@ -198,11 +199,17 @@ def lays_out(output_format: OutputFormat) -> bool:
 
 
 @contextlib.contextmanager
-def layout_started(needed: bool, jobs: int) -> Iterator[Started | None]:
-    """The print edition's layout started (on ``jobs`` cores, its workers warming up) while
-    the book is read and rendered, when it will be ``needed``; stopped at the end if the
-    layout didn't use it (its parts all in the cache, an error in the book)."""
-    started = registry.PAGE_SOURCE.start(jobs) if needed else None
+def layout_started(needed: bool, jobs: int, cache: Cache) -> Iterator[Started | None]:
+    """The print edition's layout started (on ``jobs`` cores, a worker warming up) while
+    the book is read and rendered, when it will be ``needed`` and an earlier layout is in
+    the ``cache``; stopped at the end if the layout didn't use it (its parts all in the
+    cache, an error in the book).
+
+    Only after an earlier layout: a build after an edit, whose citations come from the
+    cache. A cold build runs pandoc's citeproc, one of the two moments its process tree is
+    largest (690 MB at 160 lessons), which a warm worker (65 MB) would make larger; and
+    there the workers started once the book is rendered are busy at once."""
+    started = registry.PAGE_SOURCE.start(jobs) if needed and cache.holds("part") else None
     try:
         yield started
     finally:

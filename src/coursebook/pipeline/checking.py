@@ -45,7 +45,7 @@ def check_book(
     with tempfile.TemporaryDirectory(prefix="coursebook-check-") as scratch:
         cache = _cache(out_dir, book.root, Path(scratch))
         try:
-            with layout_started(layout, options.jobs) as started:
+            with layout_started(layout, options.jobs, cache) as started:
                 rendered = prepare(book, diagnostics, options, cache, progress)
                 if layout and not diagnostics.errors:
                     stem = Path(scratch) / "check"

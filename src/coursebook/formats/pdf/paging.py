@@ -120,11 +120,11 @@ class PartLayout:
         self.options, self.cache, self.jobs = options, cache, jobs
         self._early = workers
         """Workers started while the book was read and rendered (see :meth:`_workers`)."""
-        self._htmls: dict[PartSpec, tuple[str, dict[str, str]]] = {}
+        self._digests: dict[PartSpec, tuple[str, dict[str, str]]] = {}
+        """The hash of each part's HTML as last made, with the page numbers it prints."""
         self._helper: Workers | None = None
-        """The workers, while the parts are laid out: a part laid out on its own goes to
-        the first (see :meth:`_part`)."""
-        self._blank: bytes | None = None
+        """The workers, while the body's parts are laid out: a part laid out again on its
+        own goes to the first (see :meth:`_part`)."""
         self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
@@ -159,7 +159,7 @@ class PartLayout:
         guess = self._last_numbers()
         wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
         workers = self._workers(len(wanted))
-        self._helper = workers  # a part laid out on its own goes to it too (see _part)
+        self._helper = workers  # a part laid out again on its own goes to it (see _part)
         try:
             if not keep_pages and workers is not None:
                 self._lay_out_ahead(wanted, workers)  # the passes find every part laid out
@@ -181,28 +181,28 @@ class PartLayout:
                     placed, number = self._place(body, page_of, known, keep_pages)
                 if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
                     break
-            back_part, back_number = None, number
-            if back is not None:
-                back_number += self._blank_before(number)
-                back_part = self._back(back, back_number, known, placed, keep_pages)
-                known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
-            front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
-            if back_part is not None:
-                placed.append((back_part, back_number))
-            pages = self._pages(front_part, placed)
-            if keep_pages and BLANK in pages.sequence:
-                self._blank = self._blank_pdf()
         except BaseException:
             if workers is not None:
                 workers.close(abandon=True)  # a time limit, Ctrl-C: they must not go on
                 workers = None
             raise
         finally:
+            # Stopped before the sources appendix and the contents are laid out here: a
+            # worker idle at the size its largest part made it, beside the largest part of
+            # all, made the 160-lesson book's process tree peak at 1,001 MB instead of 690.
             self._helper = None
             if workers is not None:
                 workers.close()
+        back_part, back_number = None, number
+        if back is not None:
+            back_number += self._blank_before(number)
+            back_part = self._back(back, back_number, known, placed, keep_pages)
+            known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
+        front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
         self._keep_numbers(known)
-        return pages
+        if back_part is not None:
+            placed.append((back_part, back_number))
+        return self._pages(front_part, placed)
 
     def _place(
         self,
@@ -232,8 +232,7 @@ class PartLayout:
         wanted = []
         number = 1
         for spec in body:
-            html, links = self._html(spec, lambda target: guess.get(target, UNKNOWN))
-            key = cache_key(html, self._styles, "arabic")
+            key, links, _ = self._key(spec, lambda target: guess.get(target, UNKNOWN))
             kept = self.cache.get("part", key) if self.cache is not None else None
             if kept is None:
                 wanted.append((spec, links, key))
@@ -340,18 +339,14 @@ class PartLayout:
 
     def _blank_pdf(self) -> bytes:
         """The PDF of a blank page, kept in the cache: a build whose parts all come from
-        it, or from the workers, doesn't start WeasyPrint."""
+        it, or from the workers, doesn't start WeasyPrint in this process."""
         kind = f"blank-{self._book_key()[:16]}"
         variant, language = self.options.pdf_variant or "", self.rendered.book.meta.language
         key = cache_key(self._styles, variant, language)
         kept = self.cache.get_bytes(kind, key) if self.cache is not None else None
-        if self._blank is not None or kept is not None:
-            return self._blank or kept or b""
-        if self._helper is not None:
-            blank, problems = self._helper.submit(0, parallel.blank_page).result()
-            self._helper.took(0)
-        else:
-            blank, problems = self.blank_page()
+        if kept is not None:
+            return kept
+        blank, problems = self.blank_page()
         self.diagnostics.extend(problems)
         if self.cache is not None and not problems:
             self.cache.put_bytes(kind, key, blank)
@@ -374,8 +369,7 @@ class PartLayout:
         keep_pages: bool,
         roman: bool = False,
     ) -> LaidPart:
-        html, links = self._html(spec, page_of)
-        key = cache_key(html, self._styles, "roman" if roman else "arabic")
+        key, links, html = self._key(spec, page_of, roman)
         memo = (key, number if keep_pages else None)
         if memo in self._laid:
             return self._laid[memo]
@@ -403,22 +397,29 @@ class PartLayout:
         self._laid[memo] = self._known_parts[key] = part
         return part
 
-    def _html(self, spec: PartSpec, page_of: Callable[[str], str]) -> tuple[str, dict[str, str]]:
-        """A part's HTML, and the page numbers it prints for links, by target: made once
-        for the same part printing the same numbers (the HTML is all a part's key is made
-        of, and the passes ask for each part's more than once)."""
-        made = self._htmls.get(spec)
+    def _key(
+        self, spec: PartSpec, page_of: Callable[[str], str], roman: bool = False
+    ) -> tuple[str, dict[str, str], str | None]:
+        """A part's key in the cache (its HTML, the stylesheets and options, its numbering),
+        the page numbers its links print, by target, and its HTML if it was made for this.
+
+        The passes ask for each part's key more than once: the HTML is made once for the
+        same part printing the same numbers, and only its hash is kept (the HTML of every
+        part, kept, made the 160-lesson book's process tree peak at 712 MB instead of 700)."""
+        made = self._digests.get(spec)
         if made is not None and all(page_of(t) == n for t, n in made[1].items()):
-            return made[0], dict(made[1])
-        links: dict[str, str] = {}
+            digest, links, html = made[0], dict(made[1]), None
+        else:
+            links = {}
 
-        def printed_page(target: str) -> str:
-            links[target] = page_of(target)
-            return links[target]
+            def printed_page(target: str) -> str:
+                links[target] = page_of(target)
+                return links[target]
 
-        html = part_html(self.rendered, self.dates, spec, printed_page)
-        self._htmls[spec] = (html, links)
-        return html, dict(links)
+            html = part_html(self.rendered, self.dates, spec, printed_page)
+            digest = cache_key(html)
+            self._digests[spec] = (digest, dict(links))
+        return cache_key(digest, self._styles, "roman" if roman else "arabic"), links, html
 
     def _by_helper(
         self, spec: PartSpec, number: int, links: dict[str, str], roman: bool, keep_pages: bool
@@ -676,8 +677,7 @@ class _SideBySide:
                 if len(self.parts) >= len(self.numbers) + AHEAD * len(self.workers):
                     return
                 index = len(self.parts)
-                html, links = self.layout._html(self.body[index], self.page_of)
-                key = cache_key(html, self.layout._styles, "arabic")
+                key, links, _ = self.layout._key(self.body[index], self.page_of)
                 self.keys.append(key)
                 self.links.append(links)
                 self.parts.append(self.layout._known(key))

@@ -52,8 +52,6 @@ class PartLayout(Protocol):
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
 
-    def blank_page(self) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
-
 
 AHEAD = 2
 """Parts a worker may lay out beyond those placed: enough to keep it busy while an earlier
@@ -212,9 +210,3 @@ def lay_out_alone(
     document = None
     let_go()
     return part, problems
-
-
-def blank_page() -> tuple[bytes, tuple[Diagnostic, ...]]:
-    """The PDF of a blank page (see :meth:`.paging.PartLayout.blank_page`)."""
-    layout: PartLayout = _WORKER["layout"]
-    return layout.blank_page()
