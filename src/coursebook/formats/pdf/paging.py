@@ -187,9 +187,10 @@ class PartLayout:
                 workers = None
             raise
         finally:
-            # Stopped before the sources appendix and the contents are laid out here: a
-            # worker idle at the size its largest part made it, beside the largest part of
-            # all, made the 160-lesson book's process tree peak at 1,001 MB instead of 690.
+            # Stopped before the sources appendix and the contents are laid out here: with
+            # them laid out by a worker, the others idle at the size their largest part made
+            # them (and a worker warm beside citeproc), the 160-lesson book's process tree
+            # peaked at 1,001 MB instead of 690.
             self._helper = None
             if workers is not None:
                 workers.close()
