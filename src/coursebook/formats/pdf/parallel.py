@@ -74,7 +74,7 @@ class Workers:
         """Keep ``count`` workers: those beyond stopped, new ones started."""
         for pool in self.pools[count:]:
             _stop(pool)
-        del self.pools[count:], self.busy[count:]
+        del self.pools[count:], self.busy[count:], self._given[count:]
         context = multiprocessing.get_context("spawn")  # see coursebook.catalog
         while len(self.pools) < count:
             pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
@@ -93,7 +93,7 @@ class Workers:
         options: PrintOptions,
     ) -> None:
         """Give each worker the book to lay out, before any part (a worker's tasks run in
-        the order given): the rendering goes to each worker once, not with each part (sent
+        the order given; a worker started after is given none): the rendering goes to each worker once, not with each part (sent
         with every part, it was pickled and unpickled 42 times for a 160-lesson book)."""
         self._given = [pool.submit(_start, layout, rendered, dates, options) for pool in self.pools]
 
