@@ -147,16 +147,16 @@ def build(
             outputs = [output for f in chosen for output in f.write(jobs.job(f))]
             diagnostics.check()  # an error found while writing (a note lost): nothing written
             _commit(staged, diagnostics)
-        uptodate.record(
-            cache,
-            slug,
-            key,
-            ((o.format, o.path, o.pages) for o in outputs),
-            (len(book.lessons), rendered.notes.count, len(rendered.notes.bibliography)),
-            diagnostics.warnings,
-        )
-        if not isinstance(folder, Book):
-            uptodate.remember_book(cache, Path(folder), options.lessons, slug, book.roots)
+            uptodate.record(  # under the output lock, as the outputs it describes were put
+                cache,
+                slug,
+                key,
+                ((o.format, o.path, o.pages) for o in outputs),
+                (len(book.lessons), rendered.notes.count, len(rendered.notes.bibliography)),
+                diagnostics.warnings,
+            )
+            if not isinstance(folder, Book):
+                uptodate.remember_book(cache, Path(folder), options.lessons, slug, book.roots)
     return BuildResult(
         book,
         tuple(outputs),

@@ -93,8 +93,9 @@ class Workers:
         options: PrintOptions,
     ) -> None:
         """Give each worker the book to lay out, before any part (a worker's tasks run in
-        the order given; a worker started after is given none): the rendering goes to each worker once, not with each part (sent
-        with every part, it was pickled and unpickled 42 times for a 160-lesson book)."""
+        the order given; a worker started after is given none): the rendering goes to each
+        worker once, not with each part (sent with every part, it was pickled and unpickled
+        42 times for a 160-lesson book)."""
         self._given = [pool.submit(_start, layout, rendered, dates, options) for pool in self.pools]
 
     def __len__(self) -> int:
