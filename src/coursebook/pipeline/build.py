@@ -141,9 +141,16 @@ def build(
             recover(out, slug, registry.file_names(slug))
             stage = _stage(staged, diagnostics)
             jobs = Jobs(
-                rendered, settings, diagnostics, cache, options, progress, stage, out / slug
+                rendered,
+                settings,
+                diagnostics,
+                cache,
+                options,
+                progress,
+                stage,
+                out / slug,
+                started,
             )
-            jobs.started = started
             outputs = [output for f in chosen for output in f.write(jobs.job(f))]
             diagnostics.check()  # an error found while writing (a note lost): nothing written
             _commit(staged, diagnostics)
@@ -231,12 +238,13 @@ class Jobs:
         progress: Progress,
         stage: Stage,
         stem: Path,
+        started: Started | None = None,
     ) -> None:
         self.rendered, self.settings, self.diagnostics = rendered, settings, diagnostics
         self.cache, self.options, self.progress, self.stage = cache, options, progress, stage
         self.stem = stem
         """``<out>/<slug>``: each format's file is this and its suffix."""
-        self.started: Started | None = None
+        self.started = started
         """What the page source started early (see :func:`layout_started`)."""
         self.dates = build_dates(rendered.book.meta)
         source = registry.PAGE_SOURCE

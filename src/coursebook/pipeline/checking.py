@@ -50,9 +50,16 @@ def check_book(
                 if layout and not diagnostics.errors:
                     stem = Path(scratch) / "check"
                     jobs = Jobs(
-                        rendered, settings, diagnostics, cache, options, progress, _no_files, stem
+                        rendered,
+                        settings,
+                        diagnostics,
+                        cache,
+                        options,
+                        progress,
+                        _no_files,
+                        stem,
+                        started,
                     )
-                    jobs.started = started
                     jobs.page_starts()  # the layout, without keeping pages: on all cores
         except BookError:
             pass  # a stage that could not go on; what it found is in diagnostics

@@ -325,10 +325,6 @@ class PartLayout:
             number = start + part.count
         return Pages(tuple(sequence), tuple(labels), first_body)
 
-    def blank_page(self) -> tuple[bytes, tuple[Diagnostic, ...]]:
-        """The PDF of a blank page, and what WeasyPrint said writing it."""
-        return self.written(self.weasyprint.blank_document())
-
     def write(self, pages: Pages, stream: BinaryIO) -> None:
         """The PDF: the parts' PDFs joined (see :mod:`.joining`)."""
         blank = self._blank_pdf() if BLANK in pages.sequence else b""
@@ -347,7 +343,7 @@ class PartLayout:
         kept = self.cache.get_bytes(kind, key) if self.cache is not None else None
         if kept is not None:
             return kept
-        blank, problems = self.blank_page()
+        blank, problems = self.written(self.weasyprint.blank_document())
         self.diagnostics.extend(problems)
         if self.cache is not None and not problems:
             self.cache.put_bytes(kind, key, blank)
@@ -379,7 +375,7 @@ class PartLayout:
         if kept is not None and (pdf is not None or not keep_pages):
             part = replace(LaidPart.loads(kept), pdf=pdf)
         elif self._helper is not None:
-            part = self._by_helper(spec, number, links, roman, keep_pages)
+            part = self._by_helper(spec, number, links, keep_pages)
             self._keep(spec, key, number, part)
         else:
             part, document = self.laid_out(spec, number, links, roman, html)
@@ -423,15 +419,13 @@ class PartLayout:
         return cache_key(digest, self._styles, "roman" if roman else "arabic"), links, html
 
     def _by_helper(
-        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool, keep_pages: bool
+        self, spec: PartSpec, number: int, links: dict[str, str], keep_pages: bool
     ) -> LaidPart:
-        """A part laid out (and written, with ``keep_pages``) by a worker, while this process
-        waits: a worker has WeasyPrint started and the stylesheets read, this process may
-        not (the sources appendix and the contents, laid out once the body is placed)."""
+        """A body's part laid out again on its own (and written, with ``keep_pages``) by a
+        worker, while this process waits: the worker has WeasyPrint started and the
+        stylesheets read, this process may not."""
         assert self._helper is not None
-        future = self._helper.submit(
-            0, parallel.lay_out_alone, spec, links, number, roman, keep_pages
-        )
+        future = self._helper.submit(0, parallel.lay_out_alone, spec, links, number, keep_pages)
         try:
             part, problems = future.result()
         finally:

@@ -47,7 +47,7 @@ class PartLayout(Protocol):
     ) -> None: ...
 
     def laid_out(
-        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool = False
+        self, spec: PartSpec, number: int, links: dict[str, str]
     ) -> tuple[LaidPart, Any]: ...
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
@@ -198,12 +198,12 @@ def release(token: int) -> None:
 
 
 def lay_out_alone(
-    spec: PartSpec, links: dict[str, str], number: int, roman: bool = False, write: bool = True
+    spec: PartSpec, links: dict[str, str], number: int, write: bool = True
 ) -> tuple[LaidPart, list[Diagnostic]]:
-    """A part laid out with its first page's number known (the front matter's in roman),
-    and written (unless not ``write``: the EPUB's page list needs no PDF)."""
+    """A part laid out with its first page's number known, and written (unless not
+    ``write``: the EPUB's page list needs no PDF)."""
     layout: PartLayout = _WORKER["layout"]
-    part, document = layout.laid_out(spec, number, links, roman)
+    part, document = layout.laid_out(spec, number, links)
     problems = list(part.problems)
     if write:
         part.pdf, written = layout.written(document)
