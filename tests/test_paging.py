@@ -9,6 +9,7 @@ import multiprocessing
 import re
 import shutil
 import subprocess
+import zipfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -234,6 +235,41 @@ def test_a_stylesheet_setting_the_page_counter_is_kept_side_by_side(
     assert any(re.search(r"\b1[3-9]\s*$", text) for text in printed)  # the counter jumped
 
 
+@pytest.mark.parametrize("fmt", ["pdf", "epub"])
+def test_a_pointer_to_the_end_of_its_lesson_prints_its_page_side_by_side(
+    joined: BuildResult, tmp_path: Path, fmt: str
+) -> None:
+    """A note too long for the foot of its page, in the last chapter: its pointer prints the
+    page the note is on at the end of the lesson (WeasyPrint's target-counter, in the text,
+    not the margin). A worker lays that chapter out before the number of its first page is
+    known: it is laid out again with its number, and the pages are one process's (the
+    EPUB's page list too, laid out again for its pointer's width)."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    delta = book / "lessons/d.md"
+    long = "A remark on the passage that goes on for a while, as remarks do. " * 70
+    delta.write_text(delta.read_text("utf-8") + f"\nAn aside.[^long]\n\n[^long]: {long}\n")
+    one = build(book, (fmt,), tmp_path / "one", BuildOptions(jobs=1))
+    two = build(book, (fmt,), tmp_path / "two", BuildOptions(jobs=2))
+    if fmt == "epub":
+        assert _page_list(one) and _page_list(two) == _page_list(one)
+        return
+    assert two.outputs[0].path.read_bytes() == one.outputs[0].path.read_bytes()
+    reader = pypdf.PdfReader(two.outputs[0].path)
+    printed = texts(reader)
+    (pointer,) = [m for t in printed for m in re.findall(r"end of this lesson, p\. (\d+)", t)]
+    at = reader.page_labels.index(pointer)
+    assert "as remarks do" in printed[at] and printed[at].count("Notes") >= 1
+
+
+def _page_list(result: BuildResult) -> list[str]:
+    """The EPUB's page list: each page's number and where it begins."""
+    with zipfile.ZipFile(result.outputs[0].path) as epub:
+        nav = epub.read("EPUB/nav.xhtml").decode("utf-8")
+    (pages,) = re.findall(r'<nav[^>]*epub:type="page-list".*?</nav>', nav, re.S)
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', pages)
+
+
 def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path) -> None:
     """Notes a stylesheet hides, in three chapters laid out by two workers: the build fails
     with the errors one process finds, in the same order."""
@@ -361,3 +397,26 @@ def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
     assert len(moved.pages) > 3 and first_number(moved) == 1
     assert renumber(moved, 37) and first_number(moved) == 37
     assert moved.write_pdf() == direct != laid_out(1).write_pdf()
+
+
+def test_parts_printing_page_numbers_in_their_text_are_told_by_the_stylesheets() -> None:
+    """Which parts print page numbers in their text (laid out again when laid out ahead
+    with another first page): those holding a class that a rule outside @page gives a
+    target-counter() or the page counter; any part, when such a rule names no class."""
+    from coursebook.core.resources import stylesheet
+    from coursebook.formats.pdf.folios import numbers_in_text
+
+    ours = numbers_in_text([stylesheet("print.css").read_text("utf-8")])
+    assert ours('<a class="endnote-pointer" href="#n1">')
+    assert ours('<p>See <a class="x backref" href="#c">1</a>.</p>')
+    assert not ours('<p class="backrefs">Cited on p. 3.</p>')  # another class
+    assert not ours("<p>Only folios, in the margins.</p>")
+    margins = "@page :left { @bottom-left { content: counter(page) } }"
+    assert not numbers_in_text([margins, ".n::after { content: counter(footnote) }"])(
+        '<a class="n">'
+    )
+    nested = "@media print { a[href]::after { content: target-counter(attr(href url), page) } }"
+    assert numbers_in_text([nested])("<p>Any part at all.</p>")
+    assert numbers_in_text([".p, .q span::before { content: counters(pages, '.') }"])(
+        "<span class='q'>"
+    )

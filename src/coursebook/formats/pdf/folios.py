@@ -12,7 +12,9 @@ when it is laid out), so its margin boxes' inputs are kept as it makes them.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -102,3 +104,81 @@ def renumber(document: Any, first: int) -> bool:
 def _page_counter(state: Any) -> int:
     values = state[1].get("page") or [0]
     return int(values[-1])
+
+
+# --- page numbers in the text ----------------------------------------------------------------
+
+_PAGE_COUNTERS = ("page", "pages")
+
+
+def numbers_in_text(stylesheets: Iterable[str]) -> Callable[[str], bool]:
+    """Whether a part's HTML prints page numbers in its text, not only in its margins: an
+    element a rule of ``stylesheets`` (outside ``@page``) gives ``target-counter()`` or the
+    page counter (print.css: a pointer to notes at the end of their lesson, "p. 12"). Such
+    a part's pages depend on its first page's number (the width of the numbers), and it is
+    laid out with that number.
+
+    Told by the classes of those rules' selectors (a part holding any of them prints
+    numbers); a rule whose selector names no class makes every part count. Erring that
+    way only lays a part out again."""
+    import tinycss2  # type: ignore[import-untyped]
+
+    classes: set[str] = set()
+    anywhere = False
+
+    def visit(rules: Iterable[Any]) -> None:
+        nonlocal anywhere
+        for rule in rules:
+            if rule.type == "at-rule" and rule.lower_at_keyword != "page" and rule.content:
+                visit(tinycss2.parse_blocks_contents(rule.content, skip_whitespace=True))
+            elif rule.type == "qualified-rule" and _counts_pages(rule.content):
+                for selector in _split(rule.prelude):
+                    named = _classes(selector)
+                    anywhere = anywhere or not named
+                    classes.update(named)
+
+    for text in stylesheets:
+        visit(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+    if anywhere:
+        return lambda html: True
+    if not classes:
+        return lambda html: False
+    names = "|".join(re.escape(name) for name in sorted(classes))
+    pattern = re.compile(rf"""class=["'](?:[^"']*\s)?(?:{names})(?:[\s"'])""")
+    return lambda html: pattern.search(html) is not None
+
+
+def _counts_pages(tokens: Iterable[Any]) -> bool:
+    for token in tokens:
+        if token.type == "function":
+            name = token.lower_name
+            arguments = [t for t in token.arguments if t.type not in ("whitespace", "comment")]
+            if name in ("target-counter", "target-counters"):
+                return True
+            if name in ("counter", "counters") and arguments:
+                first = arguments[0]
+                if first.type == "ident" and first.lower_value in _PAGE_COUNTERS:
+                    return True
+            if _counts_pages(token.arguments):
+                return True
+        elif token.type in ("() block", "[] block", "{} block") and _counts_pages(token.content):
+            return True
+    return False
+
+
+def _split(prelude: Sequence[Any]) -> list[list[Any]]:
+    selectors: list[list[Any]] = [[]]
+    for token in prelude:
+        if token.type == "literal" and token.value == ",":
+            selectors.append([])
+        else:
+            selectors[-1].append(token)
+    return selectors
+
+
+def _classes(selector: Sequence[Any]) -> set[str]:
+    named = set()
+    for before, token in itertools.pairwise(selector):
+        if before.type == "literal" and before.value == "." and token.type == "ident":
+            named.add(token.value)
+    return named

@@ -21,6 +21,11 @@ class LaidPart:
     """The page (counted from the part's first) of every id in the part."""
     links: dict[str, str]
     """The page numbers it prints for links to other parts, by target id."""
+    numbered: int | None = None
+    """The number its first page was laid out with, when its pages print it (a pointer to
+    notes at the end of a lesson gives their page, WeasyPrint's ``target-counter``): laid
+    out with another number, it is laid out again. None when its pages are the same
+    whatever their numbers (only the margins print them: see :mod:`.folios`)."""
     problems: tuple[Diagnostic, ...] = ()
     """What its layout found (a note too long for the foot of a page): said again when the
     part comes from the cache."""
@@ -29,6 +34,10 @@ class LaidPart:
     pdf_key: str = ""
     """The cache key of :attr:`pdf`."""
 
+    def fits(self, number: int) -> bool:
+        """Whether these are the part's pages when its first page is numbered ``number``."""
+        return self.numbered is None or self.numbered == number
+
     def dumps(self) -> str:
         return json.dumps(
             {
@@ -36,6 +45,7 @@ class LaidPart:
                 "places": self.places,
                 "anchors": self.anchors,
                 "links": self.links,
+                "numbered": self.numbered,
                 "problems": [problem.as_data() for problem in self.problems],
             }
         )
@@ -45,4 +55,5 @@ class LaidPart:
         data = json.loads(text)
         places = tuple((p[0], p[1], p[2]) if p else None for p in data["places"])
         problems = tuple(Diagnostic.from_data(problem) for problem in data["problems"])
-        return cls(data["count"], places, data["anchors"], data["links"], problems)
+        numbered = data.get("numbered")
+        return cls(data["count"], places, data["anchors"], data["links"], numbered, problems)

@@ -9,7 +9,8 @@ the layout incremental and its repairs local:
 - **Parts are laid out side by side**, on every core (:mod:`.parallel`): a part's pages
   don't depend on the number of its first page, only its margins do, so a worker lays a
   part out before the parts ahead of it are done, and prints its margins once they are
-  (:mod:`.folios`).
+  (:mod:`.folios`). A part whose text prints page numbers too (a pointer to notes at the
+  end of their lesson: "p. 37") is laid out again with its number once it is known.
 - **What didn't change isn't laid out again.** A part's pages depend on its HTML (with the
   page numbers it prints for links to other parts), the stylesheets and the options, not on
   the number of its first page (printed in the margin only). So each part's page starts are
@@ -54,6 +55,7 @@ from ...render.builddate import BuildDates
 from ...render.pagemap import PageStart, Place, numbered_starts, page_places
 from ...render.rendered_book import RenderedBook
 from . import page_numbers, parallel
+from .folios import numbers_in_text
 from .footnotes import end_groups, fail_notes, note_placement, warn_notes
 from .hyphenation import hyphen_runs, unhyphenated_css
 from .joining import join, write_part
@@ -126,6 +128,10 @@ class PartLayout:
         """The workers, while the body's parts are laid out: a part laid out again on its
         own goes to the first (see :meth:`_part`)."""
         self._weasyprint: Layout | None = None  # made when a part must be laid out
+        self._numbers_in_text = numbers_in_text(
+            [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
+            + [rendered.book.css_for("print")]
+        )
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
         self._styles = cache_key(
@@ -368,12 +374,14 @@ class PartLayout:
     ) -> LaidPart:
         key, links, html = self._key(spec, page_of, roman)
         memo = (key, number if keep_pages else None)
-        if memo in self._laid:
+        if memo in self._laid and self._laid[memo].fits(number):
             return self._laid[memo]
-        kept = self.cache.get("part", key) if self.cache is not None else None
+        kept = self._known(key)
+        if kept is not None and not kept.fits(number):
+            kept = None  # it prints its pages' numbers: laid out for another first page
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
         if kept is not None and (pdf is not None or not keep_pages):
-            part = replace(LaidPart.loads(kept), pdf=pdf)
+            part = replace(kept, pdf=pdf)
         elif self._helper is not None:
             part = self._by_helper(spec, number, links, keep_pages)
             self._keep(spec, key, number, part)
@@ -513,6 +521,7 @@ class PartLayout:
             plain |= runs
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
+        numbered = number if self._numbers_in_text(html) else None
         pages = document.pages
         anchors: dict[str, int] = {}
         for index, page in enumerate(pages):
@@ -521,7 +530,8 @@ class PartLayout:
         places = page_places(pages)
         problems = tuple(self.diagnostics.items[said:])
         del self.diagnostics.items[said:]  # said by the caller, when it places the part
-        return LaidPart(len(pages), places, anchors, dict(links), problems), document
+        laid = LaidPart(len(pages), places, anchors, dict(links), numbered, problems)
+        return laid, document
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]:
         """A part's pages, as a PDF of their own (see :mod:`.joining`), and what WeasyPrint
@@ -612,6 +622,9 @@ class _SideBySide:
         page, their token."""
         self.waiting: deque[int] = deque()
         """Placed parts to lay out again and write, now that their first page is known."""
+        self.refit: deque[tuple[int, int]] = deque()
+        """Parts to lay out again before they are placed, with the number of their first
+        page (now known): their pages print it (see :attr:`LaidPart.numbered`)."""
         self.tasks: dict[Future[Any], tuple[str, int, int]] = {}
         """What each task given is: its kind, its part and its worker."""
         self.finished: dict[int, LaidPart] = {}
@@ -626,7 +639,17 @@ class _SideBySide:
             index = len(self.numbers)
             part = self.parts[index]
             assert part is not None
-            self.number += self.layout._blank_before(self.number)
+            number = self.number + self.layout._blank_before(self.number)
+            if not part.fits(number):
+                # Laid out ahead with another number, which its text prints (and its page
+                # count may follow): laid out again with this one before it is placed.
+                self.parts[index] = None
+                if index in self.held:
+                    worker, _, token = self.held.pop(index)
+                    self._submit(worker, "released", index, parallel.release, token)
+                self.refit.append((index, number))
+                return
+            self.number = number
             self.numbers.append(self.number)
             self.known.update({anchor: str(self.number + i) for anchor, i in part.anchors.items()})
             self._write(index, part, self.number)
@@ -655,6 +678,13 @@ class _SideBySide:
         """Give each idle worker a part: one placed and waiting to be laid out again with
         its number, else the next one, if not too far ahead of those placed."""
         for worker in self.workers.idle():
+            if self.refit:
+                index, number = self.refit.popleft()
+                token = next(_TOKENS)
+                self.held[index] = (worker, number, token)
+                spec, links = self.body[index], self.links[index]
+                self._submit(worker, "laid", index, parallel.lay_out, spec, links, number, token)
+                continue
             if self.waiting:
                 index = self.waiting.popleft()
                 spec, links, number = self.body[index], self.links[index], self.numbers[index]
@@ -694,9 +724,9 @@ class _SideBySide:
     def wait(self) -> None:
         """Take in what the workers finished (waiting for one at least, if any works)."""
         if not self.tasks:
-            assert self.waiting or len(self.numbers) < len(self.parts) or self.done(), (
-                "nothing to wait for"
-            )
+            assert (
+                self.waiting or self.refit or len(self.numbers) < len(self.parts) or self.done()
+            ), "nothing to wait for"
             return
         finished, _ = wait(self.tasks, return_when=FIRST_COMPLETED)
         for future in finished:
