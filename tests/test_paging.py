@@ -11,8 +11,11 @@ import shutil
 import subprocess
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pypdf
 import pytest
@@ -156,7 +159,11 @@ def test_an_epub_alone_laid_out_on_all_cores_is_the_epub_of_a_full_build(
     full = build(book, out_dir=tmp_path / "full")
     stages = Stages()
     alone = build(book, ("epub",), tmp_path / "alone", BuildOptions(jobs=2), progress=stages)
-    assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
+    # The first chapter laid out again for the page its link to the last lesson prints:
+    # only that lesson (see coursebook.formats.pdf.pieces).
+    assert stages.said["laying out pages"].endswith(
+        ", 5 of 5 parts laid out (1 only in its changed lessons)"
+    )
     epub = {o.format: o.path.read_bytes() for o in full.outputs}["epub"]
     assert alone.outputs[0].path.read_bytes() == epub
 
@@ -184,6 +191,95 @@ def test_an_edited_lesson_lays_out_its_part_alone_and_makes_a_clean_builds_pdf(
     # Only the parts' PDFs of the last build are kept.
     cache = tmp_path / "out" / ".coursebook-cache"
     assert len(list(cache.glob("part-pdf-*"))) == 5
+
+
+def _edited_epub(book: Path, out: Path, jobs: int, edit: Callable[[], None]) -> tuple[bytes, str]:
+    """The EPUB built after ``edit``, with what its layout said; then a clean build's."""
+    stages = Stages()
+    edit()
+    warm = build(book, ("epub",), out, BuildOptions(jobs=jobs), progress=stages)
+    return warm.outputs[0].path.read_bytes(), stages.said["laying out pages"]
+
+
+def _clean_epub(book: Path, out: Path) -> bytes:
+    return build(book, ("epub",), out, BuildOptions(jobs=1)).outputs[0].path.read_bytes()
+
+
+def _append(path: Path, text: str) -> Callable[[], None]:
+    return lambda: path.write_text(path.read_text("utf-8") + text, "utf-8")
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_edited_lesson_is_laid_out_alone_for_the_epubs_page_list(
+    joined: BuildResult, tmp_path: Path, jobs: int
+) -> None:
+    """A lesson edited in a chapter of two: for the EPUB's page list only that lesson is
+    laid out again (after a page of the other side, dropped, so that it opens on the side
+    it has in the chapter), the other's pages kept from the last layout; the EPUB is a
+    clean build's, byte for byte. When the edit changes the lesson's page count by an odd
+    number, the lesson after it changes sides and is laid out again too."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    build(book, ("epub",), tmp_path / "out", BuildOptions(jobs=jobs))
+    beta = book / "lessons/b.md"
+    epub, said = _edited_epub(book, tmp_path / "out", jobs, _append(beta, "\nOne more line.\n"))
+    assert said.endswith(", 1 of 5 parts laid out (1 only in its changed lessons)")
+    assert epub == _clean_epub(book, tmp_path / "clean1")
+    before = _first_page(_built(tmp_path / "clean1"), "b.xhtml")
+    # A page and a bit more in the first lesson: the second opens on the other side.
+    alpha = book / "lessons/a.md"
+    epub, said = _edited_epub(book, tmp_path / "out", jobs, _append(alpha, f"\n{PARAGRAPH * 16}\n"))
+    # The contents and the sources print the pages that moved: laid out again whole.
+    assert said.endswith(", 3 of 5 parts laid out (1 only in its changed lessons)")
+    assert epub == _clean_epub(book, tmp_path / "clean2")
+    assert (_first_page(_built(tmp_path / "clean2"), "b.xhtml") - before) % 2 == 1
+    assert not multiprocessing.active_children()
+
+
+def test_a_stylesheet_counting_across_lessons_lays_the_chapter_out_whole(
+    joined: BuildResult, tmp_path: Path
+) -> None:
+    """A book stylesheet that numbers the lessons with a counter: a lesson laid out alone
+    would restart it, so an edited lesson's chapter is laid out whole, and the EPUB is a
+    clean build's."""
+    book = tmp_path / "book"
+    shutil.copytree(joined.book.root, book)
+    manifest = book / "book.yaml"
+    manifest.write_text(manifest.read_text("utf-8") + "css:\n  print: count.css\n", "utf-8")
+    rule = (
+        ".lesson { counter-increment: lesson }\n.lesson-title::before { content: counter(lesson) }"
+    )
+    (book / "count.css").write_text(rule + "\n", "utf-8")
+    build(book, ("epub",), tmp_path / "out", BuildOptions(jobs=1))
+    beta = book / "lessons/b.md"
+    epub, said = _edited_epub(book, tmp_path / "out", 1, _append(beta, "\nOne more line.\n"))
+    assert said.endswith(", 1 of 5 parts laid out")
+    assert epub == _clean_epub(book, tmp_path / "clean")
+
+
+def test_which_stylesheets_let_a_chapter_be_laid_out_in_pieces() -> None:
+    """Pieces only when no stylesheet counts across lessons (the notes' counter and lists'
+    aside) or selects pages by their place in a group other than the first."""
+    from coursebook.core.resources import stylesheet
+    from coursebook.formats.pdf.pieces import can_cut
+
+    ours = [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
+    assert can_cut(ours)
+    assert can_cut([*ours, "ol { counter-reset: list-item 3 } @page :nth(1) { margin: 1in }"])
+    assert not can_cut([*ours, "h2 { counter-increment: section }"])
+    assert not can_cut(["@media print { .x { counter-set: figure 4 } }"])
+    assert not can_cut(["@page :nth(2 of chapter) { margin-top: 3cm }"])
+    assert not can_cut(["@page :nth(2n+1) { margin-top: 3cm }"])
+
+
+def _first_page(result: BuildResult, document: str) -> int:
+    return int(next(n for href, n in _page_list(result) if href.startswith(f"text/{document}#")))
+
+
+def _built(out: Path) -> BuildResult:
+    """A build's EPUB, as :func:`_page_list` reads it."""
+    (epub,) = out.glob("*.epub")
+    return cast(BuildResult, SimpleNamespace(outputs=[SimpleNamespace(path=epub)]))
 
 
 def test_a_pdf_laid_out_on_all_cores_is_the_pdf_of_one_process(

@@ -81,8 +81,9 @@ def page_starts(job: Job) -> PageList:
         job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
     )
     pages = _timed(job, lambda: layout.lay_out(keep_pages=False))
+    pieces = f" ({layout.in_pieces} only in its changed lessons)" if layout.in_pieces else ""
     job.progress.finish(
-        f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out"
+        f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out{pieces}"
     )
     return PageList(options.paper_name, pages.starts())
 

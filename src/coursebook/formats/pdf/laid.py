@@ -4,10 +4,25 @@ and sent back by the processes that lay parts out."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 from ...core.diagnostics import Diagnostic
 from ...render.pagemap import Place
+
+
+@dataclass(frozen=True)
+class LaidDocument:
+    """Where a document of a part is in its pages (see :mod:`.pieces`)."""
+
+    id: str
+    digest: str
+    """The hash of its HTML as printed."""
+    first: int
+    """The page it opens on, counted from the part's first."""
+    side: str
+    """The side of that page: "left" or "right"."""
+    forced: bool
+    """Whether it opens a new page whatever came before (``break-before: page``)."""
 
 
 @dataclass
@@ -33,6 +48,10 @@ class LaidPart:
     """The part as a PDF of its own (see :mod:`.joining`), when laid out for the PDF."""
     pdf_key: str = ""
     """The cache key of :attr:`pdf`."""
+    documents: tuple[LaidDocument, ...] = ()
+    """Where each of its documents is, for an edit to lay out only those it changed."""
+    wrapper: str = ""
+    """The hash of its HTML around its documents."""
 
     def fits(self, number: int) -> bool:
         """Whether these are the part's pages when its first page is numbered ``number``."""
@@ -47,6 +66,8 @@ class LaidPart:
                 "links": self.links,
                 "numbered": self.numbered,
                 "problems": [problem.as_data() for problem in self.problems],
+                "documents": [astuple(document) for document in self.documents],
+                "wrapper": self.wrapper,
             }
         )
 
@@ -55,5 +76,17 @@ class LaidPart:
         data = json.loads(text)
         places = tuple((p[0], p[1], p[2]) if p else None for p in data["places"])
         problems = tuple(Diagnostic.from_data(problem) for problem in data["problems"])
-        numbered = data.get("numbered")
-        return cls(data["count"], places, data["anchors"], data["links"], numbered, problems)
+        documents = tuple(
+            LaidDocument(str(i), str(digest), int(first), str(side), bool(forced))
+            for i, digest, first, side, forced in data.get("documents", ())
+        )
+        return cls(
+            data["count"],
+            places,
+            data["anchors"],
+            data["links"],
+            data.get("numbered"),
+            problems,
+            documents=documents,
+            wrapper=data.get("wrapper", ""),
+        )

@@ -15,7 +15,8 @@ the layout incremental and its repairs local:
   page numbers it prints for links to other parts), the stylesheets and the options, not on
   the number of its first page (printed in the margin only). So each part's page starts are
   kept in the cache folder by a hash of those, and an EPUB built after one lesson was edited
-  lays out that lesson's chapter, not the book. For the PDF, each part is written as a PDF
+  lays out that lesson's chapter, not the book; within the chapter, only that lesson
+  (:mod:`.pieces`: every lesson opens a new page). For the PDF, each part is written as a PDF
   of its own as soon as it is laid out (its pages are then let go: the memory a build takes
   is a part's, not the book's), kept in the cache by that hash and its first page's number,
   and the parts' PDFs are joined (:mod:`.joining`: one copy of each font, links, outline,
@@ -59,10 +60,11 @@ from .folios import numbers_in_text
 from .footnotes import end_groups, fail_notes, note_placement, warn_notes
 from .hyphenation import hyphen_runs, unhyphenated_css
 from .joining import join, write_part
-from .laid import LaidPart
+from .laid import LaidDocument, LaidPart
 from .layout import Layout, css_string
 from .parallel import AHEAD, Workers
-from .parts import PartSpec, part_html, part_specs
+from .parts import PartSource, PartSpec, part_html, part_source, part_specs
+from .pieces import FORCED, can_cut, changed, pieces, relaid
 from .settings import PrintOptions, page_css
 
 LAYOUTS_FOR_NOTES = 4
@@ -122,16 +124,18 @@ class PartLayout:
         self.options, self.cache, self.jobs = options, cache, jobs
         self._early = workers
         """Workers started while the book was read and rendered (see :meth:`_workers`)."""
-        self._digests: dict[PartSpec, tuple[str, dict[str, str]]] = {}
-        """The hash of each part's HTML as last made, with the page numbers it prints."""
+        self._digests: dict[PartSpec, tuple[str, dict[str, str], PartSource]] = {}
+        """The hash of each part's HTML as last made, with the page numbers it prints and
+        its documents' hashes (the source without its HTML)."""
         self._helper: Workers | None = None
         """The workers, while the body's parts are laid out: a part laid out again on its
         own goes to the first (see :meth:`_part`)."""
         self._weasyprint: Layout | None = None  # made when a part must be laid out
-        self._numbers_in_text = numbers_in_text(
-            [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
-            + [rendered.book.css_for("print")]
-        )
+        css = [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
+        css.append(rendered.book.css_for("print"))
+        self._numbers_in_text = numbers_in_text(css)
+        self._cut = can_cut(css)
+        """Whether an edited chapter may be laid out in pieces (see :mod:`.pieces`)."""
         self._laid: dict[tuple[str, int | None], LaidPart] = {}
         self._known_parts: dict[str, LaidPart] = {}  # by key, whatever their first page
         self._styles = cache_key(
@@ -149,6 +153,8 @@ class PartLayout:
         self.fresh: set[int] = set()
         """The parts (by their place in the book) that WeasyPrint laid out in this build:
         the others came from the cache."""
+        self.in_pieces = 0
+        """Of those, the parts laid out only in the lessons an edit changed."""
 
     @property
     def weasyprint(self) -> Layout:
@@ -276,8 +282,15 @@ class PartLayout:
         before the passes place them (which then find them ready); their pages are let go
         (no PDF is written). A part whose links turn out to need other page numbers than the
         last build's is laid out again, in the passes."""
+        whole = []
+        for spec, links, key in wanted:  # an edited chapter: only the lessons edited
+            part = self._in_pieces(spec, key, links)
+            if part is None:
+                whole.append((spec, links, key))
+            else:
+                self._laid[(key, None)] = part
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec, int]] = {}
-        for index, (spec, links, key) in enumerate(wanted):
+        for index, (spec, links, key) in enumerate(whole):
             worker = index % len(workers)
             tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec, worker)
         for future in as_completed(tasks):
@@ -289,6 +302,7 @@ class PartLayout:
             self.fresh.add(id(spec))
             if self.cache is not None:
                 self.cache.put("part", key, part.dumps())
+                self._remember(spec, key)
 
     def _place_side_by_side(
         self,
@@ -372,7 +386,7 @@ class PartLayout:
         keep_pages: bool,
         roman: bool = False,
     ) -> LaidPart:
-        key, links, html = self._key(spec, page_of, roman)
+        key, links, source = self._key(spec, page_of, roman)
         memo = (key, number if keep_pages else None)
         if memo in self._laid and self._laid[memo].fits(number):
             return self._laid[memo]
@@ -382,11 +396,13 @@ class PartLayout:
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
         if kept is not None and (pdf is not None or not keep_pages):
             part = replace(kept, pdf=pdf)
+        elif not keep_pages and (cut := self._in_pieces(spec, key, links)) is not None:
+            part = cut
         elif self._helper is not None:
             part = self._by_helper(spec, number, links, keep_pages)
             self._keep(spec, key, number, part)
         else:
-            part, document = self.laid_out(spec, number, links, roman, html)
+            part, document = self.laid_out(spec, number, links, roman, source)
             if keep_pages:
                 pdf, problems = self.written(document)
                 part.pdf, part.problems = pdf, part.problems + problems
@@ -404,7 +420,7 @@ class PartLayout:
 
     def _key(
         self, spec: PartSpec, page_of: Callable[[str], str], roman: bool = False
-    ) -> tuple[str, dict[str, str], str | None]:
+    ) -> tuple[str, dict[str, str], PartSource | None]:
         """A part's key in the cache (its HTML, the stylesheets and options, its numbering),
         the page numbers its links print, by target, and its HTML if it was made for this.
 
@@ -413,7 +429,7 @@ class PartLayout:
         part, kept, made the 160-lesson book's process tree peak at 712 MB instead of 700)."""
         made = self._digests.get(spec)
         if made is not None and all(page_of(t) == n for t, n in made[1].items()):
-            digest, links, html = made[0], dict(made[1]), None
+            digest, links, source = made[0], dict(made[1]), None
         else:
             links = {}
 
@@ -421,10 +437,50 @@ class PartLayout:
                 links[target] = page_of(target)
                 return links[target]
 
-            html = part_html(self.rendered, self.dates, spec, printed_page)
-            digest = cache_key(html)
-            self._digests[spec] = (digest, dict(links))
-        return cache_key(digest, self._styles, "roman" if roman else "arabic"), links, html
+            source = part_source(self.rendered, self.dates, spec, printed_page)
+            digest = cache_key(source.html)
+            self._digests[spec] = (digest, dict(links), replace(source, html=""))
+        return cache_key(digest, self._styles, "roman" if roman else "arabic"), links, source
+
+    def _in_pieces(self, spec: PartSpec, key: str, links: dict[str, str]) -> LaidPart | None:
+        """For the page list, a part whose last layout is known (an edited chapter): only
+        the lessons that changed laid out again (see :mod:`.pieces`); None when it can't be
+        (kept in the cache, as laid out whole would be)."""
+        if not self._cut or self.cache is None or spec.after or spec not in self._digests:
+            return None
+        last = self.cache.get("last-part", self._spec_key(spec))
+        old = self._known(last) if last else None
+        source = self._digests[spec][2]
+        ids = [document.id for document in spec.documents]
+        redo = changed(old, ids, source.digests, source.wrapper) if old else None
+        if old is None or not redo or len(redo) == len(pieces(old.documents)):
+            return None  # the same part, or every piece of it changed: laid out whole
+        cut = pieces(old.documents)
+
+        def lay_out(index: int, side: str) -> LaidPart:
+            documents = spec.documents[cut[index].first : cut[index].end]
+            after = {"left": "right", "right": "left"}.get(side, "")
+            piece = replace(spec, documents=documents, after=after)
+            if self._helper is not None:
+                return self._by_helper(piece, 1, links, keep_pages=False)
+            laid, _ = self.laid_out(piece, 1, links)
+            return laid
+
+        part = relaid(old, source.digests, redo, lay_out, links)
+        if part is not None:
+            self.in_pieces += 1
+            self._keep(spec, key, 1, part)
+        return part
+
+    def _spec_key(self, spec: PartSpec) -> str:
+        """A part by what it holds, whatever their text: its last layout's key is kept by
+        it (see :meth:`_in_pieces`)."""
+        ids = " ".join(document.id for document in spec.documents)
+        return cache_key(self._book_key(), spec.classes, ids, str(spec.note_pages), str(spec.qr))
+
+    def _remember(self, spec: PartSpec, key: str) -> None:
+        if self.cache is not None and not spec.after:
+            self.cache.put("last-part", self._spec_key(spec), key)
 
     def _by_helper(
         self, spec: PartSpec, number: int, links: dict[str, str], keep_pages: bool
@@ -454,6 +510,7 @@ class PartLayout:
         self.fresh.add(id(spec))
         if self.cache is not None:
             self.cache.put("part", key, part.dumps())
+            self._remember(spec, key)
             if part.pdf is not None:
                 self.cache.put_bytes(self._pdf_kind, self._pdf_key(key, number), part.pdf)
 
@@ -470,7 +527,7 @@ class PartLayout:
         number: int,
         links: Mapping[str, str],
         roman: bool = False,
-        html: str | None = None,
+        source: PartSource | None = None,
     ) -> tuple[LaidPart, Any]:
         """A part laid out by WeasyPrint, its first page numbered ``number`` (what the book
         needs to know of its pages, and the pages, as WeasyPrint's document), each link to
@@ -480,8 +537,9 @@ class PartLayout:
         def printed_page(target: str) -> str:
             return links.get(target, UNKNOWN)
 
-        if html is None:
-            html = part_html(self.rendered, self.dates, spec, printed_page)
+        if source is None:
+            source = part_source(self.rendered, self.dates, spec, printed_page)
+        html = source.html
         # The front matter is numbered in roman from 1 and names the book on its title page;
         # another part is told its first page's number and the book's title (for the running
         # heads of its left-hand pages).
@@ -491,6 +549,8 @@ class PartLayout:
             else f"@page :first {{ counter-reset: page {number} }}\n"
             f"html {{ string-set: book-title {css_string(self.rendered.book.meta.title)} }}"
         )
+        if spec.after:  # a piece of a part: after a page of that side (see .pieces)
+            first_page += f"\nhtml {{ break-before: {spec.after} }}"
         said = len(self.diagnostics.items)  # what this layout finds is kept with the part
         endnotes: dict[str, int] = {}  # notes at the end of their lesson: their pointer group
         plain: frozenset[str] = frozenset()  # paragraphs set without hyphenation
@@ -522,7 +582,7 @@ class PartLayout:
             document = None  # free the last layout before the next: memory, and GC time
             document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
         numbered = number if self._numbers_in_text(html) else None
-        pages = document.pages
+        pages = document.pages[1:] if spec.after else document.pages  # not the page before
         anchors: dict[str, int] = {}
         for index, page in enumerate(pages):
             for anchor in page.anchors:  # an element on several pages is on its first
@@ -530,7 +590,16 @@ class PartLayout:
         places = page_places(pages)
         problems = tuple(self.diagnostics.items[said:])
         del self.diagnostics.items[said:]  # said by the caller, when it places the part
-        laid = LaidPart(len(pages), places, anchors, dict(links), numbered, problems)
+        laid = LaidPart(
+            len(pages),
+            places,
+            anchors,
+            dict(links),
+            numbered,
+            problems,
+            documents=_documents(spec, source, pages, anchors),
+            wrapper=source.wrapper,
+        )
         return laid, document
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]:
@@ -762,6 +831,34 @@ class _SideBySide:
             layout._laid[memo] = layout._known_parts[self.keys[index]] = part
             placed.append((part, number))
         return placed, self.number
+
+
+def _documents(
+    spec: PartSpec, source: PartSource, pages: Sequence[Any], anchors: Mapping[str, int]
+) -> tuple[LaidDocument, ...]:
+    """Where each of a part's documents opens, once laid out (see :mod:`.pieces`); none
+    when one can't be found (then the part is only laid out whole)."""
+    found = []
+    for document, digest in zip(spec.documents, source.digests, strict=True):
+        first = anchors.get(document.id)
+        if first is None:
+            return ()
+        box = pages[first]._page_box  # WeasyPrint keeps each page's box tree here
+        forced = _break_before(box, document.id) in FORCED
+        found.append(LaidDocument(document.id, digest, first, box.page_type.side, forced))
+    return tuple(found)
+
+
+def _break_before(box: Any, id_: str) -> str | None:
+    """The ``break-before`` of the element with id ``id_`` among ``box``'s descendants."""
+    element = getattr(box, "element", None)
+    if element is not None and box.element_tag and element.get("id") == id_:
+        return str(box.style["break_before"])
+    for child in getattr(box, "children", ()):
+        found = _break_before(child, id_)
+        if found is not None:
+            return found
+    return None
 
 
 _TOKENS = itertools.count()

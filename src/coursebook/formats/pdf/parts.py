@@ -29,6 +29,7 @@ from html import escape
 from lxml import etree
 from markupsafe import Markup
 
+from ...core.cache import cache_key
 from ...core.labels import direction
 from ...core.version import __version__
 from ...core.xhtml import html_of_children, parse_fragment
@@ -54,6 +55,10 @@ class PartSpec:
     """Ruled pages after each lesson (--note-pages)."""
     qr: bool = False
     """QR codes beside the sources (--qr)."""
+    after: str = ""
+    """For a piece of a part laid out again on its own (see :mod:`.pieces`): the side
+    ("left", "right") of a page laid out before it and then dropped, so that its first page
+    is on the side it has in the part."""
 
 
 def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
@@ -126,6 +131,31 @@ def part_html(
 ) -> str:
     """A part of the book as an HTML document of its own, notes at their calls, every link
     to another place in the book with the page ``page_of`` gives for its target."""
+    return part_source(rendered, dates, spec, page_of, endnotes).html
+
+
+@dataclass(frozen=True)
+class PartSource:
+    """A part's HTML (see :func:`part_html`), with the hash of each document's and of what
+    is around them: what an edit changed (see :mod:`.pieces`)."""
+
+    html: str
+    digests: tuple[str, ...]
+    wrapper: str
+
+
+BEFORE = '<div class="piece-before"></div>'
+"""What the page laid out before a piece of a part holds (see :mod:`.pieces`)."""
+
+
+def part_source(
+    rendered: RenderedBook,
+    dates: BuildDates,
+    spec: PartSpec,
+    page_of: Callable[[str], str],
+    endnotes: Mapping[str, int] | None = None,
+) -> PartSource:
+    """:func:`part_html`, with its documents' hashes."""
     images = {image.href: image.path.as_uri() for image in rendered.images}
     documents = []
     for document in spec.documents:
@@ -133,6 +163,18 @@ def part_html(
         if document.kind == "lesson" and spec.note_pages:
             html += Markup(_note_pages(spec.note_pages, rendered.labels))
         documents.append(html)
+    before = [Markup(BEFORE)] if spec.after else []
+    slots = [Markup(f"<!--{index}-->") for index in range(len(documents))]
+    return PartSource(
+        _framed(rendered, dates, spec, before + documents),
+        tuple(cache_key(document) for document in documents),
+        cache_key(_framed(rendered, dates, spec, before + slots)),
+    )
+
+
+def _framed(
+    rendered: RenderedBook, dates: BuildDates, spec: PartSpec, documents: list[Markup]
+) -> str:
     meta = rendered.book.meta
     return (
         template_environment()
