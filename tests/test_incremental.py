@@ -5,6 +5,7 @@ edition's page starts) writes the very bytes a clean build writes."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import zipfile
 from pathlib import Path
@@ -186,3 +187,42 @@ def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path:
     assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
     clean = build(folder, out_dir=tmp_path / "clean")
     assert digests(edited)["epub"] == digests(clean)["epub"]
+
+
+def test_markdown_converted_by_the_last_build_is_taken_cleaned_again(
+    make_book, tmp_path: Path
+) -> None:
+    """A lesson's Markdown is converted once: the next build takes the HTML of the lessons
+    that didn't change from the cache (kept as text by a hash of the Markdown and of the
+    code that converts it), cleans it again as it cleans any, and converts the edited one.
+    The cache keeps only what the last build used."""
+    two = LESSON_ONE.replace("# One", "# Two").replace("A sentence", "Another sentence")
+    folder = make_book(
+        {
+            "book.yaml": "title: Two\nlanguage: en\npublished: 2026-01-01\n"
+            "chapters: [lessons/one.md, lessons/two.md]\n",
+            "lessons/one.md": LESSON_ONE,
+            "lessons/two.md": two,
+            "sources.yaml": SOURCES,
+        }
+    )
+    out = tmp_path / "out"
+    build(folder, ("epub",), out)
+    (memo,) = (out / ".coursebook-cache").glob("markdown-*")
+    kept = json.loads(memo.read_text("utf-8"))
+    assert len(kept) == 2
+    # What the cache says lesson two is: taken as it is, but cleaned.
+    ((key, (html, removed)),) = [(k, v) for k, v in kept.items() if "Another" in v[0]]
+    cached = "<b>Cached</b> sentence<script>x()</script>"
+    kept[key] = [html.replace("Another sentence", cached), removed]
+    memo.write_text(json.dumps(kept), "utf-8")
+    lesson = folder / "lessons" / "one.md"
+    lesson.write_text(LESSON_ONE.replace("A sentence", "An edited sentence"), "utf-8")
+    result = build(folder, ("epub",), out)
+    with zipfile.ZipFile(output(result, "epub")) as archive:
+        texts = {n: archive.read(n).decode("utf-8") for n in archive.namelist() if ".xhtml" in n}
+    one = next(t for n, t in texts.items() if n.endswith("one.xhtml"))
+    two_html = next(t for n, t in texts.items() if n.endswith("two.xhtml"))
+    assert "An edited sentence" in one
+    assert "<b>Cached</b> sentence" in two_html and "<script" not in two_html
+    assert len(json.loads(memo.read_text("utf-8"))) == 2  # the old lesson one's dropped

@@ -598,6 +598,8 @@ def test_last_words_are_tied_and_never_hyphenated() -> None:
         return etree.tostring(tree[0], encoding="unicode").replace(f' xmlns:epub="{OPS}"', "")
 
     assert tied("<p>at a terrible\n  cost.</p>") == "<p>at a terrible\u00a0cost.</p>"
+    assert tied("<p>one two \t\n three.  </p>") == "<p>one two\u00a0three.  </p>"
+    assert tied("<p> solo.</p>") == "<p> solo.</p>"  # no word before it in the paragraph
     # A note call and what follows it are not the last word; a long last word is kept
     # whole but not tied; code is left alone.
     assert tied('<p>a word here<a role="doc-noteref" href="#n">3</a>.</p>') == (

@@ -328,6 +328,7 @@ def prepare(
     """The stages both formats share: lessons parsed, notes resolved, the book rendered."""
     from ..cite.notes import resolve_notes
     from ..parse.lessons import parse_book
+    from ..parse.lessons.memo import ConvertedMemo
     from ..parse.remote import RemoteImages
     from ..render.rendering import render_book
 
@@ -342,7 +343,8 @@ def prepare(
         else None
     )
     progress.stage("parsing lessons", sum(1 for _ in book.documents()))
-    parsed = parse_book(book, diagnostics, options.limits, remote, progress)
+    memo = ConvertedMemo(cache, book.root, book.meta.language)
+    parsed = parse_book(book, diagnostics, options.limits, remote, progress, memo)
     progress.finish()
     book = _with_cited_data(book, parsed, diagnostics)
     citations = sum(len(p.citations) for p in parsed.values())
@@ -351,6 +353,7 @@ def prepare(
     with _style_failures(book, diagnostics):
         notes = resolve_notes(book, parsed, engine, diagnostics, progress)
     if not diagnostics.errors:  # a failed build writes nothing, not even its cache
+        memo.save()
         engine.save_memo()
     progress.finish()
     return render_book(book, parsed, notes, diagnostics)

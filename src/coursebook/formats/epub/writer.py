@@ -20,6 +20,7 @@ import io
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -376,8 +377,10 @@ def _point_images_into_package(tree: etree._Element) -> None:
             img.set("src", f"../media/{src}")
 
 
+@cache
 def _templates() -> jinja2.Environment:
-    """The EPUB's own templates (the package's documents around the shared rendering)."""
+    """The EPUB's own templates (the package's documents around the shared rendering), one
+    environment for the process: each template compiled once."""
     # autoescape=True, not select_autoescape(): that one skips .xhtml (LIBRARY-NOTES).
     return jinja2.Environment(
         loader=jinja2.PackageLoader("coursebook.formats.epub", "templates"),

@@ -11,7 +11,6 @@ given a paragraph of the sample book ending in such a span, WeasyPrint 70 broke 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from lxml import etree
@@ -43,18 +42,29 @@ def _tie(element: etree._Element) -> None:
     for node, attribute in reversed(list(_text_slots(element))):
         text = getattr(node, attribute) or ""
         end = len(text.rstrip())
-        spaces = [m for m in _SPACE.finditer(text, 0, end) if m.start() > 0 or attribute == "tail"]
-        if spaces:
-            space = spaces[-1]
-            if following + end - space.end() <= LAST_WORD:
-                setattr(node, attribute, text[: space.start()] + "\u00a0" + text[space.end() :])
+        space = _last_space(text, end)
+        if space is not None and (space[0] > 0 or attribute == "tail"):
+            if following + end - space[1] <= LAST_WORD:
+                setattr(node, attribute, text[: space[0]] + "\u00a0" + text[space[1] :])
             return
         following += len(text.strip())
         if following > LAST_WORD:
             return
 
 
-_SPACE = re.compile(r"[ \t\n\r]+")
+_SPACES = " \t\n\r"
+
+
+def _last_space(text: str, end: int) -> tuple[int, int] | None:
+    """Where the last run of spaces before ``end`` starts and ends (searched from the end:
+    a paragraph's text may be long, and only its last space matters)."""
+    last = max(text.rfind(space, 0, end) for space in _SPACES)
+    if last < 0:
+        return None
+    start = last
+    while start > 0 and text[start - 1] in _SPACES:
+        start -= 1
+    return start, last + 1
 
 
 def _text_slots(element: etree._Element) -> Iterator[tuple[etree._Element, str]]:

@@ -29,6 +29,7 @@ from ..remote import RemoteImages
 from .crossrefs import resolve_crossrefs
 from .draft import _Draft, _PendingLink
 from .markdown_parser import _MarkdownParser
+from .memo import ConvertedMemo
 from .parsed import ParsedLesson
 
 
@@ -38,10 +39,12 @@ def parse_book(
     limits: Limits | None = None,
     remote: RemoteImages | None = None,
     progress: Progress | None = None,
+    memo: ConvertedMemo | None = None,
 ) -> dict[str, ParsedLesson]:
     """Every lesson, introduction and appendix of the book, parsed, by lesson id. Images on
-    the network are refused unless ``remote`` allows their host."""
-    parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote)
+    the network are refused unless ``remote`` allows their host; Markdown converted by an
+    earlier build is taken from ``memo``."""
+    parser = _MarkdownParser(book, diagnostics, limits or Limits(), remote, memo)
     progress = progress or Silent()
     documents = [(lesson, level, parser.extract(lesson)) for lesson, level in _documents(book)]
     # Every formula of the book set in one run of pandoc (starting it is most of the cost).

@@ -34,14 +34,21 @@ from ..remote import RemoteImages
 from .draft import _Draft
 from .leaks import report_note_calls, report_raw_markup
 from .math_marks import place_math
+from .memo import ConvertedMemo
 from .tree import _fragment, _inner_xhtml, restore_literal
 
 
 class _MarkdownParser:
     def __init__(
-        self, book: Book, diagnostics: Diagnostics, limits: Limits, remote: RemoteImages | None
+        self,
+        book: Book,
+        diagnostics: Diagnostics,
+        limits: Limits,
+        remote: RemoteImages | None,
+        memo: ConvertedMemo | None = None,
     ) -> None:
         self.book = book
+        self.memo = memo
         self.remote = remote
         self.diagnostics = diagnostics
         self.limits = limits
@@ -90,8 +97,14 @@ class _MarkdownParser:
 
     def markdown(self, text: str) -> str:
         """Markdown of a short text of ours (a question, a summary) as clean HTML."""
+        known = self.memo.get("inline", text) if self.memo is not None else None
+        if known is not None:
+            return sanitize.clean(known[0])
         self.md.reset()
-        return sanitize.clean(self.md.convert(text))
+        html = sanitize.clean(self.md.convert(text))
+        if self.memo is not None:
+            self.memo.put("inline", text, html, [])
+        return html
 
     def convert(self, lesson: Lesson, text: str) -> tuple[str, list[sanitize.Removal]]:
         """A lesson's Markdown as clean HTML and what the allow-list removed from it, within
@@ -106,6 +119,9 @@ class _MarkdownParser:
                 "limit",
             )
             return "", []
+        known = self.memo.get("lesson", text) if self.memo is not None else None
+        if known is not None:  # converted by an earlier build (cleaned again all the same)
+            return sanitize.clean(known[0]), known[1]
         try:
             with deadline(
                 self.limits.markdown_seconds, f"reading {lesson.path.name}", "markdown_seconds"
@@ -122,7 +138,10 @@ class _MarkdownParser:
             self.diagnostics.error(lesson.location, message, "limit")
             return "", []
         dropped = [sanitize.Removal(message, needle) for needle, message in self.divs.dropped]
-        return sanitize.clean(raw), dropped + sanitize.removals(raw)
+        html, removed = sanitize.clean(raw), dropped + sanitize.removals(raw)
+        if self.memo is not None:
+            self.memo.put("lesson", text, html, removed)
+        return html, removed
 
     def inline(self, text: str) -> str:
         """Markdown of one line (a question, a summary) as inline XHTML."""
