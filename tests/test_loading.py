@@ -287,3 +287,27 @@ def test_a_lesson_that_cannot_be_read_brings_no_false_never_cited(make_book) -> 
     )
     assert "lesson 'lessons/tow.md' not found (did you mean 'lessons/two.md'?)" in done.stdout
     assert "never cited" not in done.stdout
+
+
+def test_a_book_yaml_that_cant_be_read_names_only_the_books_files(
+    make_book, tmp_path: Path
+) -> None:
+    """A book.yaml that can't be parsed: the lessons its text names are still checked, but
+    only files of the book. A name longer than file systems take, or a link leaving the
+    book, is passed over (not an internal error, not a file outside read)."""
+    (tmp_path / "outside.md").write_text("# Outside\n\nNot the book's.\n", encoding="utf-8")
+    long = "le" * 140 + "lessons/one.md"
+    folder = make_book(
+        {
+            "book.yaml": f"\0title: T\nchapters:\n  - {long}\n  - out/outside.md\n"
+            "  - lessons/one.md\n",
+            "lessons/one.md": "# One\n\nText [@nobody2000].\n",
+        }
+    )
+    (folder / "out").symlink_to(tmp_path)
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        load(folder, diagnostics)
+    messages = [d.message for d in diagnostics.errors]
+    assert any("invalid YAML" in m for m in messages)
+    assert not any("Outside" in m or "outside.md" in m for m in messages)

@@ -17,7 +17,7 @@ from pathlib import Path
 from ..core.diagnostics import BookError, Diagnostics, Location
 from ..core.limits import Limits
 from ..core.output import OWN_OUTPUT
-from ..core.paths import read_text
+from ..core.paths import BookPaths, RefusedPath, read_text
 from ..core.yamlio import load_yaml
 from ..model import Book
 from . import schema
@@ -76,6 +76,16 @@ _SOURCES = re.compile(r"^sources:[ \t]*([\w./-]+\.(?:yaml|yml|json|bib))[ \t]*(?
 _LANGUAGE = re.compile(r"^language:[ \t]*([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)[ \t]*$", re.M)
 
 
+def _book_file(root: Path, written: str) -> bool:
+    """Whether a path written in a book.yaml that can't be parsed names a file of the book:
+    refused (outside the book, a name longer than file systems take) or unreadable, it
+    doesn't."""
+    try:
+        return BookPaths.for_folder(root).resolve(written, root).is_file()
+    except (RefusedPath, OSError):
+        return False
+
+
 def _salvaged(
     root: Path, manifest: Path, text: str, diagnostics: Diagnostics, limits: Limits
 ) -> Book | None:
@@ -89,7 +99,7 @@ def _salvaged(
         written = match.group(1)
         if written in paths or written.split("/")[0] == OWN_OUTPUT:
             continue
-        if (root / written).is_file():
+        if _book_file(root, written):
             paths.append(written)
     if not paths:
         return None
