@@ -77,6 +77,32 @@ def test_cover_is_a_generated_png_at_store_size(sample_build: BuildResult) -> No
     assert image.size == (1600, 2560)
 
 
+def test_a_drawn_cover_is_kept_and_drawn_again_when_its_title_changes(
+    make_book, tmp_path: Path
+) -> None:
+    """A cover drawn for a book without one is kept in the cache: the next build's is the
+    same PNG, and a new title draws a new one (the cover the book's metadata gives, as
+    drawn without a cache)."""
+    from coursebook.formats.epub.cover import cover_png
+
+    manifest_text = "title: First\nlanguage: en\nchapters: [one.md]\n"
+    folder = make_book({"book.yaml": manifest_text, "one.md": "# One\n\nText.\n"})
+    out = tmp_path / "out"
+
+    def cover(result: BuildResult) -> bytes:
+        with zipfile.ZipFile(output(result, "epub")) as archive:
+            return archive.read("EPUB/images/cover.png")
+
+    first = build(folder, ("epub",), out)
+    assert cover(first) == cover_png(first.book.meta, {})
+    assert len(list((out / ".coursebook-cache").glob("cover-*"))) == 1
+    manifest = folder / "book.yaml"
+    manifest.write_text(manifest.read_text("utf-8").replace("First", "Second"), "utf-8")
+    second = build(folder, ("epub",), out)
+    assert cover(second) == cover_png(second.book.meta, {}) != cover(first)
+    assert len(list((out / ".coursebook-cache").glob("cover-*"))) == 1  # the last one
+
+
 def test_nav_nests_lessons_under_chapters_and_has_landmarks(sample_build: BuildResult) -> None:
     nav = xml(output(sample_build, "epub"), "EPUB/nav.xhtml")
     toc = nav.find(".//x:nav[@epub:type='toc']", NS)

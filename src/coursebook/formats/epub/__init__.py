@@ -30,7 +30,10 @@ class EpubFormat(OutputFormat):
 
         pages = job.page_starts()
         job.progress.stage("writing the EPUB")
-        job.stage(job.target, lambda stream: write_epub(job.rendered, stream, job.dates, pages))
+        job.stage(
+            job.target,
+            lambda stream: write_epub(job.rendered, stream, job.dates, pages, job.cache),
+        )
         job.progress.finish()
         return (Output(self.name, job.target),)
 

@@ -4,12 +4,17 @@ a plain ground at the size ebook stores ask for (1600 × 2560 px)."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import shutil
 import subprocess
 from functools import cache
+from importlib.metadata import version
 
 from PIL import Image, ImageDraw, ImageFont
 
+from ...core.cache import Cache, cache_key
+from ...core.version import __version__
 from ...model import Metadata
 
 SIZE = (1600, 2560)
@@ -19,6 +24,33 @@ INK = (244, 236, 216)
 FAINT = (226, 196, 170)
 
 FontType = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
+def kept_cover(meta: Metadata, labels: dict[str, str], cache: Cache | None, book: str) -> bytes:
+    """:func:`cover_png`, kept in the cache by everything it is drawn from (the metadata it
+    prints, the label, the font files, Pillow's version): drawing and compressing it took
+    a third of a second of every EPUB build. ``book`` names the book (one cover a book)."""
+    if cache is None:
+        return cover_png(meta, labels)
+    fonts = []
+    for style in ("regular", "bold", "italic"):
+        path = _font_file(style)
+        stat = os.stat(path) if path else None
+        fonts.append(f"{path} {stat.st_size} {stat.st_mtime_ns}" if stat else "")
+    printed = [meta.title, meta.subtitle, list(meta.authors), meta.publisher, meta.course_id]
+    key = cache_key(
+        __version__,
+        version("pillow"),
+        json.dumps([printed, labels.get("course", "")], default=str),
+        *fonts,
+    )
+    kind = f"cover-{cache_key(book)[:16]}"
+    kept = cache.get_bytes(kind, key)
+    if kept is None:
+        kept = cover_png(meta, labels)
+        cache.put_bytes(kind, key, kept)
+        cache.keep_only(kind, [key])
+    return kept
 
 
 def cover_png(meta: Metadata, labels: dict[str, str] | None = None) -> bytes:

@@ -29,6 +29,7 @@ from ebooklib import epub
 from lxml import etree
 from markupsafe import Markup
 
+from ...core.cache import Cache
 from ...core.labels import direction
 from ...core.output import OutputError
 from ...core.resources import stylesheet
@@ -40,7 +41,7 @@ from ...render.notes import NOTES_SLOT, notes_section
 from ...render.pagemap import PageList, PageStart, insert_page_breaks, page_id
 from ...render.rendered_book import RenderedBook, RenderedDocument, TocEntry
 from ...source.images import ImageProblem, image_data
-from .cover import cover_png
+from .cover import kept_cover
 
 XHTML = "http://www.w3.org/1999/xhtml"
 OPF = "http://www.idpf.org/2007/opf"
@@ -63,11 +64,16 @@ _MATTER = {
 
 
 def write_epub(
-    rendered: RenderedBook, stream: BinaryIO, dates: BuildDates, pages: PageList | None = None
+    rendered: RenderedBook,
+    stream: BinaryIO,
+    dates: BuildDates,
+    pages: PageList | None = None,
+    cache: Cache | None = None,
 ) -> None:
     """Write the book as an EPUB 3 file into ``stream``; with ``pages``, it carries the page
-    numbers of that print edition."""
-    package = _Package(rendered, dates, pages)
+    numbers of that print edition. A cover drawn for a book without one is kept in
+    ``cache``."""
+    package = _Package(rendered, dates, pages, cache)
     raw = package.build()
     language, text_direction = rendered.book.meta.language, direction(rendered.book.meta.language)
 
@@ -85,8 +91,15 @@ class _Landmark:
 
 
 class _Package:
-    def __init__(self, rendered: RenderedBook, dates: BuildDates, pages: PageList | None) -> None:
+    def __init__(
+        self,
+        rendered: RenderedBook,
+        dates: BuildDates,
+        pages: PageList | None,
+        cache: Cache | None = None,
+    ) -> None:
         self.rendered = rendered
+        self.cache = cache
         self.pages = pages
         self.starts: dict[str, list[PageStart]] = {}
         for start in pages.starts if pages else ():
@@ -200,7 +213,8 @@ class _Package:
             cover_bytes = _image_data(self.book.cover, "the cover")
             suffix = _cover_suffix(self.book.cover)
         else:
-            cover_bytes = cover_png(self.meta, dict(self.rendered.labels))
+            labels = dict(self.rendered.labels)
+            cover_bytes = kept_cover(self.meta, labels, self.cache, str(self.book.root))
             suffix = ".png"
         cover = epub.EpubCover(uid="cover-image", file_name=f"images/cover{suffix}")
         cover.content = cover_bytes
