@@ -243,9 +243,11 @@ WHY = {
     "its pages), on one core.",
     "epub": "the EPUB's page list needs the print layout: on a cold build every part is laid "
     "out (on all cores, pages not kept), where pandoc writes no page list.",
-    "edit": "the chapter holding the edited lesson is laid out again (a part is a chapter: "
-    "notes and running heads are the chapter's; about 2.5 s for its 36 pages), by a worker "
-    "started while the book is read, and every lesson is parsed again (about 1 s).",
+    "edit": "only the edited lesson is laid out again (every lesson opens a new page; the "
+    "chapter's last layout gives the others' pages), by a worker started while the book "
+    "is read, and only its Markdown converted; but one lesson's pages with notes at their "
+    "foot are WeasyPrint's 1-2 s, the citations' syntax is read again in every lesson, and "
+    "every part's print HTML is made again to find which changed.",
     "edit-pdf": "the chapter holding the edited lesson is laid out again; a part after it "
     "whose first page number moved is laid out again too (it prints its page numbers).",
     "memory": "the largest part's pages and the book's rendering are in memory while that "

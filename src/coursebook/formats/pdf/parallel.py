@@ -92,11 +92,13 @@ class Workers:
         dates: BuildDates,
         options: PrintOptions,
     ) -> None:
-        """Give each worker the book to lay out, before any part (a worker's tasks run in
-        the order given; a worker started after is given none): the rendering goes to each
-        worker once, not with each part (sent with every part, it was pickled and unpickled
-        42 times for a 160-lesson book)."""
-        self._given = [pool.submit(_start, layout, rendered, dates, options) for pool in self.pools]
+        """Give each worker not given it yet the book to lay out, before any part (a
+        worker's tasks run in the order given; a worker started after is given none until
+        this is called again): the rendering goes to each worker once, not with each part
+        (sent with every part, it was pickled and unpickled 42 times for a 160-lesson
+        book)."""
+        for pool in self.pools[len(self._given) :]:
+            self._given.append(pool.submit(_start, layout, rendered, dates, options))
 
     def __len__(self) -> int:
         return len(self.pools)
