@@ -19,7 +19,7 @@ test: $(STAMP) tests/epubjs/node_modules/.installed
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --durations=20
 
 # Regenerate the golden files of tests/golden/ after an intended change; review the diff.
 golden: $(STAMP)
