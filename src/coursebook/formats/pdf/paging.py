@@ -403,7 +403,7 @@ class PartLayout:
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
         if kept is not None and (pdf is not None or not keep_pages):
             part = replace(kept, pdf=pdf)
-        elif not keep_pages and (cut := self._in_pieces(spec, key, links)) is not None:
+        elif not keep_pages and not roman and (cut := self._in_pieces(spec, key, links)):
             part = cut
         elif self._helper is not None:
             part = self._by_helper(spec, number, links, keep_pages)
