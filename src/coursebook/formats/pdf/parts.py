@@ -131,7 +131,8 @@ def part_html(
 ) -> str:
     """A part of the book as an HTML document of its own, notes at their calls, every link
     to another place in the book with the page ``page_of`` gives for its target."""
-    return part_source(rendered, dates, spec, page_of, endnotes).html
+    documents = _printed_documents(rendered, spec, page_of, endnotes)
+    return _framed(rendered, dates, spec, _before(spec) + documents)
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,23 @@ def part_source(
     dates: BuildDates,
     spec: PartSpec,
     page_of: Callable[[str], str],
-    endnotes: Mapping[str, int] | None = None,
 ) -> PartSource:
-    """:func:`part_html`, with its documents' hashes."""
+    """:func:`part_html`, with its documents' hashes and that of the frame around them."""
+    documents = _printed_documents(rendered, spec, page_of, None)
+    slots = [Markup(f"<!--{index}-->") for index in range(len(documents))]
+    return PartSource(
+        _framed(rendered, dates, spec, _before(spec) + documents),
+        tuple(cache_key(document) for document in documents),
+        cache_key(_framed(rendered, dates, spec, _before(spec) + slots)),
+    )
+
+
+def _printed_documents(
+    rendered: RenderedBook,
+    spec: PartSpec,
+    page_of: Callable[[str], str],
+    endnotes: Mapping[str, int] | None,
+) -> list[Markup]:
     images = {image.href: image.path.as_uri() for image in rendered.images}
     documents = []
     for document in spec.documents:
@@ -163,13 +178,11 @@ def part_source(
         if document.kind == "lesson" and spec.note_pages:
             html += Markup(_note_pages(spec.note_pages, rendered.labels))
         documents.append(html)
-    before = [Markup(BEFORE)] if spec.after else []
-    slots = [Markup(f"<!--{index}-->") for index in range(len(documents))]
-    return PartSource(
-        _framed(rendered, dates, spec, before + documents),
-        tuple(cache_key(document) for document in documents),
-        cache_key(_framed(rendered, dates, spec, before + slots)),
-    )
+    return documents
+
+
+def _before(spec: PartSpec) -> list[Markup]:
+    return [Markup(BEFORE)] if spec.after else []
 
 
 def _framed(
