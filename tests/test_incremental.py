@@ -189,6 +189,11 @@ def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path:
     assert digests(edited)["epub"] == digests(clean)["epub"]
 
 
+def conversions(memo: dict[str, object]) -> dict[str, list[object]]:
+    """The Markdown conversions a memo holds (not the citations' readings)."""
+    return {key: value for key, value in memo.items() if isinstance(value, list)}
+
+
 def test_markdown_converted_by_the_last_build_is_taken_cleaned_again(
     make_book, tmp_path: Path
 ) -> None:
@@ -210,9 +215,9 @@ def test_markdown_converted_by_the_last_build_is_taken_cleaned_again(
     build(folder, ("epub",), out)
     (memo,) = (out / ".coursebook-cache").glob("markdown-*")
     kept = json.loads(memo.read_text("utf-8"))
-    assert len(kept) == 2
+    assert len(conversions(kept)) == 2
     # What the cache says lesson two is: taken as it is, but cleaned.
-    ((key, (html, removed)),) = [(k, v) for k, v in kept.items() if "Another" in v[0]]
+    ((key, (html, removed)),) = [(k, v) for k, v in conversions(kept).items() if "Another" in v[0]]
     cached = "<b>Cached</b> sentence<script>x()</script>"
     kept[key] = [html.replace("Another sentence", cached), removed]
     memo.write_text(json.dumps(kept), "utf-8")
@@ -225,4 +230,88 @@ def test_markdown_converted_by_the_last_build_is_taken_cleaned_again(
     two_html = next(t for n, t in texts.items() if n.endswith("two.xhtml"))
     assert "An edited sentence" in one
     assert "<b>Cached</b> sentence" in two_html and "<script" not in two_html
-    assert len(json.loads(memo.read_text("utf-8"))) == 2  # the old lesson one's dropped
+    # The old lesson one's dropped.
+    assert len(conversions(json.loads(memo.read_text("utf-8")))) == 2
+
+
+def test_the_hashes_of_the_parts_print_html_are_kept_by_what_it_is_made_from(
+    make_book, tmp_path: Path
+) -> None:
+    """Which parts the cache holds laid out is told by the hash of their print HTML, kept
+    between builds by what the HTML is made from: after an edit, the parts that didn't
+    change aren't made again but found by that hash. The hash is all that is read back: a
+    wrong one can't give a part another part's layout (a part is kept by its hash and its
+    documents): it is laid out again, as a new one, and the EPUB is a clean build's."""
+    chapters = "".join(f"  - lessons/{n}.md\n" for n in ("one", "two", "three"))
+    lesson = LESSON_ONE + "\n" + "\n\n".join(["A paragraph of the lesson's text."] * 40) + "\n"
+    folder = make_book(
+        {
+            "book.yaml": "title: Three\nlanguage: en\npublished: 2026-01-01\nchapters:\n"
+            + chapters,
+            "lessons/one.md": lesson,
+            "lessons/two.md": lesson.replace("# One", "# Two"),
+            "lessons/three.md": lesson.replace("# One", "# Three"),
+            "sources.yaml": SOURCES,
+        }
+    )
+    out = tmp_path / "out"
+    build(folder, ("epub",), out)
+    (memo,) = (out / ".coursebook-cache").glob("printed-*")
+    kept = json.loads(memo.read_text("utf-8"))
+    assert len(kept) == 5  # the contents, three chapters, the sources
+    # The cache says every part's HTML is another: each is laid out anew.
+    memo.write_text(json.dumps({k: ["0" * 64, *rest] for k, (_, *rest) in kept.items()}))
+    two = folder / "lessons" / "two.md"
+    two.write_text(two.read_text(encoding="utf-8").replace("text.", "text, edited."), "utf-8")
+    stages = Stages()
+    edited = build(folder, ("epub",), out, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
+    clean = build(folder, out_dir=tmp_path / "clean")
+    assert digests(edited)["epub"] == digests(clean)["epub"]
+    # The parts laid out again are kept by the hashes the memo gave: the next edit lays out
+    # its part alone.
+    two.write_text(two.read_text(encoding="utf-8").replace("edited.", "amended."), "utf-8")
+    stages = Stages()
+    build(folder, ("epub",), out, progress=stages)
+    assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
+
+
+def test_citations_read_by_the_last_build_are_taken_when_well_formed(
+    make_book, tmp_path: Path
+) -> None:
+    """Where a lesson's citations, math and inline notes are (what the citation reader
+    finds) is kept like its Markdown's conversion: the next build takes it for the lessons
+    that didn't change and makes the EPUB a clean build makes. A kept reading that isn't
+    well formed (an offset outside the lesson) is read again, without a word."""
+    two = LESSON_ONE.replace("# One", "# Two") + "\n> Quoted [see @engels1845, p. 2] $x^2$.\n"
+    folder = make_book(
+        {
+            "book.yaml": "title: Two\nlanguage: en\npublished: 2026-01-01\n"
+            "chapters: [lessons/one.md, lessons/two.md]\n",
+            "lessons/one.md": LESSON_ONE,
+            "lessons/two.md": two,
+            "sources.yaml": SOURCES,
+        }
+    )
+    out = tmp_path / "out"
+    build(folder, ("epub",), out)
+    (memo,) = (out / ".coursebook-cache").glob("markdown-*")
+    kept = json.loads(memo.read_text("utf-8"))
+    readings = {key: value for key, value in kept.items() if isinstance(value, dict)}
+    assert len(readings) == 2
+    assert sorted(len(reading["found"]) for reading in readings.values()) == [3, 4]
+    lesson = folder / "lessons" / "one.md"
+    lesson.write_text(LESSON_ONE.replace("A sentence", "An edited sentence"), "utf-8")
+    edited = build(folder, ("epub",), out)
+    clean = build(folder, ("epub",), tmp_path / "clean")
+    assert digests(edited) == digests(clean)
+    # Lesson two's reading, broken: read again.
+    kept = json.loads(memo.read_text("utf-8"))
+    key = next(k for k, v in kept.items() if isinstance(v, dict) and len(v["found"]) == 4)
+    kept[key]["found"][0][0] = 10**6
+    memo.write_text(json.dumps(kept), "utf-8")
+    lesson.write_text(LESSON_ONE, "utf-8")
+    again = build(folder, ("epub",), out)
+    assert not again.diagnostics.items
+    assert digests(again) == digests(build(folder, ("epub",), tmp_path / "clean2"))
+    assert json.loads(memo.read_text("utf-8"))[key]["found"][0][0] != 10**6

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from coursebook.cite import csl
 from coursebook.cite.book_notes import BookNotes
 from coursebook.cite.notes import resolve_notes
 from coursebook.core.diagnostics import BookError, Diagnostics
@@ -284,6 +285,26 @@ def test_ibid_in_print_only(make_book) -> None:
     assert printed[1:] == ["Ibid., 4.", "Ibid."]
     assert screen[1:] == ["Trotsky, Revolution Betrayed, 4.", "Trotsky, Revolution Betrayed, 4."]
     assert printed[0] == screen[0] and printed[0].startswith("Leon Trotsky, The Revolution")
+
+
+def test_a_styles_two_variants_format_alike_side_by_side_or_one_after_the_other(
+    make_book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A style that says "Ibid." is formatted twice (print, screen) by two pandoc runs,
+    side by side for a book of up to ``SIDE_BY_SIDE`` citations, else one after the other
+    (pandoc's memory grows with the book): the notes are the same either way."""
+    lesson = (
+        "# A\n\nOne [@trotsky1936, p. 3]. Two [@trotsky1936, p. 4]. Three [@hadden1999, 12]."
+        " Four [@hadden1999, 12]. Five [@trotsky1936].\n"
+    )
+    style = "chicago-notes-bibliography-subsequent-ibid"
+    side_by_side = notes_of(make_book, style, lesson)
+    monkeypatch.setattr(csl, "SIDE_BY_SIDE", 0)
+    one_after_the_other = notes_of(make_book, style, lesson)
+    assert side_by_side.lessons["a"].notes == one_after_the_other.lessons["a"].notes
+    assert side_by_side.bibliography == one_after_the_other.bibliography
+    printed = [re.sub("<[^>]+>", "", n.printed) for n in side_by_side.lessons["a"].notes]
+    assert printed[1] == "Ibid., 4." and "Ibid." not in side_by_side.lessons["a"].notes[1].html
 
 
 DISAMBIGUATION = """\

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,10 +144,12 @@ def read_citations(
     first_line: int,
     known_keys: Container[str],
     diagnostics: Diagnostics | None = None,
+    reader: Callable[[str], Reading] = read,
 ) -> ReadText:
-    """Read ``text`` for its citations (see :func:`extract_citations`), replacing nothing."""
+    """Read ``text`` for its citations (see :func:`extract_citations`), replacing nothing;
+    ``reader`` is :func:`~.citation_grammar.read` or what remembers its readings."""
     text = text.translate({ord(c): None for c in PLACEHOLDER_CHARS})
-    reading = read(text)
+    reading = reader(text)
     positions = Positions(text, path, first_line)
     kept, nested, crossrefs = _top_level(reading, known_keys)
     if diagnostics is not None:

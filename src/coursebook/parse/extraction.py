@@ -23,13 +23,13 @@ citations; none reads pandoc's inline notes.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.diagnostics import Diagnostics, Location
 from ..model import Citation
-from .citation_grammar import Found, InlineNote, Math
+from .citation_grammar import Found, InlineNote, Math, Reading, read
 from .citation_syntax import CITE_CLOSE, CITE_OPEN, ReadText, read_citations
 
 FILL = "\ue00f"
@@ -106,11 +106,13 @@ def extract(
     first_line: int,
     known_keys: Container[str],
     diagnostics: Diagnostics | None = None,
+    reader: Callable[[str], Reading] = read,
 ) -> Extracted:
     """``text`` (a lesson's Markdown from ``first_line`` of ``path``) with every citation,
-    math span and inline note replaced (see the module's description)."""
-    read = read_citations(text, path, first_line, known_keys, diagnostics)
-    return _Replacer(read).run()
+    math span and inline note replaced (see the module's description); ``reader`` reads
+    the citations (see :func:`.citation_syntax.read_citations`)."""
+    citations = read_citations(text, path, first_line, known_keys, diagnostics, reader)
+    return _Replacer(citations).run()
 
 
 _Item = Found | Math | InlineNote

@@ -65,6 +65,7 @@ from .layout import Layout, css_string
 from .parallel import AHEAD, Workers
 from .parts import PartSource, PartSpec, part_html, part_source, part_specs
 from .pieces import FORCED, Piece, can_cut, changed, pieces, relaid
+from .printed_memo import PrintedMemo
 from .settings import PrintOptions, page_css
 
 LAYOUTS_FOR_NOTES = 4
@@ -148,11 +149,14 @@ class PartLayout:
             version("weasyprint"),
             __version__,
         )
+        self._memo = PrintedMemo(cache, self._book_key(), rendered, dates)
+        """The hash of each part's HTML as made by earlier builds."""
         self.parts = 0
         """The parts of the book."""
-        self.fresh: set[int] = set()
-        """The parts (by their place in the book) that WeasyPrint laid out in this build:
-        the others came from the cache."""
+        self.fresh: set[tuple[str, ...]] = set()
+        """The parts (by their documents) that WeasyPrint laid out in this build: the others
+        came from the cache. (Not by the specs' ids: the sources appendix's spec, made anew
+        for each layout, may be given a freed spec's id.)"""
         self._pieces_started: dict[
             tuple[str, int, str], Future[tuple[LaidPart, list[Diagnostic]]]
         ] = {}
@@ -218,6 +222,7 @@ class PartLayout:
             known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
         front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
         self._keep_numbers(known)
+        self._memo.save()
         if back_part is not None:
             placed.append((back_part, back_number))
         return self._pages(front_part, placed)
@@ -306,7 +311,7 @@ class PartLayout:
             part, problems = future.result()
             self.diagnostics.extend(problems)
             self._laid[(key, None)] = part
-            self.fresh.add(id(spec))
+            self.fresh.add(spec.ids)
             if self.cache is not None:
                 self.cache.put("part", key, part.dumps())
                 self._remember(spec, key)
@@ -435,7 +440,11 @@ class PartLayout:
         same part printing the same numbers, and only its hash is kept (the HTML of every
         part, kept, made the 160-lesson book's process tree peak at 712 MB instead of 700)."""
         made = self._digests.get(spec)
-        if made is not None and all(page_of(t) == n for t, n in made[1].items()):
+        if made is None or any(page_of(t) != n for t, n in made[1].items()):
+            made = self._memo.get(spec, page_of)  # made by an earlier build
+            if made is not None:
+                self._digests[spec] = made
+        if made is not None:
             digest, links, source = made[0], dict(made[1]), None
         else:
             links = {}
@@ -447,7 +456,11 @@ class PartLayout:
             source = part_source(self.rendered, self.dates, spec, printed_page)
             digest = cache_key(source.html)
             self._digests[spec] = (digest, dict(links), replace(source, html=""))
-        return cache_key(digest, self._styles, "roman" if roman else "arabic"), links, source
+            self._memo.put(spec, self._digests[spec])
+        # Its documents' ids too (its HTML holds them): a hash taken from the memo (see
+        # .printed_memo) can't lead a part to another's layout.
+        key = cache_key(digest, self._styles, "roman" if roman else "arabic", *spec.ids)
+        return key, links, source
 
     def _in_pieces(self, spec: PartSpec, key: str, links: dict[str, str]) -> LaidPart | None:
         """For the page list, a part whose last layout is known (an edited chapter): only
@@ -552,7 +565,7 @@ class PartLayout:
 
     def _keep(self, spec: PartSpec, key: str, number: int, part: LaidPart) -> None:
         """A part this build laid out, kept in the cache (its PDF too, if written)."""
-        self.fresh.add(id(spec))
+        self.fresh.add(spec.ids)
         if self.cache is not None:
             self.cache.put("part", key, part.dumps())
             self._remember(spec, key)

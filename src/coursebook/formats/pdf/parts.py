@@ -60,6 +60,11 @@ class PartSpec:
     ("left", "right") of a page laid out before it and then dropped, so that its first page
     is on the side it has in the part."""
 
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Its documents' ids: which part of the book it is."""
+        return tuple(document.id for document in self.documents)
+
 
 def add_qr_codes(tree: etree._Element, rendered: RenderedBook) -> None:
     """A QR code beside each source with a full-text address or a DOI, for phones to

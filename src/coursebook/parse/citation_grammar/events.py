@@ -4,7 +4,8 @@ paragraphs read the simple way, and all of it for one text (:class:`Reading`).""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, fields
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -116,3 +117,70 @@ class Reading:
         if not any(self.hidden[start:end]):
             return self.text[start:end]
         return "".join(c for i, c in enumerate(self.text[start:end], start) if not self.hidden[i])
+
+    def as_data(self) -> dict[str, Any]:
+        """What was found, as JSON data (for :mod:`coursebook.parse.lessons.memo`): each
+        event as the list of its fields, the hidden offsets as runs."""
+        data: dict[str, Any] = {name: [astuple(e) for e in getattr(self, name)] for name in _KINDS}
+        data["hidden"] = _runs(self.hidden)
+        return data
+
+    @classmethod
+    def from_data(cls, text: str, data: Any) -> Reading:
+        """The reading :meth:`as_data` gave, of ``text``; ValueError unless every event is
+        well formed and within the text (the data comes from a cache file)."""
+        if not isinstance(data, dict):
+            raise ValueError("not a reading")
+        reading = cls(text, hidden=bytearray(len(text)))
+        for name, kind in _KINDS.items():
+            getattr(reading, name).extend(_event(kind, row, len(text)) for row in data[name])
+        for start, end in data["hidden"]:
+            if not (_offset(start, len(text)) < _offset(end, len(text))):
+                raise ValueError("an empty run")
+            reading.hidden[start:end] = b"\x01" * (end - start)
+        return reading
+
+
+_KINDS: dict[str, type[Any]] = {
+    "found": Found,
+    "brackets": Brackets,
+    "refused": Refused,
+    "intricate": Intricate,
+    "maths": Math,
+    "notes": InlineNote,
+}
+
+
+def _runs(hidden: bytearray) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    start = hidden.find(1)
+    while start != -1:
+        end = hidden.find(0, start)
+        end = len(hidden) if end == -1 else end
+        runs.append((start, end))
+        start = hidden.find(1, end)
+    return runs
+
+
+def _event(kind: type[Any], row: Any, size: int) -> Any:
+    """One event of ``kind`` from its fields as :func:`dataclasses.astuple` gave them."""
+    kinds = fields(kind)
+    if not isinstance(row, list) or len(row) != len(kinds):
+        raise ValueError(f"not a {kind.__name__}")
+    values: list[Any] = []
+    for spec, value in zip(kinds, row, strict=True):
+        if spec.type == "int":
+            values.append(_offset(value, size))
+        elif spec.type == type(value).__name__ in ("bool", "str"):
+            values.append(value)
+        elif spec.type == "tuple[Part, ...]" and isinstance(value, list):
+            values.append(tuple(_event(Part, part, size) for part in value))
+        else:
+            raise ValueError(f"a {kind.__name__}'s {spec.name}")
+    return kind(*values)
+
+
+def _offset(value: Any, size: int) -> int:
+    if type(value) is not int or not 0 <= value <= size:
+        raise ValueError("an offset outside the text")
+    return value

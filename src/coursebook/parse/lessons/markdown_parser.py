@@ -19,6 +19,7 @@ from ...core.naming import element_prefix
 from ...core.paths import BookPaths
 from ...model import Book, Lesson
 from .. import sanitize, terms
+from ..citation_grammar import read
 from ..citation_syntax import PLACEHOLDER
 from ..extensions.captions import TableCaptions
 from ..extensions.divs import CALLOUTS, FencedDivs
@@ -152,8 +153,9 @@ class _MarkdownParser:
 
     def extract(self, lesson: Lesson) -> Extracted:
         """The lesson's text with its citations, math and inline notes taken out."""
+        reader = self.memo.reading if self.memo is not None else read
         return extract(
-            lesson.body, lesson.path, lesson.body_line, self.book.sources, self.diagnostics
+            lesson.body, lesson.path, lesson.body_line, self.book.sources, self.diagnostics, reader
         )
 
     def parse(

@@ -20,6 +20,7 @@ from typing import Any
 
 from ...core.cache import Cache, cache_key, file_bytes
 from ...core.version import __version__
+from ..citation_grammar import Reading, read
 from ..sanitize import Removal
 
 
@@ -63,6 +64,21 @@ class ConvertedMemo:
     def put(self, kind: str, text: str, html: str, removed: list[Removal]) -> None:
         removals = [[r.what, r.needle, r.confinement] for r in removed]
         self.used[self._key(kind, text)] = [html, removals]
+
+    def reading(self, text: str) -> Reading:
+        """The citations, math and inline notes of ``text`` as the citation reader finds
+        them (:func:`~coursebook.parse.citation_grammar.read`), kept like a conversion: it
+        was a fifth of an edit's reading of the book (0.4 s of 2 s at 40 lessons,
+        profiled)."""
+        key = self._key("reading", text)
+        try:
+            found = Reading.from_data(text, self.known[key])
+        except (KeyError, TypeError, ValueError):
+            found = read(text)
+            self.used[key] = found.as_data()
+            return found
+        self.used[key] = self.known[key]
+        return found
 
     def save(self) -> None:
         """Keep what this build converted for the next (a build with errors keeps nothing,
