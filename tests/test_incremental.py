@@ -6,10 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+from coursebook.core.diagnostics import BookError
+from coursebook.formats import registry
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import Stages, output
@@ -187,6 +193,33 @@ def test_an_epub_alone_lays_out_only_the_parts_that_changed(make_book, tmp_path:
     assert stages.said["laying out pages"].endswith(", 1 of 5 parts laid out")
     clean = build(folder, out_dir=tmp_path / "clean")
     assert digests(edited)["epub"] == digests(clean)["epub"]
+
+
+def test_a_worker_started_before_the_book_is_read_stops_when_the_book_has_errors(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a build that laid pages out, the next starts a layout worker before it reads
+    the book (it warms up meanwhile); a book found to have errors stops it, and the last
+    outputs stay as they were."""
+    folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    out = tmp_path / "out"
+    first = build(folder, ("epub",), out, BuildOptions(jobs=2))
+    before = digests(first)
+    started: list[Any] = []
+    start = registry.PAGE_SOURCE.start
+
+    def starting(jobs: int) -> Any:
+        started.append(start(jobs))
+        return started[-1]
+
+    monkeypatch.setattr(registry.PAGE_SOURCE, "start", starting)
+    lesson = folder / "lessons" / "one.md"
+    lesson.write_text("---\ntitle: [not closed\n---\n" + LESSON_ONE, "utf-8")
+    with pytest.raises(BookError):
+        build(folder, ("epub",), out, BuildOptions(jobs=2))
+    assert len(started) == 1 and started[0] is not None  # the worker was started
+    assert not multiprocessing.active_children()  # and stopped
+    assert digests(first) == before
 
 
 def conversions(memo: dict[str, object]) -> dict[str, list[object]]:

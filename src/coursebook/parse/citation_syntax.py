@@ -36,6 +36,7 @@ CITE_OPEN, CITE_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER_CHARS = "".join(chr(c) for c in range(0xE000, 0xE010))
 """Reserved for our placeholders; removed from authors' text so they can't be forged."""
 PLACEHOLDER = re.compile(f"{CITE_OPEN}(\\d+){CITE_CLOSE}")
+_FORGED = re.compile(f"[{PLACEHOLDER_CHARS}]")  # a scan, not str.translate's lookup per char
 
 # Locator terms as authors write them (pandoc's English list), to CSL locator labels.
 _LABELS = {
@@ -148,7 +149,7 @@ def read_citations(
 ) -> ReadText:
     """Read ``text`` for its citations (see :func:`extract_citations`), replacing nothing;
     ``reader`` is :func:`~.citation_grammar.read` or what remembers its readings."""
-    text = text.translate({ord(c): None for c in PLACEHOLDER_CHARS})
+    text = _FORGED.sub("", text)
     reading = reader(text)
     positions = Positions(text, path, first_line)
     kept, nested, crossrefs = _top_level(reading, known_keys)

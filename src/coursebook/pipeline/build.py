@@ -120,20 +120,22 @@ def build(
         if unchanged is not None:
             return unchanged
     folder = book
-    book = the_book(book, options.lessons, options.limits, diagnostics, progress)
-    settings = format_settings(book, options.format_options, diagnostics)
-    _check_output(out, book, diagnostics)
-    cache = Cache.for_output(out, book.root)
-    slug = pack_slug(book)
-    if out.is_dir():  # a build killed while putting its outputs in place is finished first
-        recover_early(out, slug, registry.file_names(slug))
-    key = uptodate.fingerprint(book.roots, [f.name for f in chosen], options)
-    if not (options.force or options.allow_remote):
-        last = uptodate.recorded(cache, slug, key, out)
-        if last is not None:
-            return _as_recorded(book, last, out, diagnostics, options)
     needed = any(lays_out(f) for f in chosen)
-    with layout_started(needed, options.jobs, cache) as started:
+    # Started before the book is read: a worker takes a second to be ready, about what
+    # reading and rendering a 40-lesson book takes after an edit.
+    with layout_started(needed, options.jobs, _early_cache(book, out)) as started:
+        book = the_book(book, options.lessons, options.limits, diagnostics, progress)
+        settings = format_settings(book, options.format_options, diagnostics)
+        _check_output(out, book, diagnostics)
+        cache = Cache.for_output(out, book.root)
+        slug = pack_slug(book)
+        if out.is_dir():  # a build killed while putting its outputs in place is finished first
+            recover_early(out, slug, registry.file_names(slug))
+        key = uptodate.fingerprint(book.roots, [f.name for f in chosen], options)
+        if not (options.force or options.allow_remote):
+            last = uptodate.recorded(cache, slug, key, out)
+            if last is not None:
+                return _as_recorded(book, last, out, diagnostics, options)
         rendered = prepare(book, diagnostics, options, cache, progress)
         diagnostics.check()  # nothing is written from a book with errors
         _make_output_folder(out, diagnostics)
@@ -206,7 +208,7 @@ def lays_out(output_format: OutputFormat) -> bool:
 
 
 @contextlib.contextmanager
-def layout_started(needed: bool, jobs: int, cache: Cache) -> Iterator[Started | None]:
+def layout_started(needed: bool, jobs: int, cache: Cache | None) -> Iterator[Started | None]:
     """The print edition's layout started (on ``jobs`` cores, a worker warming up) while
     the book is read and rendered, when it will be ``needed`` and an earlier layout is in
     the ``cache``; stopped at the end if the layout didn't use it (its parts all in the
@@ -216,7 +218,8 @@ def layout_started(needed: bool, jobs: int, cache: Cache) -> Iterator[Started | 
     cache. A cold build runs pandoc's citeproc, one of the two moments its process tree is
     largest (690 MB at 160 lessons), which a warm worker (65 MB) would make larger; and
     there the workers started once the book is rendered are busy at once."""
-    started = registry.PAGE_SOURCE.start(jobs) if needed and cache.holds("part") else None
+    earlier = cache is not None and cache.holds("part")
+    started = registry.PAGE_SOURCE.start(jobs) if needed and earlier else None
     try:
         yield started
     finally:
@@ -422,6 +425,17 @@ def citation_engine(
         limits.citations_seconds,
         book.bibtex,
     )
+
+
+def _early_cache(book: Book | str | Path, out: Path) -> Cache | None:
+    """The cache of the builds into ``out``, looked into before the book is read; None
+    when the build will refuse the folder (see :func:`_check_output`)."""
+    root = book.root if isinstance(book, Book) else Path(book)
+    try:
+        check_output_folder(out, root)
+    except OutputError:
+        return None
+    return Cache.for_output(out, root)
 
 
 def _check_output(out: Path, book: Book, diagnostics: Diagnostics) -> None:
