@@ -31,4 +31,4 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
         assert f"coursebook/app/skeleton/{skeleton}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "coursebook = coursebook.app.cli:main" in text
+    assert "coursebook = coursebook.app.cli:run" in text

@@ -47,6 +47,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def run() -> None:
+    """The ``coursebook`` command: :func:`main`, then out at once.
+
+    Python tears its interpreter down on the way out, freeing every object the build made
+    one by one: 0.1-0.15 s of an edit's two-second build (measured with timestamps before
+    and after). Nothing is left to do by then (the outputs are in place, the workers
+    stopped), so the process ends without it, its output flushed. A child process or
+    thread still running (none should be) is waited for as usual instead."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    import multiprocessing
+    import threading
+
+    if threading.active_count() == 1 and not multiprocessing.active_children():
+        os._exit(code)
+    sys.exit(code)
+
+
 def default_book_dir() -> str:
     """The book folder when none is named: the current folder when it holds book.yaml (as
     git, mkdocs or quarto work from where one stands), else ./book."""
