@@ -245,11 +245,11 @@ WHY = {
     "epub": "the EPUB's page list needs the print layout: on a cold build every part is laid "
     "out (on all cores, pages not kept), where pandoc writes no page list.",
     "edit": "only the edited lesson is laid out again (every lesson opens a new page; the "
-    "chapter's last layout gives the others' pages), by a worker started while the book "
+    "chapter's last layout gives the others' pages), by a worker started before the book "
     "is read, and only its Markdown converted and its citations read (the other parts' "
-    "print HTML known by what it is made from); but one lesson's pages with notes at their "
-    "foot are WeasyPrint's 1-2 s, every lesson's HTML is still gone through (its notes, "
-    "links, images: about 0.5 s), and the EPUB is written whole (about 0.5 s).",
+    "print HTML known by what it is made from); but the worker takes about 0.9 s to start "
+    "and import WeasyPrint, one lesson's pages with notes at their foot are WeasyPrint's "
+    "0.5-2 s, and the EPUB is written whole (0.2-0.5 s).",
     "edit-pdf": "the chapter holding the edited lesson is laid out again; a part after it "
     "whose first page number moved is laid out again too (it prints its page numbers).",
     "memory": "the largest part's pages and the book's rendering are in memory while that "
