@@ -225,3 +225,25 @@ def test_a_book_yaml_that_cant_be_parsed_hides_no_other_problem(make_book) -> No
     built = run("build", str(folder), "-o", str(folder.parent / "out"))
     assert built.returncode == 1 and built.stderr.count(": error: ") == 3
     assert not (folder.parent / "out").exists() or not any((folder.parent / "out").glob("*.*"))
+
+
+def test_the_command_ends_at_once_unless_a_profiler_watches_it(make_book, tmp_path: Path) -> None:
+    """Done, the command leaves without tearing its interpreter down (its output flushed,
+    its exit status kept), but not from under a profiler, which writes its figures on the
+    way out."""
+    folder = make_book({"lessons/one.md": "# One\n\nCapital [@marx1867, p. 3].\n"})
+    checked = run("check", str(folder), "--quick")
+    assert checked.returncode == 0 and "no problems in 1 lesson" in checked.stdout
+    failed = run("check", str(tmp_path / "missing"), "--quick")
+    assert failed.returncode == 1 and "[no-book]" in failed.stdout
+    profile = tmp_path / "check.prof"
+    command = ["-m", "coursebook", "check", str(folder), "--quick"]
+    profiled = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), *command],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert profiled.returncode == 0, profiled.stderr
+    assert profile.stat().st_size > 0

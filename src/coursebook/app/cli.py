@@ -53,17 +53,29 @@ def run() -> None:
     Python tears its interpreter down on the way out, freeing every object the build made
     one by one: 0.1-0.15 s of an edit's two-second build (measured with timestamps before
     and after). Nothing is left to do by then (the outputs are in place, the workers
-    stopped), so the process ends without it, its output flushed. A child process or
-    thread still running (none should be) is waited for as usual instead."""
+    stopped), so the process ends without it, its output flushed. It ends as usual when a
+    child process or thread is still running (none should be: they are waited for) or when
+    a profiler, coverage or a debugger watches it (they write what they found on the way
+    out)."""
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     import multiprocessing
     import threading
 
-    if threading.active_count() == 1 and not multiprocessing.active_children():
+    alone = threading.active_count() == 1 and not multiprocessing.active_children()
+    if alone and not _watched():
         os._exit(code)
     sys.exit(code)
+
+
+def _watched() -> bool:
+    """Whether a profiler, a tracer (coverage, a debugger) or a monitoring tool (Python 3.12's
+    ``sys.monitoring``) is attached to the process."""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(i) for i in range(6))
 
 
 def default_book_dir() -> str:
