@@ -123,7 +123,7 @@ def build(
     needed = any(lays_out(f) for f in chosen)
     # Started before the book is read: a worker takes a second to be ready, about what
     # reading and rendering a 40-lesson book takes after an edit.
-    with layout_started(needed, options.jobs, _early_cache(book, out)) as started:
+    with layout_started(needed, options.jobs, _cache_unread(book, out)) as started:
         book = the_book(book, options.lessons, options.limits, diagnostics, progress)
         settings = format_settings(book, options.format_options, diagnostics)
         _check_output(out, book, diagnostics)
@@ -186,11 +186,9 @@ def _unchanged(
     """The last build's outputs, when the book in ``folder`` and the options are those it
     was built from: found without reading the book (its name and folders remembered from
     the last build, its files hashed as they are). None when the build must run."""
-    try:
-        check_output_folder(out, folder)  # else the build says why, having read the book
-    except OutputError:
+    cache = _cache_unread(folder, out)
+    if cache is None:
         return None
-    cache = Cache.for_output(out, folder)
     known = uptodate.known_book(cache, folder, options.lessons)
     if known is None:
         return None
@@ -427,9 +425,10 @@ def citation_engine(
     )
 
 
-def _early_cache(book: Book | str | Path, out: Path) -> Cache | None:
+def _cache_unread(book: Book | str | Path, out: Path) -> Cache | None:
     """The cache of the builds into ``out``, looked into before the book is read; None
-    when the build will refuse the folder (see :func:`_check_output`)."""
+    when the build will refuse the folder (it says why once it has read the book: see
+    :func:`_check_output`)."""
     root = book.root if isinstance(book, Book) else Path(book)
     try:
         check_output_folder(out, root)
