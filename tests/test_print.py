@@ -542,6 +542,42 @@ def test_addresses_break_after_a_slash_or_before_a_dot_never_after_the_scheme(
         assert line.endswith("/") or re.search(r"\w$", line), line
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://www.marxists.org/archive/trotsky/1936/revbet/chapter-nine/index.htm",
+        "https://www.example.org/archive/1936/0207.htm?part=3&x=1#frag",
+        "http://a.example.com/x/y2/%C3%A9t%C3%A9/~user/file_name.tar.gz",
+        "https://doi.org/10.1000/XYZ-123.4(5)",
+        "ftp://ftp.example.net/pub/" + "averyveryverylongsegmentwithoutanybreak" * 2 + "/end",
+    ],
+)
+def test_an_address_breaks_only_at_its_marks_for_the_line_breaker_itself(address: str) -> None:
+    """The pieces of an address left as plain text (not held by a span) have no break
+    opportunity inside them for Pango, WeasyPrint's line breaker: asked of Pango itself."""
+    from lxml import etree
+    from weasyprint.text.line_break import get_log_attrs
+
+    from coursebook.formats.pdf.urls import ZERO_WIDTH_SPACE, break_urls
+
+    root = etree.fromstring(
+        f'<p><a href="{address.replace("&", "&amp;")}">{address.replace("&", "&amp;")}</a></p>'
+    )
+    break_urls(root)
+    link = root[0]
+    assert "".join(link.itertext()).replace(ZERO_WIDTH_SPACE, "") == address  # nothing lost
+    held = {span.text for span in link if span.get("class") == "url-piece"}
+    assert any(piece.startswith(address[:12]) for piece in held)  # the scheme and host held
+    runs = [link.text or ""] + [span.tail or "" for span in link]
+    for run in runs:
+        attrs = get_log_attrs(run, "en")
+        breaks = [i for i in range(1, len(run)) if attrs[i].is_line_break]
+        long_pieces = [p for p in run.split(ZERO_WIDTH_SPACE) if len(p) > 30]
+        if long_pieces:  # breaks where it must, past the held length
+            continue
+        assert all(run[i - 1] == ZERO_WIDTH_SPACE for i in breaks), (run, breaks)
+
+
 def test_short_tables_are_never_split_across_pages(make_book, tmp_path: Path) -> None:
     filler = "A line of text to move the next table down the page. " * 6
     parts = []

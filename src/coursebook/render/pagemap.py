@@ -24,8 +24,9 @@ SOURCE_ATTRIBUTE = "data-src"
 PRINT_ONLY = "data-print-only"
 """An element print adds, with no place in the EPUB (the title of a lesson's endnotes): the
 page list doesn't count its text."""
-# What layout adds to the text and the sources don't have: the hyphen of a broken word.
-_ADDED = str.maketrans("", "", "\u2010\u00ad")
+# What print adds to the text and the sources don't have: the hyphen of a broken word, and
+# the zero-width space marking where a printed address may break (formats/pdf/urls.py).
+_ADDED = str.maketrans("", "", "\u2010\u00ad\u200b")
 
 
 @dataclass(frozen=True)
