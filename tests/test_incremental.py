@@ -222,6 +222,41 @@ def test_a_worker_started_before_the_book_is_read_stops_when_the_book_has_errors
     assert digests(first) == before
 
 
+@pytest.mark.parametrize("few", [True, False])
+def test_a_cold_build_starts_its_layout_worker_before_citations_only_when_they_are_few(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few: bool
+) -> None:
+    """A first build starts a layout worker as its citations go to pandoc's citeproc when
+    they are few enough to be formatted side by side (it warms up meanwhile), not when
+    they are many (pandoc's memory then is the build's largest); the book is the same
+    either way, and the same as one laid out in a single process."""
+    import coursebook.cite.csl
+    import coursebook.cite.notes
+
+    if not few:
+        monkeypatch.setattr(coursebook.cite.csl, "SIDE_BY_SIDE", 0)
+    folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    events: list[str] = []
+    start, resolve = registry.PAGE_SOURCE.start, coursebook.cite.notes.resolve_notes
+
+    def starting(jobs: int) -> Any:
+        events.append("worker started")
+        return start(jobs)
+
+    def resolving(*args: Any, **kwargs: Any) -> Any:
+        events.append("citations formatted")
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(registry.PAGE_SOURCE, "start", starting)
+    monkeypatch.setattr(coursebook.cite.notes, "resolve_notes", resolving)
+    cold = build(folder, ("epub", "pdf"), tmp_path / "cold", BuildOptions(jobs=2))
+    expected = ["worker started", "citations formatted"] if few else ["citations formatted"]
+    assert events == expected
+    assert not multiprocessing.active_children()
+    alone = build(folder, ("epub", "pdf"), tmp_path / "alone", BuildOptions(jobs=1))
+    assert digests(cold) == digests(alone)
+
+
 def conversions(memo: dict[str, object]) -> dict[str, list[object]]:
     """The Markdown conversions a memo holds (not the citations' readings)."""
     return {key: value for key, value in memo.items() if isinstance(value, list)}

@@ -123,7 +123,7 @@ def build(
     needed = any(lays_out(f) for f in chosen)
     # Started before the book is read: a worker takes a second to be ready, about what
     # reading and rendering a 40-lesson book takes after an edit.
-    with layout_started(needed, options.jobs, _cache_unread(book, out)) as started:
+    with layout_started(needed, options.jobs, _cache_unread(book, out)) as early:
         book = the_book(book, options.lessons, options.limits, diagnostics, progress)
         settings = format_settings(book, options.format_options, diagnostics)
         _check_output(out, book, diagnostics)
@@ -136,7 +136,7 @@ def build(
             last = uptodate.recorded(cache, slug, key, out)
             if last is not None:
                 return _as_recorded(book, last, out, diagnostics, options)
-        rendered = prepare(book, diagnostics, options, cache, progress)
+        rendered = prepare(book, diagnostics, options, cache, progress, early.before_citations)
         diagnostics.check()  # nothing is written from a book with errors
         _make_output_folder(out, diagnostics)
         with output_lock(out, slug), staged_outputs(out, slug) as staged:
@@ -151,7 +151,7 @@ def build(
                 progress,
                 stage,
                 out / slug,
-                started,
+                early.started,
             )
             outputs = [output for f in chosen for output in f.write(jobs.job(f))]
             diagnostics.check()  # an error found while writing (a note lost): nothing written
@@ -206,23 +206,48 @@ def lays_out(output_format: OutputFormat) -> bool:
 
 
 @contextlib.contextmanager
-def layout_started(needed: bool, jobs: int, cache: Cache | None) -> Iterator[Started | None]:
+def layout_started(needed: bool, jobs: int, cache: Cache | None) -> Iterator[EarlyLayout]:
     """The print edition's layout started (on ``jobs`` cores, a worker warming up) while
-    the book is read and rendered, when it will be ``needed`` and an earlier layout is in
-    the ``cache``; stopped at the end if the layout didn't use it (its parts all in the
-    cache, an error in the book).
-
-    Only after an earlier layout: a build after an edit, whose citations come from the
-    cache. A cold build runs pandoc's citeproc, one of the two moments its process tree is
-    largest (690 MB at 160 lessons), which a warm worker (65 MB) would make larger; and
-    there the workers started once the book is rendered are busy at once."""
-    earlier = cache is not None and cache.holds("part")
-    started = registry.PAGE_SOURCE.start(jobs) if needed and earlier else None
+    the book is read and rendered, when it will be ``needed``: at once when an earlier
+    layout is in the ``cache`` (a build after an edit, whose citations come from the cache
+    too), else once the lessons are parsed (see :meth:`EarlyLayout.before_citations`);
+    stopped at the end if the layout didn't use it (its parts all in the cache, an error in
+    the book)."""
+    early = EarlyLayout(needed, jobs)
+    if cache is not None and cache.holds("part"):
+        early.start()
     try:
-        yield started
+        yield early
     finally:
-        if started is not None:
-            started.close(abandon=True)
+        if early.started is not None:
+            early.started.close(abandon=True)
+
+
+class EarlyLayout:
+    """What the page source started of its layout before the book is rendered, if anything
+    (see :func:`layout_started`)."""
+
+    def __init__(self, needed: bool, jobs: int) -> None:
+        self.needed, self.jobs = needed, jobs
+        self.started: Started | None = None
+
+    def start(self) -> None:
+        if self.needed and self.started is None:
+            self.started = registry.PAGE_SOURCE.start(self.jobs)
+
+    def before_citations(self, citations: int) -> None:
+        """A cold build's layout started as its ``citations`` go to pandoc's citeproc, when
+        they are few enough to be formatted side by side (see
+        :data:`coursebook.cite.csl.SIDE_BY_SIDE`): the worker is warm when the book is
+        rendered (on the 40-lesson course the first part was laid out from 2.6 s instead of
+        4.0 s). With more, the citations are one of the two moments a build's process tree
+        is largest (690 MB at 160 lessons, pandoc's memory growing with them), which a warm
+        worker (65 MB) would make larger; the workers, started once the book is rendered,
+        are busy at once there."""
+        from ..cite.csl import SIDE_BY_SIDE  # imported by then: the citations' engine
+
+        if citations <= SIDE_BY_SIDE:
+            self.start()
 
 
 class Jobs:
@@ -325,8 +350,10 @@ def prepare(
     options: BuildOptions,
     cache: Cache,
     progress: Progress | None = None,
+    before_citations: Callable[[int], None] | None = None,
 ) -> RenderedBook:
-    """The stages both formats share: lessons parsed, notes resolved, the book rendered."""
+    """The stages both formats share: lessons parsed, notes resolved, the book rendered
+    (``before_citations`` told how many citations there are before they are formatted)."""
     from ..cite.notes import resolve_notes
     from ..parse.lessons import parse_book
     from ..parse.lessons.memo import ConvertedMemo
@@ -349,6 +376,8 @@ def prepare(
     progress.finish()
     book = _with_cited_data(book, parsed, diagnostics)
     citations = sum(len(p.citations) for p in parsed.values())
+    if before_citations is not None:
+        before_citations(citations)
     progress.stage("formatting citations", citations)
     engine = citation_engine(book, diagnostics, cache, options.limits)
     with _style_failures(book, diagnostics):

@@ -45,8 +45,10 @@ def check_book(
     with tempfile.TemporaryDirectory(prefix="coursebook-check-") as scratch:
         cache = _cache(out_dir, book.root, Path(scratch))
         try:
-            with layout_started(layout, options.jobs, cache) as started:
-                rendered = prepare(book, diagnostics, options, cache, progress)
+            with layout_started(layout, options.jobs, cache) as early:
+                rendered = prepare(
+                    book, diagnostics, options, cache, progress, early.before_citations
+                )
                 if layout and not diagnostics.errors:
                     stem = Path(scratch) / "check"
                     jobs = Jobs(
@@ -58,7 +60,7 @@ def check_book(
                         progress,
                         _no_files,
                         stem,
-                        started,
+                        early.started,
                     )
                     jobs.page_starts()  # the layout, without keeping pages: on all cores
         except BookError:
