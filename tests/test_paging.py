@@ -20,6 +20,7 @@ from typing import cast
 import pypdf
 import pytest
 
+from coursebook.formats.pdf.parts import PartSpec
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
 from .conftest import Stages, write_files
@@ -283,16 +284,67 @@ def _built(out: Path) -> BuildResult:
 
 
 def test_a_pdf_laid_out_on_all_cores_is_the_pdf_of_one_process(
-    joined: BuildResult, tmp_path: Path
+    joined: BuildResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With two processes, parts are laid out side by side before the numbers of their
     first pages are known, and their folios printed once they are (see
-    coursebook.formats.pdf.folios): the PDF is the one process's, byte for byte."""
+    coursebook.formats.pdf.folios), and the contents beside the sources appendix: the PDF
+    is the one process's, byte for byte."""
+    here = laid_out_here(monkeypatch)
     options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}}, jobs=2)
     stages = Stages()
     side_by_side = build(joined.book.root, ("pdf",), tmp_path, options, progress=stages)
     assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
     assert side_by_side.outputs[0].path.read_bytes() == joined.outputs[0].path.read_bytes()
+    assert here == ["sources"]  # the contents by the worker left, beside it
+
+
+def laid_out_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The parts this process lays out (by their first document's kind), from now on."""
+    from coursebook.formats.pdf.paging import PartLayout
+
+    here: list[str] = []
+    laid_out = PartLayout.laid_out
+
+    def spied(self: PartLayout, spec: PartSpec, *args: object, **kwargs: object) -> object:
+        here.append(spec.documents[0].kind)
+        return laid_out(self, spec, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PartLayout, "laid_out", spied)
+    return here
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_contents_laid_out_beside_the_back_print_its_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool
+) -> None:
+    """The contents, laid out by a worker while this process lays out the back, print the
+    page of each appendix: the sources' first page is the back's, known then; the index's,
+    after the sources, is known only once they are laid out, so the contents are laid out
+    again here (on a first build). The PDF is the one process's, byte for byte."""
+    yaml = "index: [Capital]\n" if indexed else ""
+    write_files(
+        tmp_path / "book",
+        {
+            "book.yaml": f"title: Parts\nlanguage: en\npublished: 2026-01-01\n{yaml}"
+            "chapters: [lessons/a.md, lessons/b.md]\n",
+            "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
+            "  title: Capital\n  issued: 1867\n",
+            "lessons/a.md": lesson("Alpha", "Capital, read."),
+            "lessons/b.md": lesson("Beta", "Capital, again."),
+        },
+    )
+    alone = build(tmp_path / "book", ("pdf",), tmp_path / "alone", BuildOptions(jobs=1))
+    here = laid_out_here(monkeypatch)
+    both = build(tmp_path / "book", ("pdf",), tmp_path / "both", BuildOptions(jobs=2))
+    assert both.outputs[0].path.read_bytes() == alone.outputs[0].path.read_bytes()
+    assert here == (["sources", "titlepage"] if indexed else ["sources"])  # the front: again
+    if indexed:
+        reader = pypdf.PdfReader(both.outputs[0].path)
+        contents = next(text for text in texts(reader) if "Contents" in text)
+        index = re.search(r"Index[ .]+(\d+)", contents)
+        assert index is not None, contents
+        assert reader.page_labels[first_page_of(reader, "Index")] == index.group(1)
 
 
 def test_parts_moved_by_an_edit_are_laid_out_again_side_by_side(

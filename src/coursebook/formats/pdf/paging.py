@@ -167,6 +167,9 @@ class PartLayout:
         :meth:`_start_piece`), by part, piece and side."""
         self.in_pieces = 0
         """Of those, the parts laid out only in the lessons an edit changed."""
+        self._beside: dict[tuple[str, int | None], LaidPart] = {}
+        """The front matter laid out by a worker beside the back (see :meth:`_front_beside`),
+        by its key and first page, as :attr:`_laid`."""
 
     @property
     def weasyprint(self) -> Layout:
@@ -211,26 +214,33 @@ class PartLayout:
                 workers = None
             raise
         finally:
-            # Stopped before the sources appendix and the contents are laid out here: with
-            # them laid out by a worker, the others idle at the size their largest part made
-            # them (and a worker warm beside citeproc), the 160-lesson book's process tree
-            # peaked at 1,001 MB instead of 690.
+            # Stopped before the sources appendix is laid out here, but one, which lays the
+            # contents out meanwhile: with the appendix laid out by a worker, the others
+            # idle at the size their largest part made them (and a worker warm beside
+            # citeproc), the 160-lesson book's process tree peaked at 1,001 MB instead of
+            # 690.
             self._helper = None
             if workers is not None:
                 # Every part they laid out is placed (and written): nothing is left for them
                 # to finish, and stopped at once they don't tear their interpreter down
                 # first (0.4 s of an edit's build, waited for).
-                workers.close(abandon=True)
+                workers.resize(1 if back is not None else 0)
                 # This process lays out the sources appendix and the contents next, the
                 # largest parts of a large book: what the citations and the parts' HTML left
                 # behind is given back first (the 160-lesson book's process tree peaked at
                 # 672 MB instead of 702, psutil sampling every 20 ms).
                 self._collect_first = True
         back_part, back_number = None, number
-        if back is not None:
-            back_number += self._blank_before(number)
-            back_part = self._back(back, back_number, known, placed, keep_pages)
-            known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
+        try:
+            if back is not None:
+                back_number += self._blank_before(number)
+                beside = self._front_beside(front, workers, known, guess, back_number, keep_pages)
+                back_part = self._back(back, back_number, known, placed, keep_pages)
+                known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
+                self._take_front(beside, workers)
+        finally:
+            if workers is not None:
+                workers.close(abandon=True)
         front_part = self._part(front, 1, lambda t: known.get(t, UNKNOWN), keep_pages, True)
         self._keep_numbers(known)
         self._memo.save()
@@ -345,6 +355,48 @@ class PartLayout:
             run.wait()
         return run.finish()
 
+    def _front_beside(
+        self,
+        front: PartSpec,
+        workers: Workers | None,
+        known: Mapping[str, str],
+        guess: Mapping[str, str],
+        back_number: int,
+        keep_pages: bool,
+    ) -> tuple[tuple[str, int | None], Future[tuple[LaidPart, list[Diagnostic]]]] | None:
+        """The front matter (the contents) handed to the worker left, to lay out while this
+        process lays out the back (0.5 s of the 40-lesson book's cold build): its pages are
+        numbered on their own (in roman), and the pages its links print are the body's,
+        known now, and the back's, which the last build gives, else the back's first page
+        (the contents give the first page of each appendix). Taken when the back is placed
+        if those were its pages (see :meth:`_part`), else laid out again here."""
+        if workers is None:
+            return None
+
+        def page_of(target: str) -> str:
+            return known.get(target) or guess.get(target) or str(back_number)
+
+        key, links, _ = self._key(front, page_of, roman=True)
+        if self._known(key) is not None:
+            return None  # in the cache
+        task = workers.submit(0, parallel.lay_out_alone, front, links, 1, keep_pages, True)
+        return (key, 1 if keep_pages else None), task
+
+    def _take_front(
+        self,
+        beside: tuple[tuple[str, int | None], Future[tuple[LaidPart, list[Diagnostic]]]] | None,
+        workers: Workers | None,
+    ) -> None:
+        """The front matter a worker laid out beside the back, for :meth:`_part` to take."""
+        if beside is None or workers is None:
+            return
+        memo, task = beside
+        try:
+            part, problems = task.result()
+        finally:
+            workers.took(0)
+        self._beside[memo] = replace(part, problems=tuple(problems))
+
     def _blank_before(self, number: int) -> int:
         """1 when a part starting on page ``number`` needs a blank page before it: printed on
         both sides, every part opens on a right-hand page, an odd one."""
@@ -417,7 +469,10 @@ class PartLayout:
         if kept is not None and not kept.fits(number):
             kept = None  # it prints its pages' numbers: laid out for another first page
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
-        if kept is not None and (pdf is not None or not keep_pages):
+        if (beside := self._beside.pop(memo, None)) is not None:
+            part = beside  # laid out by a worker while this process laid out the back
+            self._keep(spec, key, number, part)
+        elif kept is not None and (pdf is not None or not keep_pages):
             part = replace(kept, pdf=pdf)
         elif not keep_pages and not roman and (cut := self._in_pieces(spec, key, links)):
             part = cut

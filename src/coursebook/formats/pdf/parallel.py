@@ -47,7 +47,7 @@ class PartLayout(Protocol):
     ) -> None: ...
 
     def laid_out(
-        self, spec: PartSpec, number: int, links: dict[str, str]
+        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool = False
     ) -> tuple[LaidPart, Any]: ...
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
@@ -217,12 +217,13 @@ def _collected() -> PartLayout:
 
 
 def lay_out_alone(
-    spec: PartSpec, links: dict[str, str], number: int, write: bool = True
+    spec: PartSpec, links: dict[str, str], number: int, write: bool = True, roman: bool = False
 ) -> tuple[LaidPart, list[Diagnostic]]:
-    """A part laid out with its first page's number known, and written (unless not
-    ``write``: the EPUB's page list needs no PDF)."""
+    """A part laid out with its first page's number known (``roman``: the front matter,
+    numbered on its own), and written (unless not ``write``: the EPUB's page list needs no
+    PDF)."""
     layout: PartLayout = _collected()
-    part, document = layout.laid_out(spec, number, links)
+    part, document = layout.laid_out(spec, number, links, roman)
     problems = list(part.problems)
     if write:
         part.pdf, written = layout.written(document)
