@@ -239,9 +239,10 @@ WHY = {
     "(CPU time about twice pandoc's): it sets each note at the foot of its page, checks "
     "its place and lays a part out again to repair it, where pandoc's HTML is laid out "
     "once with endnotes and no page numbers. The parts are laid out on all cores, but the "
-    "sources appendix and the contents only once every other part is placed (they print "
-    "its pages), on one core; and the layout waits for pandoc's citeproc (two processes "
-    "side by side up to 2,000 citations, one after the other above).",
+    "sources appendix only once every other part is placed (it prints their pages; a "
+    "worker lays out the contents meanwhile), on one core, and the "
+    "layout waits for pandoc's citeproc (two processes side by side up to 2,000 "
+    "citations, one after the other above).",
     "epub": "the EPUB's page list needs the print layout: on a cold build every part is laid "
     "out (on all cores, pages not kept), where pandoc writes no page list.",
     "edit": "only the edited lesson is laid out again (every lesson opens a new page; the "
