@@ -154,3 +154,16 @@ def test_pages_begin_inside_paragraphs_too(long_book: BuildResult) -> None:
         if marker.get(EPUB_TYPE) == "pagebreak" and (marker.getparent().text or "").strip()
     ]
     assert len(inside) >= 3
+
+
+def test_both_editions_count_the_same_characters_to_a_page_start() -> None:
+    """What print adds (a hyphen, the zero-width space marking where an address breaks) is
+    counted by neither edition, so a page that begins after an author's own zero-width space
+    begins at the same word in the EPUB."""
+    from coursebook.render.pagemap import _text_position, visible_length
+
+    text = "See https://example.org/\u200barchive and the word\u200b\u00ad after it"
+    paragraph = etree.fromstring(f"<p>{text}</p>")
+    start = text.index("after")
+    node, position = _text_position(paragraph, visible_length(text[:start]))
+    assert node == (paragraph, "text") and text[position:].startswith("after")

@@ -239,7 +239,7 @@ class EarlyLayout:
         """A cold build's layout started as its ``citations`` go to pandoc's citeproc, when
         they are few enough to be formatted side by side (see
         :data:`coursebook.cite.csl.SIDE_BY_SIDE`): the worker is warm when the book is
-        rendered (on the 40-lesson course the first part was laid out from 2.6 s instead of
+        rendered (on the 40-lesson course the first part was laid out from 3.4 s instead of
         4.0 s). With more, the citations are one of the two moments a build's process tree
         is largest (690 MB at 160 lessons, pandoc's memory growing with them), which a warm
         worker (65 MB) would make larger; the workers, started once the book is rendered,

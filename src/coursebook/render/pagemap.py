@@ -26,7 +26,9 @@ PRINT_ONLY = "data-print-only"
 page list doesn't count its text."""
 # What print adds to the text and the sources don't have: the hyphen of a broken word, and
 # the zero-width space marking where a printed address may break (formats/pdf/urls.py).
-_ADDED = str.maketrans("", "", "\u2010\u00ad\u200b")
+# Neither side counts them.
+_ADDED_CHARS = "\u2010\u00ad\u200b"
+_ADDED = str.maketrans("", "", _ADDED_CHARS)
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ def _text_position(
     seen = 0
     for node, attribute, text in _texts(element):
         for position, char in enumerate(text):
-            if char.isspace() or char in "\u2010\u00ad":
+            if char.isspace() or char in _ADDED_CHARS:
                 continue
             if seen == offset:
                 while position > 0 and not text[position - 1].isspace():

@@ -225,10 +225,10 @@ class PartLayout:
                 # to finish, and stopped at once they don't tear their interpreter down
                 # first (0.4 s of an edit's build, waited for).
                 workers.resize(1 if back is not None else 0)
-                # This process lays out the sources appendix and the contents next, the
-                # largest parts of a large book: what the citations and the parts' HTML left
-                # behind is given back first (the 160-lesson book's process tree peaked at
-                # 672 MB instead of 702, psutil sampling every 20 ms).
+                # This process lays out the sources appendix next (the contents too, if no
+                # worker is left), the largest part of a large book: what the citations and
+                # the parts' HTML left behind is given back first (the 160-lesson book's
+                # process tree peaked at 672 MB instead of 702, psutil sampling every 20 ms).
                 self._collect_first = True
         back_part, back_number = None, number
         try:
@@ -365,7 +365,7 @@ class PartLayout:
         keep_pages: bool,
     ) -> tuple[tuple[str, int | None], Future[tuple[LaidPart, list[Diagnostic]]]] | None:
         """The front matter (the contents) handed to the worker left, to lay out while this
-        process lays out the back (0.5 s of the 40-lesson book's cold build): its pages are
+        process lays out the back (0.4 s of the 40-lesson book's cold build): its pages are
         numbered on their own (in roman), and the pages its links print are the body's,
         known now, and the back's, which the last build gives, else the back's first page
         (the contents give the first page of each appendix). Taken when the back is placed
@@ -391,11 +391,7 @@ class PartLayout:
         if beside is None or workers is None:
             return
         memo, task = beside
-        try:
-            part, problems = task.result()
-        finally:
-            workers.took(0)
-        self._beside[memo] = replace(part, problems=tuple(problems))
+        self._beside[memo] = _taken(task, workers)
 
     def _blank_before(self, number: int) -> int:
         """1 when a part starting on page ``number`` needs a blank page before it: printed on
@@ -543,11 +539,7 @@ class PartLayout:
         def lay_out(index: int, side: str) -> LaidPart:
             started = self._pieces_started.pop((key, index, side), None)
             if started is not None and self._helper is not None:
-                try:
-                    laid, problems = started.result()
-                finally:
-                    self._helper.took(0)
-                return replace(laid, problems=tuple(problems))
+                return _taken(started, self._helper)
             piece = self._piece(spec, cut, index, side)
             if self._helper is not None:
                 return self._by_helper(piece, 1, links, keep_pages=False)
@@ -617,11 +609,7 @@ class PartLayout:
         stylesheets read, this process may not."""
         assert self._helper is not None
         future = self._helper.submit(0, parallel.lay_out_alone, spec, links, number, keep_pages)
-        try:
-            part, problems = future.result()
-        finally:
-            self._helper.took(0)
-        return replace(part, problems=tuple(problems))
+        return _taken(future, self._helper)
 
     def _pdf_key(self, key: str, number: int) -> str:
         # A part's PDF prints the number of its first page: kept by that number too.
@@ -958,6 +946,15 @@ class _SideBySide:
             layout._laid[memo] = layout._known_parts[self.keys[index]] = part
             placed.append((part, number))
         return placed, self.number
+
+
+def _taken(future: Future[tuple[LaidPart, list[Diagnostic]]], workers: Workers) -> LaidPart:
+    """A part the first worker laid out, with the problems it found, once it is done."""
+    try:
+        part, problems = future.result()
+    finally:
+        workers.took(0)
+    return replace(part, problems=tuple(problems))
 
 
 def _documents(
