@@ -288,15 +288,32 @@ def test_a_pdf_laid_out_on_all_cores_is_the_pdf_of_one_process(
 ) -> None:
     """With two processes, parts are laid out side by side before the numbers of their
     first pages are known, and their folios printed once they are (see
-    coursebook.formats.pdf.folios), and the contents beside the sources appendix: the PDF
-    is the one process's, byte for byte."""
+    coursebook.formats.pdf.folios), and the contents beside the sources appendix, which is
+    laid out here as soon as the body is placed, while the body's last part is written: the
+    PDF is the one process's, byte for byte."""
+    from coursebook.formats.pdf import paging
+
     here = laid_out_here(monkeypatch)
+    steps: list[str] = []
+    back, finish = paging.PartLayout._back, paging._SideBySide.finish
+
+    def spied_back(self: paging.PartLayout, *args: object) -> object:
+        steps.append("back")
+        return back(self, *args)  # type: ignore[arg-type]
+
+    def spied_finish(self: paging._SideBySide) -> object:
+        steps.append(f"body written ({len(self.finished)} of {len(self.body)} already)")
+        return finish(self)
+
+    monkeypatch.setattr(paging.PartLayout, "_back", spied_back)
+    monkeypatch.setattr(paging._SideBySide, "finish", spied_finish)
     options = BuildOptions(format_options={"pdf": {"pdf_variant": "pdf/ua-1"}}, jobs=2)
     stages = Stages()
     side_by_side = build(joined.book.root, ("pdf",), tmp_path, options, progress=stages)
     assert stages.said["laying out pages"].endswith(", 5 of 5 parts laid out")
     assert side_by_side.outputs[0].path.read_bytes() == joined.outputs[0].path.read_bytes()
     assert here == ["sources"]  # the contents by the worker left, beside it
+    assert steps[-2] == "back" and steps[-1].startswith("body written"), steps
 
 
 def laid_out_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:

@@ -55,10 +55,11 @@ def let_go() -> None:
 
 def _malloc_trim() -> Callable[[int], int] | None:
     import ctypes
-    import ctypes.util
 
     try:
-        trim: Callable[[int], int] = ctypes.CDLL(ctypes.util.find_library("c") or "").malloc_trim
+        # The symbols the interpreter is linked with, the C library's among them: not
+        # ctypes.util.find_library("c"), which runs ldconfig.
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc
         return None
     return trim

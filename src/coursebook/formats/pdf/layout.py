@@ -6,7 +6,10 @@ of the build.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
+import sys
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,13 +22,50 @@ from ...render.rendered_book import RenderedBook
 from .settings import PrintOptions, page_css
 
 
+def import_weasyprint() -> Any:
+    """WeasyPrint, imported without running a compiler.
+
+    WeasyPrint loads Pango and its other libraries by trying, for each, names of several
+    platforms ("libgobject-2.0-0", "gobject-2.0", ..., "libgobject-2.0.so.0"); cffi asks
+    ``ctypes.util.find_library`` for each name that doesn't load as it is, which on Linux
+    runs ``ldconfig -p`` and then gcc and ld: 22 and 16 of them, 0.2 s of each process's
+    import (40% of it), and each a fork of a process that may be large (the main process's
+    300 MB counted twice while it lasts). The Linux names it tries last (the libraries'
+    sonames) load as they are: on Linux the import is done with a ``find_library`` that
+    finds nothing, and again as WeasyPrint does it if that fails (a system without those
+    sonames). See https://github.com/Kozea/WeasyPrint/issues/1125."""
+    if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint
+
+        return weasyprint
+    import ctypes.util
+
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = _found_nothing
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # its advice, when a library is missing
+            import weasyprint
+    except (OSError, ImportError):
+        for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+            del sys.modules[name]
+        ctypes.util.find_library = find_library
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
+def _found_nothing(name: str) -> None:
+    return None
+
+
 class Layout:
     """WeasyPrint with our stylesheets, fonts and fetcher, shared by every part."""
 
     def __init__(
         self, rendered: RenderedBook, diagnostics: Diagnostics, options: PrintOptions
     ) -> None:
-        import weasyprint  # slow to import: only when a PDF is asked for
+        weasyprint = import_weasyprint()  # slow to import: only when a PDF is asked for
         from weasyprint.text.fonts import FontConfiguration
 
         from .fetcher import BookFetcher

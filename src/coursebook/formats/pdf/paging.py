@@ -39,7 +39,7 @@ import itertools
 import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
 from importlib.metadata import version
 from typing import Any, BinaryIO
@@ -135,6 +135,9 @@ class PartLayout:
         """Whether what this process let go is to be collected before it lays out a part
         (once the workers laid the body out: see :meth:`lay_out`)."""
         self._weasyprint: Layout | None = None  # made when a part must be laid out
+        self._back_next = False
+        """Whether this process lays out a back next, the body laid out by workers (see
+        :meth:`_warm_up`)."""
         css = [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
         css.append(rendered.book.css_for("print"))
         self._numbers_in_text = numbers_in_text(css)
@@ -171,6 +174,13 @@ class PartLayout:
         """The front matter laid out by a worker beside the back (see :meth:`_front_beside`),
         by its key and first page, as :attr:`_laid`."""
 
+    def _warm_up(self) -> None:
+        """WeasyPrint started in this process while a worker is idle, the body's last parts
+        laid out by the others: the back, laid out here next, doesn't wait for it (0.5 s of
+        the 40-lesson book's cold build)."""
+        if self._back_next and self._weasyprint is None:
+            _ = self.weasyprint
+
     @property
     def weasyprint(self) -> Layout:
         if self._weasyprint is None:
@@ -183,6 +193,7 @@ class PartLayout:
         their HTML, stylesheets and options are those of an earlier layout."""
         front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
+        self._back_next = back is not None
         guess = self._last_numbers()
         wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
         workers = self._workers(len(wanted))
@@ -190,46 +201,16 @@ class PartLayout:
         try:
             if not keep_pages and workers is not None:
                 self._lay_out_ahead(wanted, workers)  # the passes find every part laid out
-            known: dict[str, str] = {}
-            placed: list[tuple[LaidPart, int]] = []
-            number = 1
-            for _ in range(PASSES):
-                previous, known = known, {}
-                # A link's page: from this pass (an earlier part), else the last pass, else
-                # the last build.
-                sources = (known, previous, guess)
-
-                def page_of(target: str, sources: tuple[dict[str, str], ...] = sources) -> str:
-                    return next((s[target] for s in sources if target in s), UNKNOWN)
-
-                if keep_pages and workers is not None:
-                    placed, number = self._place_side_by_side(workers, body, page_of, known)
-                else:
-                    placed, number = self._place(body, page_of, known, keep_pages)
-                if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
-                    break
+            known, placed, number, run = self._passes(body, guess, keep_pages, workers)
+            if workers is not None:
+                self._down_to_one(workers, run, back is not None)
         except BaseException:
             if workers is not None:
                 workers.close(abandon=True)  # a time limit, Ctrl-C: they must not go on
                 workers = None
             raise
         finally:
-            # Stopped before the sources appendix is laid out here, but one, which lays the
-            # contents out meanwhile: with the appendix laid out by a worker, the others
-            # idle at the size their largest part made them (and a worker warm beside
-            # citeproc), the 160-lesson book's process tree peaked at 1,001 MB instead of
-            # 690.
             self._helper = None
-            if workers is not None:
-                # Every part they laid out is placed (and written): nothing is left for them
-                # to finish, and stopped at once they don't tear their interpreter down
-                # first (0.4 s of an edit's build, waited for).
-                workers.resize(1 if back is not None else 0)
-                # This process lays out the sources appendix next (the contents too, if no
-                # worker is left), the largest part of a large book: what the citations and
-                # the parts' HTML left behind is given back first (the 160-lesson book's
-                # process tree peaked at 672 MB instead of 702, psutil sampling every 20 ms).
-                self._collect_first = True
         back_part, back_number = None, number
         try:
             if back is not None:
@@ -238,6 +219,8 @@ class PartLayout:
                 back_part = self._back(back, back_number, known, placed, keep_pages)
                 known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
                 self._take_front(beside, workers)
+            if run is not None:
+                placed, _ = run.finish()  # the body's last parts, written meanwhile
         finally:
             if workers is not None:
                 workers.close(abandon=True)
@@ -247,6 +230,60 @@ class PartLayout:
         if back_part is not None:
             placed.append((back_part, back_number))
         return self._pages(front_part, placed)
+
+    def _passes(
+        self,
+        body: Sequence[PartSpec],
+        guess: Mapping[str, str],
+        keep_pages: bool,
+        workers: Workers | None,
+    ) -> tuple[dict[str, str], list[tuple[LaidPart, int]], int, _SideBySide | None]:
+        """The body placed, again while a link's page changed: the page of every id, the
+        parts with their first pages and the page after them; with workers writing the
+        PDF, the run whose last parts may still be written (see :meth:`_down_to_one`)."""
+        known: dict[str, str] = {}
+        placed: list[tuple[LaidPart, int]] = []
+        number, run = 1, None
+        for _ in range(PASSES):
+            if run is not None:
+                run.finish()  # another pass: this one's parts written first
+            previous, known = known, {}
+            # A link's page: from this pass (an earlier part), else the last pass, else the
+            # last build.
+            sources = (known, previous, guess)
+
+            def page_of(target: str, sources: tuple[Mapping[str, str], ...] = sources) -> str:
+                return next((s[target] for s in sources if target in s), UNKNOWN)
+
+            if keep_pages and workers is not None:
+                run = self._place_side_by_side(workers, body, page_of, known)
+                placed, number = run.placed(), run.number
+            else:
+                placed, number = self._place(body, page_of, known, keep_pages)
+            if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
+                break
+        return known, placed, number, run
+
+    def _down_to_one(self, workers: Workers, run: _SideBySide | None, back: bool) -> None:
+        """The workers stopped once the body is placed, before the back is laid out here,
+        but one (if there is a back), which writes the body's last part and then lays the
+        contents out meanwhile: with the appendix laid out by a worker, the others idle at
+        the size their largest part made them (and a worker warm beside citeproc), the
+        160-lesson book's process tree peaked at 1,001 MB instead of 690. Stopped at once,
+        they don't tear their interpreter down first (0.4 s of an edit's build, waited
+        for)."""
+        kept = run.settle(1 if back else 0) if run is not None else 0
+        if back:
+            workers.keep(kept)
+            if run is not None:
+                run.moved(kept)
+        else:
+            workers.resize(0)
+        # This process lays out the sources appendix next (the contents too, if no worker is
+        # left), the largest part of a large book: what the citations and the parts' HTML
+        # left behind is given back first (the 160-lesson book's process tree peaked at
+        # 672 MB instead of 702, psutil sampling every 20 ms).
+        self._collect_first = True
 
     def _place(
         self,
@@ -322,20 +359,30 @@ class PartLayout:
                 whole.append((spec, links, key))
             else:
                 self._laid[(key, None)] = part
+        # Each part to the first worker idle, not dealt out in turn: the worker started
+        # beside citeproc is warm a second before the others, and the last part's worker is
+        # the one the back waits for.
+        left = deque(whole)
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec, int]] = {}
-        for index, (spec, links, key) in enumerate(whole):
-            worker = index % len(workers)
-            tasks[workers.submit(worker, parallel.lay_out, spec, links, 1)] = (key, spec, worker)
-        for future in as_completed(tasks):
-            key, spec, worker = tasks[future]
-            workers.took(worker)
-            part, problems = future.result()
-            self.diagnostics.extend(problems)
-            self._laid[(key, None)] = part
-            self.fresh.add(spec.ids)
-            if self.cache is not None:
-                self.cache.put("part", key, part.dumps())
-                self._remember(spec, key)
+        while left or tasks:
+            idle = workers.idle() or ([] if tasks else [workers.least_busy()])
+            for worker in idle[: len(left)]:
+                spec, links, key = left.popleft()
+                task = workers.submit(worker, parallel.lay_out, spec, links, 1)
+                tasks[task] = (key, spec, worker)
+            if not left and workers.idle():
+                self._warm_up()
+            finished, _ = wait(tasks, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key, spec, worker = tasks.pop(future)
+                workers.took(worker)
+                part, problems = future.result()
+                self.diagnostics.extend(problems)
+                self._laid[(key, None)] = part
+                self.fresh.add(spec.ids)
+                if self.cache is not None:
+                    self.cache.put("part", key, part.dumps())
+                    self._remember(spec, key)
 
     def _place_side_by_side(
         self,
@@ -343,17 +390,20 @@ class PartLayout:
         body: Sequence[PartSpec],
         page_of: Callable[[str], str],
         known: dict[str, str],
-    ) -> tuple[list[tuple[LaidPart, int]], int]:
+    ) -> _SideBySide:
         """:meth:`_place`, the parts laid out and written by ``workers`` (see
         :mod:`.parallel`): each worker is handed the next part to lay out when it is idle,
         and a part is placed as soon as the parts before it are; then the worker holding its
-        pages writes them with their numbers. Parts the cache knows are not laid out."""
+        pages writes them with their numbers. Parts the cache knows are not laid out. Back
+        once every part is placed: the last ones may still be written (see
+        :meth:`_SideBySide.finish`)."""
         run = _SideBySide(self, workers, body, page_of, known)
-        while not run.done():
+        while True:
             run.place()
             run.hand_out()
+            if run.handed_out():
+                return run
             run.wait()
-        return run.finish()
 
     def _front_beside(
         self,
@@ -817,6 +867,31 @@ class _SideBySide:
     def done(self) -> bool:
         return len(self.finished) == len(self.body)
 
+    def handed_out(self) -> bool:
+        """Whether every part is placed, and what is left to do with them handed out (their
+        PDFs written)."""
+        return len(self.numbers) == len(self.body) and not (self.waiting or self.refit)
+
+    def placed(self) -> list[tuple[LaidPart, int]]:
+        """The parts as placed, once :meth:`handed_out`: their pages known, maybe not yet
+        written."""
+        placed = []
+        for index, number in enumerate(self.numbers):
+            part = self.finished.get(index) or self.parts[index]
+            assert part is not None, "a part placed before it was laid out"
+            placed.append((part, number))
+        return placed
+
+    def settle(self, most: int) -> int:
+        """Wait until no more than ``most`` workers have tasks: the one that has, else 0."""
+        while len(busy := {worker for _, _, worker in self.tasks.values()}) > most:
+            self.wait()
+        return min(busy, default=0)
+
+    def moved(self, worker: int) -> None:
+        """``worker``, the only one with tasks, is now the first (see :meth:`Workers.keep`)."""
+        self.tasks = {task: (kind, index, 0) for task, (kind, index, _) in self.tasks.items()}
+
     def place(self) -> None:
         """Place every part laid out whose earlier parts are placed."""
         while len(self.numbers) < len(self.parts) and self.parts[len(self.numbers)]:
@@ -901,6 +976,9 @@ class _SideBySide:
                         worker, "laid", index, parallel.lay_out, spec, links, number, token
                     )
                     break
+        left = self.refit or self.waiting or len(self.parts) < len(self.body)
+        if self.tasks and self.workers.idle() and not left:
+            self.layout._warm_up()
 
     def _submit(self, worker: int, kind: str, index: int, task: Any, *args: Any) -> None:
         self.tasks[self.workers.submit(worker, task, *args)] = (kind, index, worker)
@@ -937,6 +1015,8 @@ class _SideBySide:
 
     def finish(self) -> tuple[list[tuple[LaidPart, int]], int]:
         """The parts as placed (their problems said, in order), and the next free page."""
+        while not self.done():
+            self.wait()
         layout, placed = self.layout, []
         for index, number in enumerate(self.numbers):
             part, memo = self.finished[index], (self.keys[index], number)

@@ -27,6 +27,7 @@ from ...render.builddate import BuildDates
 from ...render.rendered_book import RenderedBook
 from .folios import recording, renumber
 from .laid import LaidPart
+from .layout import import_weasyprint
 from .parts import PartSpec
 from .settings import PrintOptions
 
@@ -85,6 +86,14 @@ class Workers:
             self.pools.append(pool)
             self.busy.append(0)
 
+    def keep(self, worker: int) -> None:
+        """Keep ``worker`` alone, now the first: the others stopped."""
+        order = [worker, *(other for other in range(len(self.pools)) if other != worker)]
+        self.pools = [self.pools[i] for i in order]
+        self.busy = [self.busy[i] for i in order]
+        self._given = [self._given[i] for i in order if i < len(self._given)]
+        self.resize(1)
+
     def give(
         self,
         layout: type[PartLayout],
@@ -105,6 +114,9 @@ class Workers:
 
     def idle(self) -> list[int]:
         return [worker for worker, tasks in enumerate(self.busy) if not tasks]
+
+    def least_busy(self) -> int:
+        return min(range(len(self.busy)), key=self.busy.__getitem__)
 
     def submit(self, worker: int, task: Callable[..., T], *args: Any) -> Future[T]:
         given = self._given[worker] if worker < len(self._given) else None
@@ -142,7 +154,7 @@ _WORKER: dict[str, Any] = {}
 def _warm_up() -> None:
     """What any layout needs, made ready before the book is known: WeasyPrint imported,
     the fonts' configuration read."""
-    import weasyprint  # noqa: F401
+    import_weasyprint()
     from weasyprint.text.fonts import FontConfiguration
 
     from . import fetcher, notes_fix  # noqa: F401  # what a layout imports when it starts
