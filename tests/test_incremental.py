@@ -223,35 +223,55 @@ def test_a_worker_started_before_the_book_is_read_stops_when_the_book_has_errors
 
 
 @pytest.mark.parametrize("few", [True, False])
-def test_a_cold_build_starts_its_layout_worker_before_citations_only_when_they_are_few(
+def test_a_cold_build_keeps_its_early_layout_worker_through_citations_only_when_they_are_few(
     make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, few: bool
 ) -> None:
-    """A first build starts a layout worker as its citations go to pandoc's citeproc when
-    they are few enough to be formatted side by side (it warms up meanwhile), not when
-    they are many (pandoc's memory then is the build's largest); the book is the same
-    either way, and the same as one laid out in a single process."""
+    """A first build starts a layout worker before the book is read (it warms up while the
+    lessons are parsed) and keeps it while its citations go to pandoc's citeproc when they
+    are few enough to be formatted side by side, not when they are many (pandoc's memory
+    then is the build's largest): stopped before; the book is the same either way, and the
+    same as one laid out in a single process."""
     import coursebook.cite.csl
     import coursebook.cite.notes
+    import coursebook.parse.lessons
 
     if not few:
         monkeypatch.setattr(coursebook.cite.csl, "SIDE_BY_SIDE", 0)
     folder = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
     events: list[str] = []
     start, resolve = registry.PAGE_SOURCE.start, coursebook.cite.notes.resolve_notes
+    parse = coursebook.parse.lessons.parse_book
 
     def starting(jobs: int) -> Any:
+        started = start(jobs)
+        if started is None:  # one process
+            return None
         events.append("worker started")
-        return start(jobs)
+        close = started.close
+
+        def closing(abandon: bool = False) -> None:
+            events.append("worker stopped")
+            close(abandon)
+
+        started.close = closing
+        return started
+
+    def parsing(*args: Any, **kwargs: Any) -> Any:
+        events.append("lessons parsed")
+        return parse(*args, **kwargs)
 
     def resolving(*args: Any, **kwargs: Any) -> Any:
         events.append("citations formatted")
         return resolve(*args, **kwargs)
 
     monkeypatch.setattr(registry.PAGE_SOURCE, "start", starting)
+    monkeypatch.setattr(coursebook.parse.lessons, "parse_book", parsing)
     monkeypatch.setattr(coursebook.cite.notes, "resolve_notes", resolving)
     cold = build(folder, ("epub", "pdf"), tmp_path / "cold", BuildOptions(jobs=2))
-    expected = ["worker started", "citations formatted"] if few else ["citations formatted"]
-    assert events == expected
+    before = events[: events.index("citations formatted") + 1]
+    kept = ["worker started", "lessons parsed", "citations formatted"]
+    stopped = ["worker started", "lessons parsed", "worker stopped", "citations formatted"]
+    assert before == (kept if few else stopped)
     assert not multiprocessing.active_children()
     alone = build(folder, ("epub", "pdf"), tmp_path / "alone", BuildOptions(jobs=1))
     assert digests(cold) == digests(alone)

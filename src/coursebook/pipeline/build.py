@@ -208,14 +208,13 @@ def lays_out(output_format: OutputFormat) -> bool:
 @contextlib.contextmanager
 def layout_started(needed: bool, jobs: int, cache: Cache | None) -> Iterator[EarlyLayout]:
     """The print edition's layout started (on ``jobs`` cores, a worker warming up) while
-    the book is read and rendered, when it will be ``needed``: at once when an earlier
-    layout is in the ``cache`` (a build after an edit, whose citations come from the cache
-    too), else once the lessons are parsed (see :meth:`EarlyLayout.before_citations`);
-    stopped at the end if the layout didn't use it (its parts all in the cache, an error in
-    the book)."""
-    early = EarlyLayout(needed, jobs)
-    if cache is not None and cache.holds("part"):
-        early.start()
+    the book is read and rendered, when it will be ``needed``: at once, beside this process
+    reading and parsing the book on one core; on a cold build (no earlier layout in the
+    ``cache``: the citations are formatted too) stopped before the citations when there are
+    many (see :meth:`EarlyLayout.before_citations`); stopped at the end if the layout didn't
+    use it (its parts all in the cache, an error in the book)."""
+    early = EarlyLayout(needed, jobs, cold=cache is None or not cache.holds("part"))
+    early.start()
     try:
         yield early
     finally:
@@ -227,8 +226,8 @@ class EarlyLayout:
     """What the page source started of its layout before the book is rendered, if anything
     (see :func:`layout_started`)."""
 
-    def __init__(self, needed: bool, jobs: int) -> None:
-        self.needed, self.jobs = needed, jobs
+    def __init__(self, needed: bool, jobs: int, cold: bool = False) -> None:
+        self.needed, self.jobs, self.cold = needed, jobs, cold
         self.started: Started | None = None
 
     def start(self) -> None:
@@ -236,18 +235,20 @@ class EarlyLayout:
             self.started = registry.PAGE_SOURCE.start(self.jobs)
 
     def before_citations(self, citations: int) -> None:
-        """A cold build's layout started as its ``citations`` go to pandoc's citeproc, when
-        they are few enough to be formatted side by side (see
-        :data:`coursebook.cite.csl.SIDE_BY_SIDE`): the worker is warm when the book is
-        rendered (on the 40-lesson course the first part was laid out from 3.4 s instead of
-        4.0 s). With more, the citations are one of the two moments a build's process tree
-        is largest (690 MB at 160 lessons, pandoc's memory growing with them), which a warm
-        worker (65 MB) would make larger; the workers, started once the book is rendered,
-        are busy at once there."""
+        """A cold build's worker stopped before its ``citations`` go to pandoc's citeproc when
+        they are too many to be formatted side by side (see
+        :data:`coursebook.cite.csl.SIDE_BY_SIDE`): they are then one of the two moments a
+        build's process tree is largest (690 MB at 160 lessons, pandoc's memory growing with
+        them), which a warm worker (65 MB) would make larger; the workers, started once the
+        book is rendered, are busy at once there. With fewer, the worker is warm before they
+        are formatted, its start not taking a core from citeproc's two processes (on the
+        40-lesson course the first part was laid out from 3.4 s when it was started only
+        then, 4.0 s when started once the book was rendered, 3.2 s now)."""
         from ..cite.csl import SIDE_BY_SIDE  # imported by then: the citations' engine
 
-        if citations <= SIDE_BY_SIDE:
-            self.start()
+        if self.cold and citations > SIDE_BY_SIDE and self.started is not None:
+            self.started.close(abandon=True)
+            self.started = None
 
 
 class Jobs:
