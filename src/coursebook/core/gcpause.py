@@ -55,7 +55,10 @@ def let_go() -> None:
 
 def _malloc_trim() -> Callable[[int], int] | None:
     import ctypes
+    import os
 
+    if os.name != "posix":  # no malloc_trim (and ctypes.CDLL(None) is an error on Windows)
+        return None
     try:
         # The symbols the interpreter is linked with, the C library's among them: not
         # ctypes.util.find_library("c"), which runs ldconfig.

@@ -214,7 +214,8 @@ def layout_started(needed: bool, jobs: int, cache: Cache | None) -> Iterator[Ear
     many (see :meth:`EarlyLayout.before_citations`); stopped at the end if the layout didn't
     use it (its parts all in the cache, an error in the book)."""
     early = EarlyLayout(needed, jobs, cold=cache is None or not cache.holds("part"))
-    early.start()
+    if cache is not None:  # else the build will refuse its output folder
+        early.start()
     try:
         yield early
     finally:

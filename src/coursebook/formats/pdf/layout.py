@@ -10,6 +10,7 @@ import contextlib
 import io
 import logging
 import sys
+import threading
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -33,26 +34,36 @@ def import_weasyprint() -> Any:
     300 MB counted twice while it lasts). The Linux names it tries last (the libraries'
     sonames) load as they are: on Linux the import is done with a ``find_library`` that
     finds nothing, and again as WeasyPrint does it if that fails (a system without those
-    sonames). See https://github.com/Kozea/WeasyPrint/issues/1125."""
+    sonames). Its optional libraries (HarfBuzz's subsetter, its vector library) are looked
+    for by their sonames alone: without them, WeasyPrint subsets fonts its own way, in every
+    process alike. See https://github.com/Kozea/WeasyPrint/issues/1125."""
     if "weasyprint" in sys.modules or not sys.platform.startswith("linux"):
         import weasyprint
 
         return weasyprint
     import ctypes.util
 
-    find_library = ctypes.util.find_library
-    ctypes.util.find_library = _found_nothing
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # its advice, when a library is missing
+    with _IMPORTING:  # the swap is the process's: one import at a time
+        if "weasyprint" in sys.modules:
             import weasyprint
-    except (OSError, ImportError):
-        for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
-            del sys.modules[name]
-        ctypes.util.find_library = find_library
-        import weasyprint
-    finally:
-        ctypes.util.find_library = find_library
+
+            return weasyprint
+        find_library = ctypes.util.find_library
+        ctypes.util.find_library = _found_nothing
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # its advice, if a library is missing
+                import weasyprint
+        except (OSError, ImportError):
+            for name in [name for name in sys.modules if name.split(".")[0] == "weasyprint"]:
+                del sys.modules[name]
+            ctypes.util.find_library = find_library
+            import weasyprint
+        finally:
+            ctypes.util.find_library = find_library
     return weasyprint
+
+
+_IMPORTING = threading.Lock()
 
 
 def _found_nothing(name: str) -> None:

@@ -136,8 +136,8 @@ class PartLayout:
         (once the workers laid the body out: see :meth:`lay_out`)."""
         self._weasyprint: Layout | None = None  # made when a part must be laid out
         self._back_next = False
-        """Whether this process lays out a back next, the body laid out by workers (see
-        :meth:`_warm_up`)."""
+        """Whether this process lays out a back next, one never laid out, the body laid out
+        by workers (see :meth:`_warm_up`)."""
         css = [stylesheet(name).read_text("utf-8") for name in ("base.css", "print.css")]
         css.append(rendered.book.css_for("print"))
         self._numbers_in_text = numbers_in_text(css)
@@ -177,9 +177,13 @@ class PartLayout:
     def _warm_up(self) -> None:
         """WeasyPrint started in this process while a worker is idle, the body's last parts
         laid out by the others: the back, laid out here next, doesn't wait for it (0.5 s of
-        the 40-lesson book's cold build)."""
+        the 40-lesson book's cold build). Only when the back was never laid out: else it
+        may well come from the cache, and WeasyPrint would take a core for nothing."""
         if self._back_next and self._weasyprint is None:
             _ = self.weasyprint
+
+    def _never_laid_out(self, spec: PartSpec) -> bool:
+        return self.cache is None or self.cache.get("last-part", self._spec_key(spec)) is None
 
     @property
     def weasyprint(self) -> Layout:
@@ -193,7 +197,7 @@ class PartLayout:
         their HTML, stylesheets and options are those of an earlier layout."""
         front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
-        self._back_next = back is not None
+        self._back_next = back is not None and self._never_laid_out(back)
         guess = self._last_numbers()
         wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
         workers = self._workers(len(wanted))
@@ -212,6 +216,7 @@ class PartLayout:
         finally:
             self._helper = None
         back_part, back_number = None, number
+        said = len(self.diagnostics.items)
         try:
             if back is not None:
                 back_number += self._blank_before(number)
@@ -220,7 +225,7 @@ class PartLayout:
                 known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
                 self._take_front(beside, workers)
             if run is not None:
-                placed, _ = run.finish()  # the body's last parts, written meanwhile
+                placed = self._finished(run, said)
         finally:
             if workers is not None:
                 workers.close(abandon=True)
@@ -263,6 +268,15 @@ class PartLayout:
             if all(known.get(t) == n for part, _ in placed for t, n in part.links.items()):
                 break
         return known, placed, number, run
+
+    def _finished(self, run: _SideBySide, said: int) -> list[tuple[LaidPart, int]]:
+        """The body's parts as placed, the last ones written while the back was laid out;
+        their problems said before the back's (found since ``said``), as in one process."""
+        back = self.diagnostics.items[said:]
+        del self.diagnostics.items[said:]
+        placed, _ = run.finish()
+        self.diagnostics.items.extend(back)
+        return placed
 
     def _down_to_one(self, workers: Workers, run: _SideBySide | None, back: bool) -> None:
         """The workers stopped once the body is placed, before the back is laid out here,

@@ -88,10 +88,11 @@ class Workers:
 
     def keep(self, worker: int) -> None:
         """Keep ``worker`` alone, now the first: the others stopped."""
+        assert len(self._given) == len(self.pools), "a worker not given the book"
         order = [worker, *(other for other in range(len(self.pools)) if other != worker)]
         self.pools = [self.pools[i] for i in order]
         self.busy = [self.busy[i] for i in order]
-        self._given = [self._given[i] for i in order if i < len(self._given)]
+        self._given = [self._given[i] for i in order]
         self.resize(1)
 
     def give(
