@@ -428,3 +428,48 @@ def test_print_sets_every_formula_without_a_layout_warning(make_book, tmp_path: 
     diagnostics = Diagnostics()
     build(folder, ("pdf",), tmp_path / "out", diagnostics=diagnostics)
     assert [d.message for d in diagnostics.items if d.code == "pdf-layout"] == []
+
+
+def test_each_formula_is_drawn_once_and_the_layout_workers_are_given_the_drawings(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Print draws each formula once: checked, then set in its part with the same drawing
+    (the names print gives its elements don't make it another formula); and a layout worker
+    is given the book's drawings with the book, not drawing them again."""
+    from coursebook.core.cache import Cache
+    from coursebook.formats.pdf import math as print_math
+    from coursebook.formats.pdf import parallel
+    from coursebook.formats.pdf.paging import PartLayout
+    from coursebook.formats.pdf.settings import PrintOptions
+    from coursebook.pipeline.build import BuildOptions, prepare
+    from coursebook.render.builddate import build_dates
+    from coursebook.source.loader import load
+
+    folder = make_book(
+        {
+            "book.yaml": "title: Math\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": "# One\n\nFirst $x^2$, then $\\frac{a}{b}$, then $x^2$ again.\n",
+        }
+    )
+    drawn: list[str] = []
+    draw = print_math._drawn
+
+    def drawing(mathml: str) -> print_math.Drawing:
+        drawn.append(mathml)
+        return draw(mathml)
+
+    monkeypatch.setattr(print_math, "_drawn", drawing)
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    build(folder, ("pdf",), tmp_path / "out", BuildOptions(jobs=1))
+    assert len(drawn) == len(set(drawn)) == 2, drawn
+
+    diagnostics = Diagnostics()
+    book = load(folder, diagnostics)
+    rendered = prepare(book, diagnostics, BuildOptions(), Cache(tmp_path / "cache"))
+    workers = parallel.Workers(1)
+    try:
+        workers.give(PartLayout, rendered, build_dates(book.meta), PrintOptions())
+        in_worker = workers.submit(0, print_math.drawn).result(timeout=120)
+    finally:
+        workers.close(abandon=True)
+    assert set(in_worker) == set(drawn)

@@ -17,7 +17,6 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 
 from lxml import etree
 
@@ -25,6 +24,7 @@ from ...core.diagnostics import Diagnostics, Location
 from ...core.naming import element_prefix
 from ...core.xhtml import parse_fragment
 from ...model import Lesson
+from ...render.pagemap import SOURCE_ATTRIBUTE
 from ...render.rendered_book import RenderedBook
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -94,8 +94,13 @@ def _image(math: etree._Element) -> etree._Element:
 
 def _presentation(math: etree._Element) -> etree._Element:
     """The formula without its ``<semantics>`` wrapper and TeX annotation, which ziamath
-    would draw as text."""
+    would draw as text, nor the names print gives its elements (``data-src``, see
+    :func:`coursebook.render.pagemap.mark_sources`): the formula :func:`check_math` drew is
+    then the one drawn for the page, not drawn again (a second each few dozen formulas)."""
     copied = copy.deepcopy(math)
+    for element in copied.iter():
+        if SOURCE_ATTRIBUTE in element.attrib:
+            del element.attrib[SOURCE_ATTRIBUTE]
     for semantics in list(copied.iter(f"{{{MATHML}}}semantics")):
         parent = semantics.getparent()
         if parent is None or not len(semantics):
@@ -104,10 +109,34 @@ def _presentation(math: etree._Element) -> etree._Element:
     return copied
 
 
-@lru_cache(maxsize=4096)
-def _drawing(mathml: str) -> tuple[str, float, float, float]:
-    """The SVG of a formula, its width and height and how far it reaches below the
-    baseline, in ``em``."""
+Drawing = tuple[str, float, float, float]
+"""A formula's SVG, its width and height and how far it reaches below the baseline, in
+``em``."""
+
+_DRAWN: dict[str, Drawing] = {}
+"""The formulas this process drew, by their MathML: each book's drawn once (by
+:func:`check_math`), then given to the layout workers (see :func:`drawn`)."""
+
+
+def drawn() -> dict[str, Drawing]:
+    """The formulas this process drew, for a layout worker to :func:`remember` (drawn again
+    there, the 804 formulas of a 15-chapter book took the workers 9 s more)."""
+    return dict(_DRAWN)
+
+
+def remember(drawings: dict[str, Drawing]) -> None:
+    _DRAWN.update(drawings)
+
+
+def _drawing(mathml: str) -> Drawing:
+    """The drawing of a formula (see :data:`Drawing`)."""
+    if (known := _DRAWN.get(mathml)) is not None:
+        return known
+    _DRAWN[mathml] = drawing = _drawn(mathml)
+    return drawing
+
+
+def _drawn(mathml: str) -> Drawing:
     with warnings.catch_warnings():  # ziamath 0.13 finds its font by a deprecated API
         warnings.simplefilter("ignore", DeprecationWarning)
         import ziamath  # a second's import, only for books with math

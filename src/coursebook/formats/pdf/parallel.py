@@ -25,6 +25,7 @@ from ...core.diagnostics import Diagnostic, Diagnostics
 from ...core.gcpause import let_go
 from ...render.builddate import BuildDates
 from ...render.rendered_book import RenderedBook
+from . import math as print_math
 from .folios import recording, renumber
 from .laid import LaidPart
 from .layout import import_weasyprint
@@ -107,8 +108,9 @@ class Workers:
         this is called again): the rendering goes to each worker once, not with each part
         (sent with every part, it was pickled and unpickled 42 times for a 160-lesson
         book)."""
+        drawings = print_math.drawn()  # the book's formulas, drawn once
         for pool in self.pools[len(self._given) :]:
-            self._given.append(pool.submit(_start, layout, rendered, dates, options))
+            self._given.append(pool.submit(_start, layout, rendered, dates, options, drawings))
 
     def __len__(self) -> int:
         return len(self.pools)
@@ -164,8 +166,13 @@ def _warm_up() -> None:
 
 
 def _start(
-    layout: type[PartLayout], rendered: RenderedBook, dates: BuildDates, options: PrintOptions
+    layout: type[PartLayout],
+    rendered: RenderedBook,
+    dates: BuildDates,
+    options: PrintOptions,
+    drawings: dict[str, print_math.Drawing],
 ) -> None:
+    print_math.remember(drawings)
     # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once.
     _WORKER["layout"] = layout(rendered, dates, Diagnostics(), options, None)
     _WORKER["kept"] = {}
