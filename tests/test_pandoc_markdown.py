@@ -460,6 +460,7 @@ def test_each_formula_is_drawn_once_and_the_layout_workers_are_given_the_drawing
 
     monkeypatch.setattr(print_math, "_drawn", drawing)
     monkeypatch.setattr(print_math, "_DRAWN", {})
+    monkeypatch.setattr(print_math, "_FAILED", {})
     build(folder, ("pdf",), tmp_path / "out", BuildOptions(jobs=1))
     assert len(drawn) == len(set(drawn)) == 2, drawn
 
@@ -473,3 +474,51 @@ def test_each_formula_is_drawn_once_and_the_layout_workers_are_given_the_drawing
     finally:
         workers.close(abandon=True)
     assert set(in_worker) == set(drawn)
+
+
+def test_a_books_many_formulas_are_drawn_half_by_the_early_layout_worker(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With many formulas (here a few: the threshold lowered), the worker started early
+    draws half of them beside this process; a formula that can't be drawn is warned at its
+    place whichever process drew it, and the PDF is the one process's, byte for byte."""
+    from coursebook.formats.pdf import math as print_math
+    from coursebook.pipeline.build import BuildOptions
+
+    monkeypatch.setattr(print_math, "SHARED", 2)
+    formulas = " ".join(f"$x^{{{n}}}$" for n in range(1, 6))
+    folder = make_book(
+        {
+            "book.yaml": "title: Drawn\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": f"# One\n\n{formulas}, then $5\\text{{-}}8 \\times 10^{{-5}}$.\n",
+        }
+    )
+    drawn: list[str] = []
+    draw = print_math._drawn
+
+    def drawing(mathml: str) -> print_math.Drawing:
+        drawn.append(mathml)
+        return draw(mathml)
+
+    monkeypatch.setattr(print_math, "_drawn", drawing)
+    results = {}
+    for jobs in (2, 1):
+        monkeypatch.setattr(print_math, "_DRAWN", {})
+        monkeypatch.setattr(print_math, "_FAILED", {})
+        drawn.clear()
+        diagnostics = Diagnostics()
+        out = tmp_path / f"j{jobs}"
+        results[jobs] = build(
+            folder, ("pdf",), out, BuildOptions(jobs=jobs), diagnostics=diagnostics
+        )
+        (problem,) = [d for d in diagnostics.items if d.code == "math"]
+        assert (problem.location.line, problem.location.column) == (3, 48)
+        assert len(drawn) == (3 if jobs == 2 else 6), drawn  # the other half by the worker
+    pdfs = {jobs: output(result, "pdf").read_bytes() for jobs, result in results.items()}
+    assert pdfs[1] == pdfs[2]
+    # The EPUB alone, whose page list needs the layout: drawn the same way, nothing said.
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    monkeypatch.setattr(print_math, "_FAILED", {})
+    drawn.clear()
+    build(folder, ("epub",), tmp_path / "epub", BuildOptions(jobs=2))
+    assert len(drawn) == 3, drawn

@@ -15,7 +15,7 @@ from ...render.pagemap import PageList, PageStart
 from ...render.rendered_book import RenderedBook
 from ..base import Job, Output
 from .booklet import impose
-from .math import check_math
+from .math import check_math, draw_math
 from .paging import Pages, PartLayout
 from .parallel import Workers
 from .settings import PAPERS, PrintOptions
@@ -44,7 +44,7 @@ def write_edition(job: Job) -> list[Output]:
     """The PDF (and the booklet, when asked for) written through the job's staging; the
     layout's page starts offered to the formats that carry them."""
     options: PrintOptions = job.settings
-    check_math(job.rendered, job.diagnostics)
+    check_math(job.rendered, job.diagnostics, _workers(job))
     layout = _timed(
         job,
         lambda: lay_out(
@@ -77,6 +77,7 @@ def page_starts(job: Job) -> PageList:
     """Where each printed page begins, without keeping the pages: parts laid out on
     ``job.jobs`` cores, those unchanged since the last build taken from the cache."""
     options: PrintOptions = job.settings
+    draw_math(job.rendered, _workers(job))
     layout = PartLayout(
         job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
     )

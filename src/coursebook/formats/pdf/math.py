@@ -17,6 +17,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -27,6 +28,9 @@ from ...model import Lesson
 from ...render.pagemap import SOURCE_ATTRIBUTE
 from ...render.rendered_book import RenderedBook
 
+if TYPE_CHECKING:
+    from .parallel import Workers
+
 MATHML = "http://www.w3.org/1998/Math/MathML"
 _SIZE = 20.0
 """ziamath's font size, in its SVG units: the image is scaled to the text in ``em``."""
@@ -36,25 +40,79 @@ class MathProblem(Exception):
     """A formula ziamath could not draw."""
 
 
-def check_math(rendered: RenderedBook, diagnostics: Diagnostics) -> None:
+def check_math(
+    rendered: RenderedBook, diagnostics: Diagnostics, helper: Workers | None = None
+) -> None:
     """A ``math`` warning for each formula the print edition can't draw (it prints its TeX
     instead), at the place the lesson writes it: the MathML pandoc made is all valid, but
-    ziamath does not lay out every element of it."""
+    ziamath does not lay out every element of it. Every formula is drawn now, once (see
+    :func:`_draw_all`), for the parts to take."""
+    found = list(_formulas(rendered))
+    problems = _draw_all(list(dict.fromkeys(mathml for _, _, mathml in found)), helper)
+    for lesson, tex, mathml in found:
+        if mathml in problems:
+            diagnostics.warning(
+                _place(lesson, tex),
+                f"math '{tex}' can't be drawn in print ({problems[mathml]}); its TeX is "
+                "printed there",
+                "math",
+            )
+
+
+def draw_math(rendered: RenderedBook, helper: Workers | None = None) -> None:
+    """Every formula of the book drawn before its parts are made (see :func:`_draw_all`),
+    for a layout that prints nothing (the EPUB's page list): nothing said of those that
+    can't be drawn."""
+    _draw_all(list(dict.fromkeys(mathml for _, _, mathml in _formulas(rendered))), helper)
+
+
+def _formulas(rendered: RenderedBook) -> Iterator[tuple[Lesson, str, str]]:
+    """Each formula of the book's lessons, in order: its lesson, TeX and MathML as drawn."""
     lessons = {element_prefix(lesson.id): lesson for lesson in rendered.book.documents()}
     for document in rendered.documents:
         lesson = lessons.get(document.id)
         if lesson is None or MATHML not in document.html:
             continue
         for math in parse_fragment(document.html).iter(f"{{{MATHML}}}math"):
-            tex = math.get("alttext") or ""
-            try:
-                _drawing(etree.tostring(_presentation(math), encoding="unicode", with_tail=False))
-            except MathProblem as problem:
-                diagnostics.warning(
-                    _place(lesson, tex),
-                    f"math '{tex}' can't be drawn in print ({problem}); its TeX is printed there",
-                    "math",
-                )
+            mathml = etree.tostring(_presentation(math), encoding="unicode", with_tail=False)
+            yield lesson, math.get("alttext") or "", mathml
+
+
+SHARED = 100
+"""Formulas from which half are drawn by the layout worker started early: it takes a second
+to import ziamath, about what 50 formulas take to draw."""
+
+
+def _draw_all(formulas: list[str], helper: Workers | None) -> dict[str, str]:
+    """Every formula drawn, half of them by ``helper``'s first worker when there are many
+    (the 534 formulas of the rlhf book took 13 s in one process); what went wrong with
+    each that can't be drawn."""
+    away = formulas[len(formulas) // 2 :] if helper is not None and len(formulas) >= SHARED else []
+    task = helper.submit(0, draw, away) if helper is not None and away else None
+    drawings, problems = draw(formulas[: len(formulas) - len(away)])
+    if task is not None and helper is not None:
+        try:
+            drawings, theirs = task.result()
+        except Exception:  # the worker is gone: drawn here, as with one process
+            drawings, theirs = draw(away)
+        finally:
+            helper.took(0)
+        remember(drawings)
+        problems.update(theirs)
+        _FAILED.update(theirs)
+    return problems
+
+
+def draw(formulas: list[str]) -> tuple[dict[str, Drawing], dict[str, str]]:
+    """``formulas`` drawn (and kept, see :func:`drawn`): the drawings, and what went wrong
+    with each that can't be drawn."""
+    drawings, problems = {}, {}
+    for mathml in formulas:
+        try:
+            drawings[mathml] = _drawing(mathml)
+        except MathProblem as problem:
+            problems[mathml] = str(problem)
+    return drawings, problems
 
 
 def typeset_math(tree: etree._Element) -> None:
@@ -128,11 +186,21 @@ def remember(drawings: dict[str, Drawing]) -> None:
     _DRAWN.update(drawings)
 
 
+_FAILED: dict[str, str] = {}
+"""The formulas this process could not draw, with what went wrong: not tried again."""
+
+
 def _drawing(mathml: str) -> Drawing:
     """The drawing of a formula (see :data:`Drawing`)."""
     if (known := _DRAWN.get(mathml)) is not None:
         return known
-    _DRAWN[mathml] = drawing = _drawn(mathml)
+    if mathml in _FAILED:
+        raise MathProblem(_FAILED[mathml])
+    try:
+        _DRAWN[mathml] = drawing = _drawn(mathml)
+    except MathProblem as problem:
+        _FAILED[mathml] = str(problem)
+        raise
     return drawing
 
 
