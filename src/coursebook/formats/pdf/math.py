@@ -15,9 +15,10 @@ import copy
 import logging
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, TypeVar
 
 from lxml import etree
 
@@ -28,8 +29,17 @@ from ...model import Lesson
 from ...render.pagemap import SOURCE_ATTRIBUTE
 from ...render.rendered_book import RenderedBook
 
-if TYPE_CHECKING:
-    from .parallel import Workers
+T = TypeVar("T")
+
+
+class Helper(Protocol):
+    """A process to draw formulas beside this one (the layout's :class:`.parallel.Workers`,
+    not imported here: it imports this module)."""
+
+    def submit(self, worker: int, task: Callable[..., T], *args: Any) -> Future[T]: ...
+
+    def took(self, worker: int) -> None: ...
+
 
 MATHML = "http://www.w3.org/1998/Math/MathML"
 _SIZE = 20.0
@@ -41,7 +51,7 @@ class MathProblem(Exception):
 
 
 def check_math(
-    rendered: RenderedBook, diagnostics: Diagnostics, helper: Workers | None = None
+    rendered: RenderedBook, diagnostics: Diagnostics, helper: Helper | None = None
 ) -> None:
     """A ``math`` warning for each formula the print edition can't draw (it prints its TeX
     instead), at the place the lesson writes it: the MathML pandoc made is all valid, but
@@ -59,7 +69,7 @@ def check_math(
             )
 
 
-def draw_math(rendered: RenderedBook, helper: Workers | None = None) -> None:
+def draw_math(rendered: RenderedBook, helper: Helper | None = None) -> None:
     """Every formula of the book drawn before its parts are made (see :func:`_draw_all`),
     for a layout that prints nothing (the EPUB's page list): nothing said of those that
     can't be drawn."""
@@ -83,7 +93,7 @@ SHARED = 100
 to import ziamath, about what 50 formulas take to draw."""
 
 
-def _draw_all(formulas: list[str], helper: Workers | None) -> dict[str, str]:
+def _draw_all(formulas: list[str], helper: Helper | None) -> dict[str, str]:
     """Every formula drawn, half of them by ``helper``'s first worker when there are many
     (the 534 formulas of the rlhf book took 13 s in one process); what went wrong with
     each that can't be drawn."""
