@@ -451,14 +451,7 @@ def test_each_formula_is_drawn_once_and_the_layout_workers_are_given_the_drawing
             "one.md": "# One\n\nFirst $x^2$, then $\\frac{a}{b}$, then $x^2$ again.\n",
         }
     )
-    drawn: list[str] = []
-    draw = print_math._drawn
-
-    def drawing(mathml: str) -> print_math.Drawing:
-        drawn.append(mathml)
-        return draw(mathml)
-
-    monkeypatch.setattr(print_math, "_drawn", drawing)
+    drawn = formulas_drawn(monkeypatch)
     monkeypatch.setattr(print_math, "_DRAWN", {})
     monkeypatch.setattr(print_math, "_FAILED", {})
     build(folder, ("pdf",), tmp_path / "out", BuildOptions(jobs=1))
@@ -493,14 +486,7 @@ def test_a_books_many_formulas_are_drawn_half_by_the_early_layout_worker(
             "one.md": f"# One\n\n{formulas}, then $5\\text{{-}}8 \\times 10^{{-5}}$.\n",
         }
     )
-    drawn: list[str] = []
-    draw = print_math._drawn
-
-    def drawing(mathml: str) -> print_math.Drawing:
-        drawn.append(mathml)
-        return draw(mathml)
-
-    monkeypatch.setattr(print_math, "_drawn", drawing)
+    drawn = formulas_drawn(monkeypatch)
     results = {}
     for jobs in (2, 1):
         monkeypatch.setattr(print_math, "_DRAWN", {})
@@ -522,3 +508,18 @@ def test_a_books_many_formulas_are_drawn_half_by_the_early_layout_worker(
     drawn.clear()
     build(folder, ("epub",), tmp_path / "epub", BuildOptions(jobs=2))
     assert len(drawn) == 3, drawn
+
+
+def formulas_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The formulas this process draws (by ziamath, not from what it drew), from now on."""
+    from coursebook.formats.pdf import math as print_math
+
+    drawn: list[str] = []
+    draw = print_math._drawn
+
+    def drawing(mathml: str) -> print_math.Drawing:
+        drawn.append(mathml)
+        return draw(mathml)
+
+    monkeypatch.setattr(print_math, "_drawn", drawing)
+    return drawn
