@@ -523,3 +523,40 @@ def formulas_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(print_math, "_drawn", drawing)
     return drawn
+
+
+@pytest.mark.parametrize("formats", [("pdf",), ("epub",)])
+def test_a_books_formulas_are_drawn_within_the_layouts_time_limit(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, formats: tuple[str, ...]
+) -> None:
+    """Drawing the formulas is part of laying the book out: a book of many formulas stops
+    at the layout's time limit while they are drawn, an error naming the limit, nothing
+    written."""
+    from coursebook.core.diagnostics import BookError
+    from coursebook.core.limits import Limits
+    from coursebook.formats.pdf import math as print_math
+    from coursebook.formats.pdf.paging import PartLayout
+    from coursebook.pipeline.build import BuildOptions
+
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    monkeypatch.setattr(print_math, "_FAILED", {})
+    formulas = " ".join(
+        f"$\\frac{{\\sum_{{i=1}}^{{{n}}} x_i^{{{n}}}}}{{\\sqrt{{n+{n}}}}}$" for n in range(100)
+    )
+    folder = make_book(
+        {
+            "book.yaml": "title: Drawn\nlanguage: en\nchapters: [one.md]\n",
+            "one.md": f"# One\n\n{formulas}\n",
+        }
+    )
+    laid_out: list[bool] = []
+    monkeypatch.setattr(PartLayout, "lay_out", lambda *args, **kwargs: laid_out.append(True))
+    drawn = formulas_drawn(monkeypatch)
+    options = BuildOptions(jobs=1, limits=Limits(layout_seconds=0.02))
+    diagnostics = Diagnostics()
+    with pytest.raises(BookError):
+        build(folder, formats, tmp_path / "out", options, diagnostics=diagnostics)
+    (problem,) = [d for d in diagnostics.items if d.code == "limit"]
+    assert "layout_seconds" in problem.message
+    assert 0 < len(drawn) < 100 and not laid_out, (len(drawn), laid_out)  # stopped drawing
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").glob("*.pdf"))

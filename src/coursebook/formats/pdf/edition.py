@@ -44,13 +44,14 @@ def write_edition(job: Job) -> list[Output]:
     """The PDF (and the booklet, when asked for) written through the job's staging; the
     layout's page starts offered to the formats that carry them."""
     options: PrintOptions = job.settings
-    check_math(job.rendered, job.diagnostics, _workers(job))
-    layout = _timed(
-        job,
-        lambda: lay_out(
+
+    def drawn_and_laid_out() -> PrintLayout:
+        check_math(job.rendered, job.diagnostics, _workers(job))  # within the layout's time
+        return lay_out(
             job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
-        ),
-    )
+        )
+
+    layout = _timed(job, drawn_and_laid_out)
     parts = layout.parts
     job.progress.finish(f"{layout.pages} pages, {len(parts.fresh)} of {parts.parts} parts laid out")
     job.page_starts.offer(PageList(layout.paper, layout.starts))
@@ -77,11 +78,15 @@ def page_starts(job: Job) -> PageList:
     """Where each printed page begins, without keeping the pages: parts laid out on
     ``job.jobs`` cores, those unchanged since the last build taken from the cache."""
     options: PrintOptions = job.settings
-    draw_math(job.rendered, _workers(job))
     layout = PartLayout(
         job.rendered, job.dates, job.diagnostics, options, job.cache, job.jobs, _workers(job)
     )
-    pages = _timed(job, lambda: layout.lay_out(keep_pages=False))
+
+    def drawn_and_laid_out() -> Pages:
+        draw_math(job.rendered, _workers(job))  # within the layout's time
+        return layout.lay_out(keep_pages=False)
+
+    pages = _timed(job, drawn_and_laid_out)
     pieces = f" ({layout.in_pieces} only in its changed lessons)" if layout.in_pieces else ""
     job.progress.finish(
         f"{len(pages.labels)} pages, {len(layout.fresh)} of {layout.parts} parts laid out{pieces}"

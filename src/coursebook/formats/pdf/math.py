@@ -16,7 +16,7 @@ import logging
 import re
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import BrokenExecutor, Future
 from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -103,7 +103,7 @@ def _draw_all(formulas: list[str], helper: Helper | None) -> dict[str, str]:
     if task is not None and helper is not None:
         try:
             drawings, theirs = task.result()
-        except Exception:  # the worker is gone: drawn here, as with one process
+        except BrokenExecutor:  # the worker is gone: drawn here, as with one process
             drawings, theirs = draw(away)
         finally:
             helper.took(0)
