@@ -579,3 +579,30 @@ def test_a_books_formulas_are_drawn_within_the_layouts_time_limit(
     assert codes.count("limit") == 1, done.stdout
     assert 0 < drawn < 100 and laid_out == 0, done.stdout  # stopped while drawing
     assert not out.exists() or not [*out.glob("*.pdf"), *out.glob("*.epub")]
+
+
+def test_an_edit_draws_only_the_formulas_of_what_it_changed_for_the_page_list(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first EPUB draws every formula ahead (its page list lays every part out); after an
+    edit only the edited chapter's print HTML is made, and only its formulas are drawn."""
+    from coursebook.formats.pdf import math as print_math
+    from coursebook.pipeline.build import BuildOptions
+
+    folder = make_book(
+        {
+            "book.yaml": "title: Drawn\nlanguage: en\nchapters: [one.md, two.md]\n",
+            "one.md": "# One\n\nFirst $x^{1}$ and $y_{1}$.\n",
+            "two.md": "# Two\n\nThen $x^{2}$.\n",
+        }
+    )
+    drawn = formulas_drawn(monkeypatch)
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    monkeypatch.setattr(print_math, "_FAILED", {})
+    build(folder, ("epub",), tmp_path / "out", BuildOptions(jobs=1))
+    assert len(drawn) == 3
+    (folder / "two.md").write_text("# Two\n\nThen, edited, $x^{2}$.\n", "utf-8")
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    drawn.clear()
+    build(folder, ("epub",), tmp_path / "out", BuildOptions(jobs=1))
+    assert len(drawn) == 1, drawn

@@ -83,7 +83,11 @@ def page_starts(job: Job) -> PageList:
     )
 
     def drawn_and_laid_out() -> Pages:
-        draw_math(job.rendered, _workers(job))  # within the layout's time
+        # Every formula drawn ahead (within the layout's time) on a first layout, where every
+        # part's HTML is made; after an edit only the changed parts' are (their hashes are
+        # kept), their formulas drawn as they are made.
+        if job.cache is None or not job.cache.holds("part"):
+            draw_math(job.rendered, _workers(job))
         return layout.lay_out(keep_pages=False)
 
     pages = _timed(job, drawn_and_laid_out)

@@ -96,7 +96,11 @@ to import ziamath, about what 50 formulas take to draw."""
 def _draw_all(formulas: list[str], helper: Helper | None) -> dict[str, str]:
     """Every formula drawn, half of them by ``helper``'s first worker when there are many
     (the 534 formulas of the rlhf book took 13 s in one process); what went wrong with
-    each that can't be drawn."""
+    each that can't be drawn. Those of other books (a process building several, a preview
+    server) are forgotten: the process keeps one book's."""
+    for kept in (_DRAWN, _FAILED):
+        for mathml in kept.keys() - set(formulas):
+            del kept[mathml]
     away = formulas[len(formulas) // 2 :] if helper is not None and len(formulas) >= SHARED else []
     task = helper.submit(0, draw, away) if helper is not None and away else None
     drawings, problems = draw(formulas[: len(formulas) - len(away)])
