@@ -43,6 +43,17 @@ SOURCES = """\
 """
 
 
+MANIFEST_TWO = """\
+title: A small course
+language: en
+course_id: 7
+published: 2026-01-05
+chapters:
+  - lessons/one.md
+  - lessons/two.md
+"""
+
+
 def digests(result: BuildResult) -> dict[str, str]:
     return {o.format: hashlib.sha256(o.path.read_bytes()).hexdigest() for o in result.outputs}
 
@@ -275,6 +286,61 @@ def test_a_cold_build_keeps_its_early_layout_worker_through_citations_only_when_
     assert not multiprocessing.active_children()
     alone = build(folder, ("epub", "pdf"), tmp_path / "alone", BuildOptions(jobs=1))
     assert digests(cold) == digests(alone)
+
+
+def test_a_cold_build_starts_its_other_layout_workers_once_the_citations_are_formatted(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a first build, the workers beside the one started early start once the citations
+    are formatted, before the book is rendered (they warm up meanwhile), when the body has
+    two parts or more; not after an edit (an edited lesson is laid out by the warm one), nor
+    for a book of one chapter. The outputs are those of a single process."""
+    import coursebook.cite.notes
+    import coursebook.formats.pdf.parallel
+    import coursebook.render.rendering
+
+    events: list[str] = []
+    more = coursebook.formats.pdf.parallel.Workers.more
+    resolve, render = coursebook.cite.notes.resolve_notes, coursebook.render.rendering.render_book
+
+    def starting_more(self: Any, jobs: int) -> None:
+        events.append(f"{jobs} workers")
+        more(self, jobs)
+
+    def resolving(*args: Any, **kwargs: Any) -> Any:
+        events.append("citations formatted")
+        return resolve(*args, **kwargs)
+
+    def rendering(*args: Any, **kwargs: Any) -> Any:
+        events.append("book rendered")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(coursebook.formats.pdf.parallel.Workers, "more", starting_more)
+    monkeypatch.setattr(coursebook.cite.notes, "resolve_notes", resolving)
+    monkeypatch.setattr(coursebook.render.rendering, "render_book", rendering)
+    two = make_book(
+        {
+            "lessons/one.md": LESSON_ONE,
+            "lessons/two.md": LESSON_ONE.replace("# One", "# Two"),
+            "sources.yaml": SOURCES,
+            "book.yaml": MANIFEST_TWO,
+        }
+    )
+    cold = build(two, ("epub", "pdf"), tmp_path / "two", BuildOptions(jobs=2))
+    assert events == ["citations formatted", "2 workers", "book rendered"]
+    assert not multiprocessing.active_children()
+    alone = build(two, ("epub", "pdf"), tmp_path / "alone", BuildOptions(jobs=1))
+    assert digests(cold) == digests(alone)
+
+    events.clear()
+    (two / "lessons" / "two.md").write_text(LESSON_ONE.replace("# One", "# Two, edited"))
+    build(two, ("epub", "pdf"), tmp_path / "two", BuildOptions(jobs=2))
+    assert events == ["citations formatted", "book rendered"]
+
+    events.clear()
+    one = make_book({"lessons/one.md": LESSON_ONE, "sources.yaml": SOURCES})
+    build(one, ("epub",), tmp_path / "one", BuildOptions(jobs=2))
+    assert events == ["citations formatted", "book rendered"]
 
 
 def conversions(memo: dict[str, object]) -> dict[str, list[object]]:

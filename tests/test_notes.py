@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -292,15 +293,27 @@ def test_a_styles_two_variants_format_alike_side_by_side_or_one_after_the_other(
 ) -> None:
     """A style that says "Ibid." is formatted twice (print, screen) by two pandoc runs,
     side by side for a book of up to ``SIDE_BY_SIDE`` citations, else one after the other
-    (pandoc's memory grows with the book): the notes are the same either way."""
+    (pandoc's memory grows with the book): the notes are the same either way. Side by
+    side, pandoc is given a larger allocation area (faster; more memory)."""
     lesson = (
         "# A\n\nOne [@trotsky1936, p. 3]. Two [@trotsky1936, p. 4]. Three [@hadden1999, 12]."
         " Four [@hadden1999, 12]. Five [@trotsky1936].\n"
     )
     style = "chicago-notes-bibliography-subsequent-ibid"
+    heaps: list[list[str]] = []
+    run = csl.run_pandoc
+
+    def spy(args: list[str], **kwargs: Any) -> bytes:
+        heaps.append(args[: args.index("-RTS") + 1])
+        return run(args, **kwargs)
+
+    monkeypatch.setattr(csl, "run_pandoc", spy)
     side_by_side = notes_of(make_book, style, lesson)
+    assert heaps == [["+RTS", "-F1.5", "-A64m", "-RTS"]] * 2
     monkeypatch.setattr(csl, "SIDE_BY_SIDE", 0)
+    heaps.clear()
     one_after_the_other = notes_of(make_book, style, lesson)
+    assert heaps == [["+RTS", "-F1.5", "-RTS"]] * 2
     assert side_by_side.lessons["a"].notes == one_after_the_other.lessons["a"].notes
     assert side_by_side.bibliography == one_after_the_other.bibliography
     printed = [re.sub("<[^>]+>", "", n.printed) for n in side_by_side.lessons["a"].notes]

@@ -41,9 +41,17 @@ def content_elements(root: etree._Element) -> Iterator[etree._Element]:
     """The elements of a part of the book, in document order, numbered the same way whatever
     format is being made (the page list relies on it): an element whose content varies by
     format counts, what is inside it doesn't."""
-    for element in root:
-        if not isinstance(element.tag, str):
-            continue
-        yield element
-        if not VARYING.intersection((element.get("class") or "").split()):
-            yield from content_elements(element)
+    # A stack of the levels being walked, not a recursive generator: each element yielded
+    # through every level above it made a chapter's walk grow with its depth (0.3 s of a
+    # 40-lesson book's EPUB, profiled).
+    levels = [iter(root)]
+    while levels:
+        for element in levels[-1]:
+            if not isinstance(element.tag, str):
+                continue
+            yield element
+            if len(element) and not VARYING.intersection((element.get("class") or "").split()):
+                levels.append(iter(element))
+                break
+        else:
+            levels.pop()

@@ -141,6 +141,10 @@ class Started(Protocol):
     def close(self, abandon: bool = False) -> None:
         """Stop it (``abandon``: at once, whatever it is doing); again, nothing happens."""
 
+    def more(self, jobs: int) -> None:
+        """Start the rest of what will lay out on ``jobs`` cores (the book's parts are
+        coming)."""
+
 
 class PageSource(OutputFormat, Protocol):
     """The format that lays out the print edition: the source of every format's page

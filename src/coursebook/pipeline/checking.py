@@ -47,7 +47,13 @@ def check_book(
         try:
             with layout_started(layout, options.jobs, cache) as early:
                 rendered = prepare(
-                    book, diagnostics, options, cache, progress, early.before_citations
+                    book,
+                    diagnostics,
+                    options,
+                    cache,
+                    progress,
+                    early.before_citations,
+                    early.after_citations,
                 )
                 if layout and not diagnostics.errors:
                     stem = Path(scratch) / "check"

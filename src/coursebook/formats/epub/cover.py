@@ -89,7 +89,10 @@ def cover_png(meta: Metadata, labels: dict[str, str] | None = None) -> bytes:
             spacing=1.25,
         )
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    # zlib's default level: with optimize=True (level 9 and a search of the filters) the
+    # file was 2% smaller and took 0.10-0.13 s against 0.05 s to write (measured on the
+    # sample book's cover), on every first build of an EPUB.
+    image.save(out, format="PNG")
     return out.getvalue()
 
 

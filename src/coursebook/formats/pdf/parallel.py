@@ -87,6 +87,11 @@ class Workers:
             self.pools.append(pool)
             self.busy.append(0)
 
+    def more(self, jobs: int) -> None:
+        """As many workers as ``jobs``, if there are fewer."""
+        if len(self.pools) < jobs:
+            self.resize(jobs)
+
     def keep(self, worker: int) -> None:
         """Keep ``worker`` alone, now the first: the others stopped."""
         assert len(self._given) == len(self.pools), "a worker not given the book"
