@@ -364,6 +364,34 @@ def test_contents_laid_out_beside_the_back_print_its_pages(
         assert reader.page_labels[first_page_of(reader, "Index")] == index.group(1)
 
 
+@pytest.mark.parametrize("indexed", [False, True])
+def test_an_epubs_back_is_laid_out_by_a_worker_while_the_contents_are_laid_out_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool
+) -> None:
+    """For the EPUB's page list alone, the other way round from the PDF: the back goes to
+    the worker left, and this process lays out the contents meanwhile (again once the
+    back's pages are known, when they print the index's). The EPUB is the one process's,
+    byte for byte."""
+    yaml = "index: [Capital]\n" if indexed else ""
+    write_files(
+        tmp_path / "book",
+        {
+            "book.yaml": f"title: Parts\nlanguage: en\npublished: 2026-01-01\n{yaml}"
+            "chapters: [lessons/a.md, lessons/b.md]\n",
+            "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
+            "  title: Capital\n  issued: 1867\n",
+            "lessons/a.md": lesson("Alpha", "Capital, read."),
+            "lessons/b.md": lesson("Beta", "Capital, again."),
+        },
+    )
+    alone = build(tmp_path / "book", ("epub",), tmp_path / "alone", BuildOptions(jobs=1))
+    here = laid_out_here(monkeypatch)
+    both = build(tmp_path / "book", ("epub",), tmp_path / "both", BuildOptions(jobs=2))
+    assert both.outputs[0].path.read_bytes() == alone.outputs[0].path.read_bytes()
+    assert here == (["titlepage", "titlepage"] if indexed else ["titlepage"])
+    assert not multiprocessing.active_children()
+
+
 def test_parts_moved_by_an_edit_are_laid_out_again_side_by_side(
     joined: BuildResult, tmp_path: Path
 ) -> None:
@@ -435,9 +463,11 @@ def _page_list(result: BuildResult) -> list[str]:
     return re.findall(r'<a href="([^"]+)">([^<]+)</a>', pages)
 
 
-def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path) -> None:
-    """Notes a stylesheet hides, in three chapters laid out by two workers: the build fails
-    with the errors one process finds, in the same order."""
+@pytest.mark.parametrize("fmt", ["pdf", "epub"])
+def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt: str) -> None:
+    """Notes a stylesheet hides, in three chapters laid out by two workers (for the EPUB's
+    page list, the largest first): the build fails with the errors one process finds, in
+    the same order."""
     from coursebook.core.diagnostics import BookError, Diagnostics
 
     text = "A paragraph of text that runs on for a while to fill the page. " * 6
@@ -457,7 +487,7 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path) -> N
         with pytest.raises(BookError):
             build(
                 tmp_path / "book",
-                ("pdf",),
+                (fmt,),
                 tmp_path / f"out{jobs}",
                 BuildOptions(jobs=jobs),
                 diagnostics=diagnostics,

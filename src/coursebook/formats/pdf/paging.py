@@ -170,6 +170,13 @@ class PartLayout:
         :meth:`_start_piece`), by part, piece and side."""
         self.in_pieces = 0
         """Of those, the parts laid out only in the lessons an edit changed."""
+        self._unsaid: set[tuple[str, int | None]] = set()
+        """Parts laid out ahead of the passes whose problems are said once placed (see
+        :meth:`_part`): a part laid out again with other links' pages then says only its
+        new layout's (an EPUB alone, on two cores, said its errors twice)."""
+        self._rested: list[int] = []
+        """The workers that had no part left to lay out for the page list, in that order
+        (see :meth:`_lay_out_ahead`)."""
         self._beside: dict[tuple[str, int | None], LaidPart] = {}
         """The front matter laid out by a worker beside the back (see :meth:`_front_beside`),
         by its key and first page, as :attr:`_laid`."""
@@ -218,7 +225,13 @@ class PartLayout:
         back_part, back_number = None, number
         said = len(self.diagnostics.items)
         try:
-            if back is not None:
+            if back is not None and not keep_pages and workers is not None:
+                back_number += self._blank_before(number)
+                back_part = self._back_beside_front(
+                    back, back_number, known, placed, front, guess, workers
+                )
+                known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
+            elif back is not None:
                 back_number += self._blank_before(number)
                 beside = self._front_beside(front, workers, known, guess, back_number, keep_pages)
                 back_part = self._back(back, back_number, known, placed, keep_pages)
@@ -283,10 +296,12 @@ class PartLayout:
         but one (if there is a back), which writes the body's last part and then lays the
         contents out meanwhile: with the appendix laid out by a worker, the others idle at
         the size their largest part made them (and a worker warm beside citeproc), the
-        160-lesson book's process tree peaked at 1,001 MB instead of 690. Stopped at once,
-        they don't tear their interpreter down first (0.4 s of an edit's build, waited
-        for)."""
-        kept = run.settle(1 if back else 0) if run is not None else 0
+        160-lesson book's process tree peaked at 1,001 MB instead of 690. For the page list
+        alone, the one kept is the first to have rested, and it lays out the back while
+        this process lays out the contents (see :meth:`_back_beside_front`). Stopped at
+        once, they don't tear their interpreter down first (0.4 s of an edit's build,
+        waited for)."""
+        kept = run.settle(1 if back else 0) if run is not None else next(iter(self._rested), 0)
         if back:
             workers.keep(kept)
             if run is not None:
@@ -373,6 +388,7 @@ class PartLayout:
                 whole.append((spec, links, key))
             else:
                 self._laid[(key, None)] = part
+                self._unsaid.add((key, None))
         # Each part to the first worker idle, not dealt out in turn: the worker started
         # beside citeproc is warm a second before the others, and the last part's worker is
         # the one the back waits for. The largest first: the workers' last parts are then
@@ -380,8 +396,8 @@ class PartLayout:
         # last chapter began on one worker as the other was nearly done with its own,
         # which then idled 1.5 s: timestamps).
         left = deque(sorted(whole, key=lambda item: -_size(item[0])))
-        problems: dict[tuple[str, ...], list[Diagnostic]] = {}
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec, int]] = {}
+        sweeps: dict[Future[None], int] = {}
         while left or tasks:
             idle = workers.idle() or ([] if tasks else [workers.least_busy()])
             for worker in idle[: len(left)]:
@@ -390,18 +406,26 @@ class PartLayout:
                 tasks[task] = (key, spec, worker)
             if not left and workers.idle():
                 self._warm_up()
+                # A worker with nothing left to lay out collects its last part's pages
+                # while the others finish: the first of them to rest lays the back out.
+                for worker in workers.idle():
+                    sweeps[workers.submit(worker, parallel.collect)] = worker
+                    self._rested.append(worker)
             finished, _ = wait(tasks, return_when=FIRST_COMPLETED)
             for future in finished:
                 key, spec, worker = tasks.pop(future)
                 workers.took(worker)
-                part, problems[spec.ids] = future.result()
-                self._laid[(key, None)] = part
+                part, found = future.result()
+                # Said when the passes place it (it may be laid out again there first).
+                self._laid[(key, None)] = replace(part, problems=tuple(found))
+                self._unsaid.add((key, None))
                 self.fresh.add(spec.ids)
                 if self.cache is not None:
                     self.cache.put("part", key, part.dumps())
                     self._remember(spec, key)
-        for spec, _, _ in whole:  # in the book's order, whichever part was done first
-            self.diagnostics.extend(problems[spec.ids])
+        for sweep, worker in sweeps.items():
+            sweep.result()
+            workers.took(worker)
 
     def _place_side_by_side(
         self,
@@ -450,6 +474,46 @@ class PartLayout:
             return None  # in the cache
         task = workers.submit(0, parallel.lay_out_alone, front, links, 1, keep_pages, True)
         return (key, 1 if keep_pages else None), task
+
+    def _back_beside_front(
+        self,
+        back: PartSpec,
+        number: int,
+        known: Mapping[str, str],
+        placed: Sequence[tuple[LaidPart, int]],
+        front: PartSpec,
+        guess: Mapping[str, str],
+        workers: Workers,
+    ) -> LaidPart:
+        """For the page list alone, the other way round from :meth:`_front_beside`: the back
+        handed to the worker left, the front matter laid out here meanwhile (taken at the
+        end if the back's pages are those it guessed), unless the cache knows the back.
+        The back's pages, the largest part's,
+        are let go with the worker, never collected: collecting them here took 0.28 s of
+        the 40-lesson course's cold EPUB, after the back (gc callbacks). The front's
+        problems are said after the back's, as in one process."""
+        spec = self._back_spec(back, known, placed)
+        key, links, _ = self._key(spec, lambda target: known.get(target, UNKNOWN))
+        if self._known(key) is None:
+            task = workers.submit(0, parallel.lay_out_alone, spec, links, number, False)
+            said = len(self.diagnostics.items)
+
+            def page_of(target: str) -> str:
+                return known.get(target) or guess.get(target) or str(number)
+
+            self._part(front, 1, page_of, False, True)
+            self._beside[(key, None)] = _taken(task, workers)
+            front_problems = self.diagnostics.items[said:]
+            del self.diagnostics.items[said:]
+            part = self._part(spec, number, lambda target: known.get(target, UNKNOWN), False)
+            self.diagnostics.extend(front_problems)
+            return part
+        # The back in the cache: the front matter to the worker, warm (this process may not
+        # have started WeasyPrint).
+        beside = self._front_beside(front, workers, known, guess, number, False)
+        part = self._part(spec, number, lambda target: known.get(target, UNKNOWN), False)
+        self._take_front(beside, workers)
+        return part
 
     def _take_front(
         self,
@@ -529,6 +593,9 @@ class PartLayout:
         key, links, source = self._key(spec, page_of, roman)
         memo = (key, number if keep_pages else None)
         if memo in self._laid and self._laid[memo].fits(number):
+            if memo in self._unsaid:  # laid out ahead (see _lay_out_ahead): placed now
+                self._unsaid.discard(memo)
+                self.diagnostics.extend(self._laid[memo].problems)
             return self._laid[memo]
         kept = self._known(key)
         if kept is not None and not kept.fits(number):
@@ -562,6 +629,7 @@ class PartLayout:
         if keep_pages:
             part.pdf_key = self._pdf_key(key, number)
         self._laid[memo] = self._known_parts[key] = part
+        self._unsaid.discard(memo)
         return part
 
     def _key(
@@ -804,9 +872,21 @@ class PartLayout:
         placed: Sequence[tuple[LaidPart, int]],
         keep_pages: bool,
     ) -> LaidPart:
-        """The sources appendix and the index, now that every page is known: "Cited on pp.
-        6, 9." instead of the note by note list of the shared rendering, and the index's
-        page numbers instead of its links by lesson."""
+        """The sources appendix and the index laid out, now that every page is known (see
+        :meth:`_back_spec`)."""
+        return self._part(
+            self._back_spec(spec, known, placed),
+            number,
+            lambda t: known.get(t, UNKNOWN),
+            keep_pages,
+        )
+
+    def _back_spec(
+        self, spec: PartSpec, known: Mapping[str, str], placed: Sequence[tuple[LaidPart, int]]
+    ) -> PartSpec:
+        """The sources appendix and the index as printed: "Cited on pp. 6, 9." instead of
+        the note by note list of the shared rendering, and the index's page numbers
+        instead of its links by lesson."""
         order: dict[str, int] = {}
         for part, start in placed:
             order.update({anchor: start + page for anchor, page in part.anchors.items()})
@@ -826,9 +906,7 @@ class PartLayout:
         documents = tuple(
             replace(document, html=printed[document.kind]()) for document in spec.documents
         )
-        return self._part(
-            replace(spec, documents=documents), number, lambda t: known.get(t, UNKNOWN), keep_pages
-        )
+        return replace(spec, documents=documents)
 
     # --- the page numbers of the last layout, for links to later parts ------------------
 

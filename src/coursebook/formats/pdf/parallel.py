@@ -217,6 +217,12 @@ def write(token: int, number: int) -> tuple[bytes, tuple[Diagnostic, ...]]:
     return written
 
 
+def collect() -> None:
+    """The pages of the worker's last part collected now, if left as garbage (see
+    :func:`_collected`): the worker has nothing else to do."""
+    _collected()
+
+
 def release(token: int) -> None:
     """Let go of the pages kept under ``token``, unwritten."""
     _WORKER["kept"].pop(token, None)
