@@ -1,6 +1,6 @@
 """Speed against pandoc: the same synthetic courses built by coursebook and by pandoc 3.9.
 
-    .venv/bin/python benchmarks/speed.py [--sizes 4,40,160] [--write benchmarks/results.md]
+    .venv/bin/python benchmarks/speed.py [--sizes 4,40,160] [--rounds 3] [--write results.md]
 
 For each size, a course is generated (benchmarks/course_generator.py, the same seed every
 time) and built, each step a separate process measured from outside (wall time, CPU time of
@@ -16,7 +16,9 @@ included):
   after one lesson was edited;
 - ``coursebook check``, cold and after the build (whose cache it reuses).
 
-The table gives the ratios to pandoc's times (a check's, to the cold build of the same book)
+With ``--rounds N`` every step is run N times, the whole sequence again each round (pandoc's
+steps and ours alternating), and each step's median is kept: on a shared machine one run's
+times move by a fifth or more. The table gives the ratios to pandoc's times (a check's, to the cold build of the same book)
 and checks the targets of issue 19; under each target not met, the time of each stage of its
 step (``coursebook build -v``) and where that time goes. benchmarks/profile_build.py shows
 the functions.
@@ -36,7 +38,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -154,13 +156,53 @@ class Tools:
         return ["--citeproc", "--bibliography", "sources.json", "--csl", self.csl]
 
 
-def bench(size: int, tools: Tools, work: Path) -> dict[str, Run]:
+def bench(size: int, tools: Tools, work: Path, rounds: int = 1) -> dict[str, Run]:
+    """Every step on a course of ``size`` lessons; with several ``rounds`` (each the whole
+    sequence again, from a fresh course and empty output folders, so that pandoc's steps
+    and ours alternate), each step's run of median wall time, with the largest peak memory
+    any of its rounds reached."""
+    if rounds == 1:
+        return _round(size, tools, work)
+    done = [
+        _round(size, tools, work, f"round {number + 1} of {rounds}") for number in range(rounds)
+    ]
+    print(f"\n{size} lessons: the median of {rounds} rounds", flush=True)
+    runs = medians(done)
+    for name, run in runs.items():
+        _print_step(name, run)
+    return runs
+
+
+def medians(rounds: list[dict[str, Run]]) -> dict[str, Run]:
+    """Each step's run of median wall time (the lower of the two middle ones for an even
+    number of rounds), with the largest peak memory of all its rounds."""
+    runs: dict[str, Run] = {}
+    for name in rounds[0]:
+        ordered = sorted((each[name] for each in rounds), key=lambda run: run.wall)
+        middle = ordered[(len(ordered) - 1) // 2]
+        runs[name] = replace(middle, peak_mb=max(run.peak_mb for run in ordered))
+    return runs
+
+
+def _print_step(name: str, run: Run, round_name: str = "") -> None:
+    if round_name:  # not read back by results_from_log: the medians are
+        print(
+            f"    {name:42} {run.wall:7.2f}s {run.cpu:7.2f}s CPU {run.peak_mb:6.0f} MB", flush=True
+        )
+        return
+    print(
+        f"  {name:44} {run.wall:7.2f} s wall {run.cpu:7.2f} s CPU {run.peak_mb:6.0f} MB",
+        flush=True,
+    )
+
+
+def _round(size: int, tools: Tools, work: Path, round_name: str = "") -> dict[str, Run]:
     course = work / f"course-{size}"
     shutil.rmtree(course, ignore_errors=True)
     info = generate(course, size)
+    heading = f"{size} lessons, {round_name}" if round_name else f"{size} lessons"
     print(
-        f"\n{size} lessons: {info.words:,} words, {info.citations:,} citations, "
-        f"{info.sources} sources",
+        f"\n{heading}: {info.words:,} words, {info.citations:,} citations, {info.sources} sources",
         flush=True,
     )
     out = work / f"out-{size}"
@@ -170,10 +212,7 @@ def bench(size: int, tools: Tools, work: Path) -> dict[str, Run]:
 
     def step(name: str, run: Run) -> None:
         runs[name] = run
-        print(
-            f"  {name:44} {run.wall:7.2f} s wall {run.cpu:7.2f} s CPU {run.peak_mb:6.0f} MB",
-            flush=True,
-        )
+        _print_step(name, run, round_name)
 
     step("pandoc EPUB", tools.pandoc_epub(course, out))
     step("pandoc HTML + WeasyPrint PDF", tools.pandoc_pdf(course, out))
@@ -407,7 +446,7 @@ def results_from_log(log: Path) -> dict[int, dict[str, Run]]:
     results: dict[int, dict[str, Run]] = {}
     size = 0
     for line in log.read_text(encoding="utf-8").splitlines():
-        if match := re.match(r"^(\d+) lessons: ", line):
+        if match := re.match(r"^(\d+) lessons: ", line):  # not a round's: "40 lessons, round"
             size = int(match.group(1))
             results[size] = {}
         elif (step := _STEP.match(line)) and size:
@@ -432,6 +471,13 @@ def main() -> None:
     parser.add_argument(
         "--from-log", type=Path, help="no runs: the table of figures an earlier run printed"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="run every step this many times, alternating, and keep each step's median "
+        "(and its largest peak memory)",
+    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     tools = Tools()
@@ -442,7 +488,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="coursebook-bench-") as scratch:
             work = args.work or Path(scratch)
             work.mkdir(parents=True, exist_ok=True)
-            results = {size: bench(size, tools, work) for size in sizes}
+            results = {size: bench(size, tools, work, args.rounds) for size in sizes}
     table = report(results)
     text = f"Machine: {machine()}\n\n{table}\n\nTargets (issue 19):\n\n{verdicts(results)}\n"
     print("\n" + text)
@@ -450,7 +496,8 @@ def main() -> None:
         # A table remade from a log keeps the date the figures were measured on.
         when = args.from_log.stat().st_mtime if args.from_log else time.time()
         day = time.strftime("%Y-%m-%d", time.localtime(when))
-        how = f"`benchmarks/speed.py --sizes {args.sizes}` on {day}"
+        rounds = f" --rounds {args.rounds}" if args.rounds > 1 else ""
+        how = f"`benchmarks/speed.py --sizes {args.sizes}{rounds}` on {day}"
         args.write.write_text(
             f"# Speed against pandoc\n\nMeasured with {how}.\n\n{text}", encoding="utf-8"
         )
