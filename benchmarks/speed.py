@@ -18,10 +18,10 @@ included):
 
 With ``--rounds N`` every step is run N times, the whole sequence again each round (pandoc's
 steps and ours alternating), and each step's median is kept: on a shared machine one run's
-times move by a fifth or more. The table gives the ratios to pandoc's times (a check's, to the cold build of the same book)
-and checks the targets of issue 19; under each target not met, the time of each stage of its
-step (``coursebook build -v``) and where that time goes. benchmarks/profile_build.py shows
-the functions.
+times move by a fifth or more. The table gives the ratios to pandoc's times (a check's, to
+the cold build of the same book) and checks the targets of issue 19; under each target not
+met, the time of each stage of its step (``coursebook build -v``) and where that time goes.
+benchmarks/profile_build.py shows the functions.
 """
 
 from __future__ import annotations
