@@ -293,8 +293,9 @@ def test_a_styles_two_variants_format_alike_side_by_side_or_one_after_the_other(
 ) -> None:
     """A style that says "Ibid." is formatted twice (print, screen) by two pandoc runs,
     side by side for a book of up to ``SIDE_BY_SIDE`` citations, else one after the other
-    (pandoc's memory grows with the book): the notes are the same either way. Side by
-    side, pandoc is given a larger allocation area (faster; more memory)."""
+    (pandoc's memory grows with the book): the notes are the same either way. Up to
+    ``ROOMY_MOST`` citations, pandoc is given a larger allocation area (faster; more
+    memory)."""
     lesson = (
         "# A\n\nOne [@trotsky1936, p. 3]. Two [@trotsky1936, p. 4]. Three [@hadden1999, 12]."
         " Four [@hadden1999, 12]. Five [@trotsky1936].\n"
@@ -311,6 +312,7 @@ def test_a_styles_two_variants_format_alike_side_by_side_or_one_after_the_other(
     side_by_side = notes_of(make_book, style, lesson)
     assert heaps == [["+RTS", "-F1.5", "-A64m", "-RTS"]] * 2
     monkeypatch.setattr(csl, "SIDE_BY_SIDE", 0)
+    monkeypatch.setattr(csl, "ROOMY_MOST", 0)
     heaps.clear()
     one_after_the_other = notes_of(make_book, style, lesson)
     assert heaps == [["+RTS", "-F1.5", "-RTS"]] * 2

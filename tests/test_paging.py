@@ -392,6 +392,43 @@ def test_an_epubs_back_is_laid_out_by_a_worker_while_the_contents_are_laid_out_h
     assert not multiprocessing.active_children()
 
 
+def test_the_front_matters_problems_are_said_once_after_the_backs(tmp_path: Path) -> None:
+    """For the EPUB's page list, the contents laid out here beside the back with a guess of
+    the index's page, then again with the page it has: the problems of the front matter (a
+    note hidden in the reader's guide) are said once, after the back's, as one process
+    says them."""
+    from coursebook.core.diagnostics import BookError, Diagnostics
+
+    write_files(
+        tmp_path / "book",
+        {
+            "book.yaml": "title: Parts\nlanguage: en\npublished: 2026-01-01\n"
+            "index: [Capital]\nchapters: [lessons/a.md, lessons/b.md]\ncss:\n  print: hide.css\n",
+            "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
+            "  title: Capital\n  issued: 1867\n",
+            "hide.css": ".footnote { display: none }\n",
+            "about.md": "# How to read this\n\nCapital, first [@marx1867, p. 2].\n",
+            "lessons/a.md": "# Alpha\n\nCapital, read.\n",
+            "lessons/b.md": "# Beta\n\nCapital, again.\n",
+        },
+    )
+    found = []
+    for jobs in (1, 2):
+        diagnostics = Diagnostics()
+        with pytest.raises(BookError):
+            build(
+                tmp_path / "book",
+                ("epub",),
+                tmp_path / f"out{jobs}",
+                BuildOptions(jobs=jobs),
+                diagnostics=diagnostics,
+            )
+        found.append([str(d) for d in diagnostics.errors])
+    assert len(found[0]) == 1 and "about.md" in found[0][0]
+    assert found[1] == found[0]
+    assert not multiprocessing.active_children()
+
+
 def test_parts_moved_by_an_edit_are_laid_out_again_side_by_side(
     joined: BuildResult, tmp_path: Path
 ) -> None:
@@ -466,7 +503,8 @@ def _page_list(result: BuildResult) -> list[str]:
 @pytest.mark.parametrize("fmt", ["pdf", "epub"])
 def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt: str) -> None:
     """Notes a stylesheet hides, in three chapters laid out by two workers (for the EPUB's
-    page list, the largest first): the build fails with the errors one process finds, in
+    page list, the largest first; the last, linking back to the first, laid out again once
+    that page is known): the build fails with the errors one process finds, once each, in
     the same order."""
     from coursebook.core.diagnostics import BookError, Diagnostics
 
@@ -478,8 +516,9 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
         "  title: Capital\n  issued: 1867\n",
         "hide.css": ".footnote { display: none }\n",
     }
-    for name in "abc":
-        files[f"lessons/{name}.md"] = f"# {name}\n\n{text} [@marx1867, p. 1]\n"
+    for size, name in enumerate("abc", start=1):
+        link = "Back to [the first lesson](a.md)." if name == "c" else ""
+        files[f"lessons/{name}.md"] = f"# {name}\n\n{link}\n\n{text * size} [@marx1867, p. 1]\n"
     write_files(tmp_path / "book", files)
     found = []
     for jobs in (1, 2):

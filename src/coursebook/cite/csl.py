@@ -76,12 +76,15 @@ took a 160-lesson book's process tree to 1,061 MB, past the 700 MB its layout pe
 # against 6.9-7.5 s, the same output; at 40 lessons, 190 MB against 207 MB. Pandoc's memory is
 # most of a large build's peak (the citations are formatted while the lessons are held).
 _LEANER_HEAP = ("+RTS", "-F1.5", "-RTS")
-# With few citations (up to SIDE_BY_SIDE), where memory is not what bounds a build, a larger
-# allocation area (GHC's default is 4 MB) spares pandoc most of its minor collections: the
-# 40-lesson course's 1,118 citations (one variant, /usr/bin/time, five runs alternated) took
-# 1.30 s (median) against 1.69 s, at 248 MB against 190 MB. Not with more: at 160 lessons
-# pandoc is most of the build's peak.
+# With few citations, a larger allocation area (GHC's default is 4 MB; this pandoc is built
+# with -H64m) spares pandoc many minor collections: the 40-lesson course's 1,118 citations
+# (one variant, /usr/bin/time, five runs alternated) took 1.30 s (median) against 1.69 s,
+# at 248 MB against 190 MB; the build's process tree peaked at 622 MB. Not with more: a
+# 68-lesson course's 1,944 citations, side by side, took the tree to 714 MB against 591 MB
+# (psutil every 20 ms), past the 700 MB a 160-lesson build keeps to.
 _ROOMY_HEAP = ("+RTS", "-F1.5", "-A64m", "-RTS")
+ROOMY_MOST = 1200
+"""The most citations (and authored notes holding some) formatted with ``_ROOMY_HEAP``."""
 
 
 class CiteprocError(Exception):
@@ -168,9 +171,10 @@ class CitationEngine:
     ) -> dict[str, Any]:
         """Format the book's citations in one pandoc run."""
         variants = ["print", "screen"] if self.facts.ibid else ["print"]
+        count = sum(len(slots) for slots in chapters)
+        heap = _ROOMY_HEAP if count <= ROOMY_MOST else _LEANER_HEAP
         try:
-            side_by_side = sum(len(slots) for slots in chapters) <= SIDE_BY_SIDE
-            output = self._in_folder(texts, keys, variants, nocite, side_by_side)
+            output = self._in_folder(texts, keys, variants, nocite, count <= SIDE_BY_SIDE, heap)
         except OSError as error:  # a full disk, a temporary folder that can't be written
             raise CiteprocError(
                 f"could not write the files pandoc reads: {error.strerror}", code="output"
@@ -190,6 +194,7 @@ class CitationEngine:
         variants: list[str],
         nocite: Sequence[str] = (),
         side_by_side: bool = True,
+        heap: Sequence[str] = _LEANER_HEAP,
     ) -> Any:
         """Pandoc's document (JSON) for the chapters' ``texts``, run in a temporary folder
         holding the styles, the sources and the plan (see :meth:`_variants`)."""
@@ -222,10 +227,15 @@ class CitationEngine:
             document = "\n\n".join(
                 f"::: {{#c{i} .chapter}}\n{text}\n:::" for i, text in enumerate(texts)
             )
-            return self._variants(document, work, plans, side_by_side)
+            return self._variants(document, work, plans, side_by_side, heap)
 
     def _variants(
-        self, document: str, work: Path, plans: Sequence[Path], side_by_side: bool
+        self,
+        document: str,
+        work: Path,
+        plans: Sequence[Path],
+        side_by_side: bool,
+        heap: Sequence[str],
     ) -> Any:
         """One pandoc run for each variant's plan, side by side if ``side_by_side``, their
         documents joined.
@@ -236,11 +246,9 @@ class CitationEngine:
         idle (the layout needs the citations). Each variant is one citeproc run over the
         whole book either way, so run apart they format the same."""
         if not side_by_side:
-            return self._joined(
-                [json.loads(self._pandoc(document, work, p, _LEANER_HEAP)) for p in plans]
-            )
+            return self._joined([json.loads(self._pandoc(document, work, p, heap)) for p in plans])
         with ThreadPoolExecutor(len(plans)) as pool:  # each thread waits on its pandoc
-            runs = [pool.submit(self._pandoc, document, work, p, _ROOMY_HEAP) for p in plans]
+            runs = [pool.submit(self._pandoc, document, work, p, heap) for p in plans]
             return self._joined([json.loads(run.result()) for run in runs])
 
     @staticmethod

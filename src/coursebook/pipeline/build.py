@@ -270,7 +270,7 @@ class EarlyLayout:
         apart. Not with many citations, where the first worker was stopped (see
         :meth:`before_citations`)."""
         if self.cold and parts >= 2 and self.started is not None:
-            self.started.more(self.jobs)
+            self.started.more(min(self.jobs, parts))
 
 
 class Jobs:
@@ -411,7 +411,7 @@ def prepare(
         memo.save()
         engine.save_memo()
     progress.finish()
-    if after_citations is not None:
+    if after_citations is not None and not diagnostics.errors:  # else no layout follows
         after_citations(len(book.chapters) + len(book.appendices))
     return render_book(book, parsed, notes, diagnostics)
 

@@ -41,6 +41,7 @@ def kept_cover(meta: Metadata, labels: dict[str, str], cache: Cache | None, book
     key = cache_key(
         __version__,
         version("pillow"),
+        "png-level-6",  # how it is compressed (see cover_png)
         json.dumps([printed, labels.get("course", "")], default=str),
         *fonts,
     )

@@ -178,19 +178,26 @@ class PartLayout:
         """The workers that had no part left to lay out for the page list, in that order
         (see :meth:`_lay_out_ahead`)."""
         self._beside: dict[tuple[str, int | None], LaidPart] = {}
-        """The front matter laid out by a worker beside the back (see :meth:`_front_beside`),
-        by its key and first page, as :attr:`_laid`."""
+        """The part laid out beside the back, by its key and first page, as :attr:`_laid`:
+        the front matter by a worker (see :meth:`_front_beside`), or for the page list
+        alone, the front matter here and the back by a worker (see
+        :meth:`_back_beside_front`)."""
 
     def _warm_up(self) -> None:
         """WeasyPrint started in this process while a worker is idle, the body's last parts
-        laid out by the others: the back, laid out here next, doesn't wait for it (0.5 s of
-        the 40-lesson book's cold build). Only when the back was never laid out: else it
-        may well come from the cache, and WeasyPrint would take a core for nothing."""
+        laid out by the others: the back (for the page list alone, the front matter), laid
+        out here next, doesn't wait for it (0.5 s of the 40-lesson book's cold build). Only
+        when the back was never laid out: else it may well come from the cache, and
+        WeasyPrint would take a core for nothing."""
         if self._back_next and self._weasyprint is None:
             _ = self.weasyprint
 
     def _never_laid_out(self, spec: PartSpec) -> bool:
         return self.cache is None or self.cache.get("last-part", self._spec_key(spec)) is None
+
+    def ready(self) -> None:
+        """WeasyPrint started and the book's stylesheets read, ahead of the first part."""
+        _ = self.weasyprint
 
     @property
     def weasyprint(self) -> Layout:
@@ -205,6 +212,11 @@ class PartLayout:
         front, body, back = part_specs(self.rendered, self.options)
         self.parts = 1 + len(body) + (back is not None)
         self._back_next = back is not None and self._never_laid_out(back)
+        if self._early is not None and self.jobs > 1:
+            # The book to the worker started early now, which reads the stylesheets while
+            # this process makes the parts' HTML to find those the cache doesn't know (0.15 s
+            # at 40 lessons; the worker's first part began 0.1 s after it was handed out).
+            self._early.give(PartLayout, self.rendered, self.dates, self.options)
         guess = self._last_numbers()
         wanted = self._wanted(body, guess, keep_pages) if self.jobs > 1 else []
         workers = self._workers(len(wanted))
@@ -308,10 +320,11 @@ class PartLayout:
                 run.moved(kept)
         else:
             workers.resize(0)
-        # This process lays out the sources appendix next (the contents too, if no worker is
-        # left), the largest part of a large book: what the citations and the parts' HTML
-        # left behind is given back first (the 160-lesson book's process tree peaked at
-        # 672 MB instead of 702, psutil sampling every 20 ms).
+        # This process lays out the sources appendix next, the largest part of a large book
+        # (the contents too, if no worker is left; for the page list alone, the contents
+        # only): what the citations and the parts' HTML left behind is given back first
+        # (the 160-lesson book's process tree peaked at 672 MB instead of 702, psutil
+        # sampling every 20 ms).
         self._collect_first = True
 
     def _place(
@@ -398,19 +411,22 @@ class PartLayout:
         left = deque(sorted(whole, key=lambda item: -_size(item[0])))
         tasks: dict[Future[tuple[LaidPart, list[Diagnostic]]], tuple[str, PartSpec, int]] = {}
         sweeps: dict[Future[None], int] = {}
+        used: set[int] = set()
         while left or tasks:
             idle = workers.idle() or ([] if tasks else [workers.least_busy()])
             for worker in idle[: len(left)]:
                 spec, links, key = left.popleft()
                 task = workers.submit(worker, parallel.lay_out, spec, links, 1)
                 tasks[task] = (key, spec, worker)
+                used.add(worker)
             if not left and workers.idle():
-                self._warm_up()
                 # A worker with nothing left to lay out collects its last part's pages
-                # while the others finish: the first of them to rest lays the back out.
-                for worker in workers.idle():
+                # while the others finish: the first of them to rest lays the back out
+                # (one that laid nothing out may not even be warm).
+                for worker in [worker for worker in workers.idle() if worker in used]:
                     sweeps[workers.submit(worker, parallel.collect)] = worker
                     self._rested.append(worker)
+                self._warm_up()
             finished, _ = wait(tasks, return_when=FIRST_COMPLETED)
             for future in finished:
                 key, spec, worker = tasks.pop(future)
@@ -486,28 +502,30 @@ class PartLayout:
         workers: Workers,
     ) -> LaidPart:
         """For the page list alone, the other way round from :meth:`_front_beside`: the back
-        handed to the worker left, the front matter laid out here meanwhile (taken at the
-        end if the back's pages are those it guessed), unless the cache knows the back.
-        The back's pages, the largest part's,
-        are let go with the worker, never collected: collecting them here took 0.28 s of
-        the 40-lesson course's cold EPUB, after the back (gc callbacks). The front's
-        problems are said after the back's, as in one process."""
+        handed to the worker left, the front matter laid out here meanwhile, unless the
+        cache knows the back. The back's pages, the largest part's, are let go with the
+        worker, never collected: collecting them here took 0.28 s of the 40-lesson course's
+        cold EPUB, after the back (gc callbacks). The front is laid out with the back's
+        pages the last build gives, else the back's first page, and taken (its problems
+        said, after the back's, as in one process) when the book's front is placed, if
+        those were its pages; else laid out again then."""
         spec = self._back_spec(back, known, placed)
         key, links, _ = self._key(spec, lambda target: known.get(target, UNKNOWN))
         if self._known(key) is None:
             task = workers.submit(0, parallel.lay_out_alone, spec, links, number, False)
-            said = len(self.diagnostics.items)
 
             def page_of(target: str) -> str:
                 return known.get(target) or guess.get(target) or str(number)
 
-            self._part(front, 1, page_of, False, True)
+            front_key, front_links, source = self._key(front, page_of, roman=True)
+            if self._known(front_key) is None:
+                if self._collect_first:
+                    self._collect_first = False
+                    let_go()
+                laid, _ = self.laid_out(front, 1, front_links, True, source)
+                self._beside[(front_key, None)] = laid
             self._beside[(key, None)] = _taken(task, workers)
-            front_problems = self.diagnostics.items[said:]
-            del self.diagnostics.items[said:]
-            part = self._part(spec, number, lambda target: known.get(target, UNKNOWN), False)
-            self.diagnostics.extend(front_problems)
-            return part
+            return self._part(spec, number, lambda target: known.get(target, UNKNOWN), False)
         # The back in the cache: the front matter to the worker, warm (this process may not
         # have started WeasyPrint).
         beside = self._front_beside(front, workers, known, guess, number, False)
@@ -602,7 +620,7 @@ class PartLayout:
             kept = None  # it prints its pages' numbers: laid out for another first page
         pdf = self._cached_pdf(key, number) if kept and keep_pages else None
         if (beside := self._beside.pop(memo, None)) is not None:
-            part = beside  # laid out by a worker while this process laid out the back
+            part = beside  # laid out beside the back (see _beside)
             self._keep(spec, key, number, part)
         elif kept is not None and (pdf is not None or not keep_pages):
             part = replace(kept, pdf=pdf)

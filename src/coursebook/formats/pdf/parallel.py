@@ -54,6 +54,8 @@ class PartLayout(Protocol):
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
 
+    def ready(self) -> None: ...
+
 
 AHEAD = 2
 """Parts a worker may lay out beyond those placed: enough to keep it busy while an earlier
@@ -178,8 +180,10 @@ def _start(
     drawings: dict[str, print_math.Drawing],
 ) -> None:
     print_math.remember(drawings)
-    # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once.
+    # One layout for the worker's parts: WeasyPrint's stylesheets are parsed once, now (the
+    # book is given before its parts, while the build makes their HTML).
     _WORKER["layout"] = layout(rendered, dates, Diagnostics(), options, None)
+    _WORKER["layout"].ready()
     _WORKER["kept"] = {}
 
 
