@@ -284,12 +284,14 @@ WHY = {
     "citations, one after the other above).",
     "epub": "the EPUB's page list needs the print layout: on a cold build every part is laid "
     "out (on all cores, pages not kept), where pandoc writes no page list. At 40 lessons "
-    "(timestamps from both processes): the citations formatted by 2.6-2.9 s, the body's "
-    "424 pages on two workers until about 11 s (WeasyPrint about 30 ms a page; in a "
-    "profile of one chapter, a third of it lays the foot of a page's notes out again each "
-    "time a note is added), the sources "
-    "appendix alone after them (it prints their pages: 1.6-1.7 s, one core idle), the "
-    "EPUB written (0.4 s).",
+    "(timestamps from both processes, a quick run): the citations formatted by 2.3-2.6 s, "
+    "the body's 424 pages on two workers, largest parts first, until 11-12 s (WeasyPrint "
+    "about 30 ms a page, both cores busy from the start), then the sources appendix, which "
+    "prints their pages, on one worker (1.6-2.0 s; this process lays out the contents "
+    "meanwhile, 0.5 s, then a core is idle), the EPUB written (0.2-0.3 s). Tried and "
+    "measured without gain: laying the appendix out in two halves (the halves' pages meet "
+    "the whole's only 27 pages into 30), the foot of a page's notes laid out again only "
+    "in part, collecting pages with the rest frozen, a process forked for each part.",
     "edit": "only the edited lesson is laid out again (every lesson opens a new page; the "
     "chapter's last layout gives the others' pages), by a worker started before the book "
     "is read, and only its Markdown converted and its citations read (the other parts' "
