@@ -18,7 +18,7 @@ from coursebook.core.diagnostics import BookError
 from coursebook.formats import registry
 from coursebook.pipeline.build import BuildOptions, BuildResult, build
 
-from .conftest import Stages, output
+from .conftest import MINIMAL_MANIFEST, Stages, output
 
 LESSON_ONE = """\
 # One
@@ -43,15 +43,7 @@ SOURCES = """\
 """
 
 
-MANIFEST_TWO = """\
-title: A small course
-language: en
-course_id: 7
-published: 2026-01-05
-chapters:
-  - lessons/one.md
-  - lessons/two.md
-"""
+MANIFEST_TWO = MINIMAL_MANIFEST + "  - lessons/two.md\n"
 
 
 def digests(result: BuildResult) -> dict[str, str]:

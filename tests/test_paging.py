@@ -331,17 +331,11 @@ def laid_out_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return here
 
 
-@pytest.mark.parametrize("indexed", [False, True])
-def test_contents_laid_out_beside_the_back_print_its_pages(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool
-) -> None:
-    """The contents, laid out by a worker while this process lays out the back, print the
-    page of each appendix: the sources' first page is the back's, known then; the index's,
-    after the sources, is known only once they are laid out, so the contents are laid out
-    again here (on a first build). The PDF is the one process's, byte for byte."""
+def two_chapters(folder: Path, indexed: bool) -> None:
+    """A book of two chapters citing one source, with an index of one term if ``indexed``."""
     yaml = "index: [Capital]\n" if indexed else ""
     write_files(
-        tmp_path / "book",
+        folder,
         {
             "book.yaml": f"title: Parts\nlanguage: en\npublished: 2026-01-01\n{yaml}"
             "chapters: [lessons/a.md, lessons/b.md]\n",
@@ -351,6 +345,17 @@ def test_contents_laid_out_beside_the_back_print_its_pages(
             "lessons/b.md": lesson("Beta", "Capital, again."),
         },
     )
+
+
+@pytest.mark.parametrize("indexed", [False, True])
+def test_contents_laid_out_beside_the_back_print_its_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool
+) -> None:
+    """The contents, laid out by a worker while this process lays out the back, print the
+    page of each appendix: the sources' first page is the back's, known then; the index's,
+    after the sources, is known only once they are laid out, so the contents are laid out
+    again here (on a first build). The PDF is the one process's, byte for byte."""
+    two_chapters(tmp_path / "book", indexed)
     alone = build(tmp_path / "book", ("pdf",), tmp_path / "alone", BuildOptions(jobs=1))
     here = laid_out_here(monkeypatch)
     both = build(tmp_path / "book", ("pdf",), tmp_path / "both", BuildOptions(jobs=2))
@@ -364,31 +369,29 @@ def test_contents_laid_out_beside_the_back_print_its_pages(
         assert reader.page_labels[first_page_of(reader, "Index")] == index.group(1)
 
 
+@pytest.mark.parametrize("large", [False, True])
 @pytest.mark.parametrize("indexed", [False, True])
 def test_an_epubs_back_is_laid_out_by_a_worker_while_the_contents_are_laid_out_here(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, indexed: bool, large: bool
 ) -> None:
     """For the EPUB's page list alone, the other way round from the PDF: the back goes to
     the worker left, and this process lays out the contents meanwhile (again once the
-    back's pages are known, when they print the index's). The EPUB is the one process's,
-    byte for byte."""
-    yaml = "index: [Capital]\n" if indexed else ""
-    write_files(
-        tmp_path / "book",
-        {
-            "book.yaml": f"title: Parts\nlanguage: en\npublished: 2026-01-01\n{yaml}"
-            "chapters: [lessons/a.md, lessons/b.md]\n",
-            "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
-            "  title: Capital\n  issued: 1867\n",
-            "lessons/a.md": lesson("Alpha", "Capital, read."),
-            "lessons/b.md": lesson("Beta", "Capital, again."),
-        },
-    )
+    back's pages are known, when they print the index's); a back larger than
+    ``BACK_BESIDE_MOST`` is laid out here, as for the PDF (memory). The EPUB is the one
+    process's, byte for byte."""
+    from coursebook.formats.pdf import paging
+
+    if large:
+        monkeypatch.setattr(paging, "BACK_BESIDE_MOST", 0)
+    two_chapters(tmp_path / "book", indexed)
     alone = build(tmp_path / "book", ("epub",), tmp_path / "alone", BuildOptions(jobs=1))
     here = laid_out_here(monkeypatch)
     both = build(tmp_path / "book", ("epub",), tmp_path / "both", BuildOptions(jobs=2))
     assert both.outputs[0].path.read_bytes() == alone.outputs[0].path.read_bytes()
-    assert here == (["titlepage", "titlepage"] if indexed else ["titlepage"])
+    if large:
+        assert here == (["sources", "titlepage"] if indexed else ["sources"])
+    else:
+        assert here == (["titlepage", "titlepage"] if indexed else ["titlepage"])
     assert not multiprocessing.active_children()
 
 

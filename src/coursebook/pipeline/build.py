@@ -136,15 +136,7 @@ def build(
             last = uptodate.recorded(cache, slug, key, out)
             if last is not None:
                 return _as_recorded(book, last, out, diagnostics, options)
-        rendered = prepare(
-            book,
-            diagnostics,
-            options,
-            cache,
-            progress,
-            early.before_citations,
-            early.after_citations,
-        )
+        rendered = prepare(book, diagnostics, options, cache, progress, early)
         diagnostics.check()  # nothing is written from a book with errors
         _make_output_folder(out, diagnostics)
         with output_lock(out, slug), staged_outputs(out, slug) as staged:
@@ -373,12 +365,11 @@ def prepare(
     options: BuildOptions,
     cache: Cache,
     progress: Progress | None = None,
-    before_citations: Callable[[int], None] | None = None,
-    after_citations: Callable[[int], None] | None = None,
+    early: EarlyLayout | None = None,
 ) -> RenderedBook:
     """The stages both formats share: lessons parsed, notes resolved, the book rendered
-    (``before_citations`` told how many citations there are before they are formatted,
-    ``after_citations`` how many parts the body has at least, once they are)."""
+    (the ``early`` layout told how many citations there are before they are formatted,
+    and how many parts the body has at least once they are)."""
     from ..cite.notes import resolve_notes
     from ..parse.lessons import parse_book
     from ..parse.lessons.memo import ConvertedMemo
@@ -401,8 +392,8 @@ def prepare(
     progress.finish()
     book = _with_cited_data(book, parsed, diagnostics)
     citations = sum(len(p.citations) for p in parsed.values())
-    if before_citations is not None:
-        before_citations(citations)
+    if early is not None:
+        early.before_citations(citations)
     progress.stage("formatting citations", citations)
     engine = citation_engine(book, diagnostics, cache, options.limits)
     with _style_failures(book, diagnostics):
@@ -411,8 +402,8 @@ def prepare(
         memo.save()
         engine.save_memo()
     progress.finish()
-    if after_citations is not None and not diagnostics.errors:  # else no layout follows
-        after_citations(len(book.chapters) + len(book.appendices))
+    if early is not None and not diagnostics.errors:  # else no layout follows
+        early.after_citations(len(book.chapters) + len(book.appendices))
     return render_book(book, parsed, notes, diagnostics)
 
 

@@ -46,15 +46,7 @@ def check_book(
         cache = _cache(out_dir, book.root, Path(scratch))
         try:
             with layout_started(layout, options.jobs, cache) as early:
-                rendered = prepare(
-                    book,
-                    diagnostics,
-                    options,
-                    cache,
-                    progress,
-                    early.before_citations,
-                    early.after_citations,
-                )
+                rendered = prepare(book, diagnostics, options, cache, progress, early)
                 if layout and not diagnostics.errors:
                     stem = Path(scratch) / "check"
                     jobs = Jobs(

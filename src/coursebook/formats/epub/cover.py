@@ -33,7 +33,7 @@ def kept_cover(meta: Metadata, labels: dict[str, str], cache: Cache | None, book
     if cache is None:
         return cover_png(meta, labels)
     fonts = []
-    for style in ("regular", "bold", "italic"):
+    for style in STYLES:
         path = _font_file(style)
         stat = os.stat(path) if path else None
         fonts.append(f"{path} {stat.st_size} {stat.st_mtime_ns}" if stat else "")
@@ -153,6 +153,15 @@ def _font(style: str, size: int) -> FontType:
     if path:
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size)
+
+
+def find_fonts() -> None:
+    """The cover's font files found (once a process; see :func:`_font_file`)."""
+    for style in STYLES:
+        _font_file(style)
+
+
+STYLES = ("regular", "bold", "italic")
 
 
 @cache

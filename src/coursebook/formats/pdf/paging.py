@@ -72,6 +72,13 @@ LAYOUTS_FOR_NOTES = 4
 """At most this many layouts of a part to bring every note to the foot of its call's page."""
 PASSES = 3
 """At most this many passes over the parts for the numbers of links to later parts to settle."""
+BACK_BESIDE_MOST = 500_000
+"""The largest back (characters of its shared rendering's HTML) that a worker lays out for
+the page list alone while this process lays out the contents (see
+:meth:`PartLayout._back_beside_front`): the worker then holds a copy of the book's
+rendering beside this process's, no matter for the 40-lesson course's back (268,000), but
+with the 160-lesson course's (1,098,000) the process tree peaked at 643-668 MB (three runs)
+against 609-616 MB with the back laid out here (psutil every 20 ms)."""
 UNKNOWN = "?"
 """The page printed for a link to a part never laid out before (corrected in a second pass)."""
 
@@ -237,7 +244,12 @@ class PartLayout:
         back_part, back_number = None, number
         said = len(self.diagnostics.items)
         try:
-            if back is not None and not keep_pages and workers is not None:
+            if (
+                back is not None
+                and not keep_pages
+                and workers is not None
+                and _size(back) <= BACK_BESIDE_MOST
+            ):
                 back_number += self._blank_before(number)
                 back_part = self._back_beside_front(
                     back, back_number, known, placed, front, guess, workers
