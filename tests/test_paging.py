@@ -331,6 +331,25 @@ def laid_out_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return here
 
 
+def errors_on_one_and_two_cores(tmp_path: Path, fmt: str) -> list[list[str]]:
+    """The errors a build of ``tmp_path / "book"`` fails with, on one core and on two."""
+    from coursebook.core.diagnostics import BookError, Diagnostics
+
+    found = []
+    for jobs in (1, 2):
+        diagnostics = Diagnostics()
+        with pytest.raises(BookError):
+            build(
+                tmp_path / "book",
+                (fmt,),
+                tmp_path / f"out{jobs}",
+                BuildOptions(jobs=jobs),
+                diagnostics=diagnostics,
+            )
+        found.append([str(d) for d in diagnostics.errors])
+    return found
+
+
 def two_chapters(folder: Path, indexed: bool) -> None:
     """A book of two chapters citing one source, with an index of one term if ``indexed``."""
     yaml = "index: [Capital]\n" if indexed else ""
@@ -400,7 +419,6 @@ def test_the_front_matters_problems_are_said_once_after_the_backs(tmp_path: Path
     the index's page, then again with the page it has: the problems of the front matter (a
     note hidden in the reader's guide) are said once, after the back's, as one process
     says them."""
-    from coursebook.core.diagnostics import BookError, Diagnostics
 
     write_files(
         tmp_path / "book",
@@ -415,18 +433,7 @@ def test_the_front_matters_problems_are_said_once_after_the_backs(tmp_path: Path
             "lessons/b.md": "# Beta\n\nCapital, again.\n",
         },
     )
-    found = []
-    for jobs in (1, 2):
-        diagnostics = Diagnostics()
-        with pytest.raises(BookError):
-            build(
-                tmp_path / "book",
-                ("epub",),
-                tmp_path / f"out{jobs}",
-                BuildOptions(jobs=jobs),
-                diagnostics=diagnostics,
-            )
-        found.append([str(d) for d in diagnostics.errors])
+    found = errors_on_one_and_two_cores(tmp_path, "epub")
     assert len(found[0]) == 1 and "about.md" in found[0][0]
     assert found[1] == found[0]
     assert not multiprocessing.active_children()
@@ -509,7 +516,6 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
     page list, the largest first; the last, linking back to the first, laid out again once
     that page is known): the build fails with the errors one process finds, once each, in
     the same order."""
-    from coursebook.core.diagnostics import BookError, Diagnostics
 
     text = "A paragraph of text that runs on for a while to fill the page. " * 6
     files = {
@@ -523,18 +529,7 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
         link = "Back to [the first lesson](a.md)." if name == "c" else ""
         files[f"lessons/{name}.md"] = f"# {name}\n\n{link}\n\n{text * size} [@marx1867, p. 1]\n"
     write_files(tmp_path / "book", files)
-    found = []
-    for jobs in (1, 2):
-        diagnostics = Diagnostics()
-        with pytest.raises(BookError):
-            build(
-                tmp_path / "book",
-                (fmt,),
-                tmp_path / f"out{jobs}",
-                BuildOptions(jobs=jobs),
-                diagnostics=diagnostics,
-            )
-        found.append([str(d) for d in diagnostics.errors])
+    found = errors_on_one_and_two_cores(tmp_path, fmt)
     assert len(found[0]) == 3 and found[1] == found[0]
     assert not multiprocessing.active_children()  # the workers stopped
 
