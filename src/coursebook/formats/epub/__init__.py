@@ -24,11 +24,7 @@ class EpubFormat(OutputFormat):
     ) -> None:
         if overrides:
             raise SettingsError(f"the EPUB has no setting '{next(iter(overrides))}'")
-        # The drawn cover's fonts found now, while this process is small: fontconfig's
-        # fc-match is a program, and one started from the process at the end of a
-        # 160-lesson build showed in the process tree as a second process of 399 MB until
-        # it ran (the tree's peak 810 MB, psutil every 20 ms).
-        from .cover import find_fonts
+        from .fonts import find_fonts  # the cover's, while this process is small (see there)
 
         find_fonts()
 

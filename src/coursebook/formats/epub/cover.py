@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import subprocess
 from functools import cache
 from importlib.metadata import version
 
@@ -16,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ...core.cache import Cache, cache_key
 from ...core.version import __version__
 from ...model import Metadata
+from .fonts import STYLES, font_file
 
 SIZE = (1600, 2560)
 MARGIN = 150
@@ -34,7 +33,7 @@ def kept_cover(meta: Metadata, labels: dict[str, str], cache: Cache | None, book
         return cover_png(meta, labels)
     fonts = []
     for style in STYLES:
-        path = _font_file(style)
+        path = font_file(style)
         stat = os.stat(path) if path else None
         fonts.append(f"{path} {stat.st_size} {stat.st_mtime_ns}" if stat else "")
     printed = [meta.title, meta.subtitle, list(meta.authors), meta.publisher, meta.course_id]
@@ -149,35 +148,7 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: FontType, width: int) -> l
 
 @cache
 def _font(style: str, size: int) -> FontType:
-    path = _font_file(style)
+    path = font_file(style)
     if path:
         return ImageFont.truetype(path, size)
     return ImageFont.load_default(size)
-
-
-def find_fonts() -> None:
-    """The cover's font files found (once a process; see :func:`_font_file`)."""
-    for style in STYLES:
-        _font_file(style)
-
-
-STYLES = ("regular", "bold", "italic")
-
-
-@cache
-def _font_file(style: str) -> str | None:
-    """The book face installed by the project's set-up (Charis SIL), else any serif, found
-    through fontconfig, the same font matching WeasyPrint uses for the PDF."""
-    if shutil.which("fc-match") is None:
-        return None
-    pattern = {"bold": ":bold", "italic": ":italic", "regular": ""}[style]
-    for family in ("Charis SIL", "serif"):
-        result = subprocess.run(
-            ["fc-match", "-f", "%{file}", f"{family}{pattern}"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0 and result.stdout.endswith((".ttf", ".otf")):
-            return result.stdout
-    return None
