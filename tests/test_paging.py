@@ -513,9 +513,10 @@ def _page_list(result: BuildResult) -> list[str]:
 @pytest.mark.parametrize("fmt", ["pdf", "epub"])
 def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt: str) -> None:
     """Notes a stylesheet hides, in three chapters laid out by two workers (for the EPUB's
-    page list, the largest first; the last, linking back to the first, laid out again once
-    that page is known): the build fails with the errors one process finds, once each, in
-    the same order."""
+    page list, the largest first); the first links forward to the last and the last back to
+    the first, so parts are laid out again once those pages are known (a second pass, in
+    one process too): the build fails with the errors one process finds, once each, in the
+    same order."""
 
     text = "A paragraph of text that runs on for a while to fill the page. " * 6
     files = {
@@ -525,8 +526,9 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
         "  title: Capital\n  issued: 1867\n",
         "hide.css": ".footnote { display: none }\n",
     }
+    links = {"a": "Read on in [the last lesson](c.md).", "c": "Back to [the first](a.md)."}
     for size, name in enumerate("abc", start=1):
-        link = "Back to [the first lesson](a.md)." if name == "c" else ""
+        link = links.get(name, "")
         files[f"lessons/{name}.md"] = f"# {name}\n\n{link}\n\n{text * size} [@marx1867, p. 1]\n"
     write_files(tmp_path / "book", files)
     found = errors_on_one_and_two_cores(tmp_path, fmt)

@@ -177,10 +177,6 @@ class PartLayout:
         :meth:`_start_piece`), by part, piece and side."""
         self.in_pieces = 0
         """Of those, the parts laid out only in the lessons an edit changed."""
-        self._unsaid: set[tuple[str, int | None]] = set()
-        """Parts laid out ahead of the passes whose problems are said once placed (see
-        :meth:`_part`): a part laid out again with other links' pages then says only its
-        new layout's (an EPUB alone, on two cores, said its errors twice)."""
         self._rested: list[int] = []
         """The workers that had no part left to lay out for the page list, in that order
         (see :meth:`_lay_out_ahead`)."""
@@ -262,7 +258,11 @@ class PartLayout:
                 known.update({a: str(back_number + i) for a, i in back_part.anchors.items()})
                 self._take_front(beside, workers)
             if run is not None:
-                placed = self._finished(run, said)
+                placed, _ = run.finish()  # the last parts written while the back was laid out
+            # The body's problems, once each, as finally placed (a part laid out again in a
+            # later pass, its links' pages known, said them twice), before the back's, as
+            # in one process.
+            self.diagnostics.items[said:said] = [p for part, _ in placed for p in part.problems]
         finally:
             if workers is not None:
                 workers.close(abandon=True)
@@ -306,15 +306,6 @@ class PartLayout:
                 break
         return known, placed, number, run
 
-    def _finished(self, run: _SideBySide, said: int) -> list[tuple[LaidPart, int]]:
-        """The body's parts as placed, the last ones written while the back was laid out;
-        their problems said before the back's (found since ``said``), as in one process."""
-        back = self.diagnostics.items[said:]
-        del self.diagnostics.items[said:]
-        placed, _ = run.finish()
-        self.diagnostics.items.extend(back)
-        return placed
-
     def _down_to_one(self, workers: Workers, run: _SideBySide | None, back: bool) -> None:
         """The workers stopped once the body is placed, before the back is laid out here,
         but one (if there is a back), which writes the body's last part and then lays the
@@ -352,7 +343,7 @@ class PartLayout:
         number = 1
         for spec in body:
             number += self._blank_before(number)
-            part = self._part(spec, number, page_of, keep_pages)
+            part = self._part(spec, number, page_of, keep_pages, say=False)
             known.update({anchor: str(number + i) for anchor, i in part.anchors.items()})
             placed.append((part, number))
             number += part.count
@@ -413,7 +404,6 @@ class PartLayout:
                 whole.append((spec, links, key))
             else:
                 self._laid[(key, None)] = part
-                self._unsaid.add((key, None))
         # Each part to the first worker idle, not dealt out in turn: the worker started
         # beside citeproc is warm a second before the others, and the last part's worker is
         # the one the back waits for. The largest first: the workers' last parts are then
@@ -444,9 +434,8 @@ class PartLayout:
                 key, spec, worker = tasks.pop(future)
                 workers.took(worker)
                 part, found = future.result()
-                # Said when the passes place it (it may be laid out again there first).
+                # Said once placed (see lay_out; it may be laid out again first).
                 self._laid[(key, None)] = replace(part, problems=tuple(found))
-                self._unsaid.add((key, None))
                 self.fresh.add(spec.ids)
                 if self.cache is not None:
                     self.cache.put("part", key, part.dumps())
@@ -619,13 +608,14 @@ class PartLayout:
         page_of: Callable[[str], str],
         keep_pages: bool,
         roman: bool = False,
+        say: bool = True,
     ) -> LaidPart:
+        """A part laid out with its first page numbered ``number`` (or as this build or the
+        cache knows it); its problems said unless not ``say`` (the body's: see
+        :meth:`lay_out`)."""
         key, links, source = self._key(spec, page_of, roman)
         memo = (key, number if keep_pages else None)
         if memo in self._laid and self._laid[memo].fits(number):
-            if memo in self._unsaid:  # laid out ahead (see _lay_out_ahead): placed now
-                self._unsaid.discard(memo)
-                self.diagnostics.extend(self._laid[memo].problems)
             return self._laid[memo]
         kept = self._known(key)
         if kept is not None and not kept.fits(number):
@@ -655,11 +645,11 @@ class PartLayout:
             if keep_pages:
                 let_go()
             self._keep(spec, key, number, part)
-        self.diagnostics.extend(part.problems)
+        if say:
+            self.diagnostics.extend(part.problems)
         if keep_pages:
             part.pdf_key = self._pdf_key(key, number)
         self._laid[memo] = self._known_parts[key] = part
-        self._unsaid.discard(memo)
         return part
 
     def _key(
@@ -1141,14 +1131,13 @@ class _SideBySide:
             self.layout._keep(self.body[index], self.keys[index], self.numbers[index], part)
 
     def finish(self) -> tuple[list[tuple[LaidPart, int]], int]:
-        """The parts as placed (their problems said, in order), and the next free page."""
+        """The parts as placed (their problems with them: see :meth:`PartLayout.lay_out`),
+        and the next free page."""
         while not self.done():
             self.wait()
         layout, placed = self.layout, []
         for index, number in enumerate(self.numbers):
             part, memo = self.finished[index], (self.keys[index], number)
-            if memo not in layout._laid:  # else said when first placed
-                layout.diagnostics.extend(part.problems)
             part.pdf_key = layout._pdf_key(self.keys[index], number)
             layout._laid[memo] = layout._known_parts[self.keys[index]] = part
             placed.append((part, number))
