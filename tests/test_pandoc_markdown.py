@@ -455,8 +455,7 @@ def test_each_formula_is_drawn_once_and_the_layout_workers_are_given_the_drawing
         }
     )
     drawn = formulas_drawn(monkeypatch)
-    monkeypatch.setattr(print_math, "_DRAWN", {})
-    monkeypatch.setattr(print_math, "_FAILED", {})
+    forget_drawings(monkeypatch)
     build(folder, ("pdf",), tmp_path / "out", BuildOptions(jobs=1))
     assert len(drawn) == len(set(drawn)) == 2, drawn
 
@@ -492,8 +491,7 @@ def test_a_books_many_formulas_are_drawn_half_by_the_early_layout_worker(
     drawn = formulas_drawn(monkeypatch)
     results = {}
     for jobs in (2, 1):
-        monkeypatch.setattr(print_math, "_DRAWN", {})
-        monkeypatch.setattr(print_math, "_FAILED", {})
+        forget_drawings(monkeypatch)
         drawn.clear()
         diagnostics = Diagnostics()
         out = tmp_path / f"j{jobs}"
@@ -506,11 +504,18 @@ def test_a_books_many_formulas_are_drawn_half_by_the_early_layout_worker(
     pdfs = {jobs: output(result, "pdf").read_bytes() for jobs, result in results.items()}
     assert pdfs[1] == pdfs[2]
     # The EPUB alone, whose page list needs the layout: drawn the same way, nothing said.
-    monkeypatch.setattr(print_math, "_DRAWN", {})
-    monkeypatch.setattr(print_math, "_FAILED", {})
+    forget_drawings(monkeypatch)
     drawn.clear()
     build(folder, ("epub",), tmp_path / "epub", BuildOptions(jobs=2))
     assert len(drawn) == 3, drawn
+
+
+def forget_drawings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's drawings (and failures) forgotten: every formula is drawn anew."""
+    from coursebook.formats.pdf import math as print_math
+
+    monkeypatch.setattr(print_math, "_DRAWN", {})
+    monkeypatch.setattr(print_math, "_FAILED", {})
 
 
 def formulas_drawn(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -597,8 +602,7 @@ def test_an_edit_draws_only_the_formulas_of_what_it_changed_for_the_page_list(
         }
     )
     drawn = formulas_drawn(monkeypatch)
-    monkeypatch.setattr(print_math, "_DRAWN", {})
-    monkeypatch.setattr(print_math, "_FAILED", {})
+    forget_drawings(monkeypatch)
     build(folder, ("epub",), tmp_path / "out", BuildOptions(jobs=1))
     assert len(drawn) == 3
     (folder / "two.md").write_text("# Two\n\nThen, edited, $x^{2}$.\n", "utf-8")
