@@ -654,3 +654,61 @@ def test_parts_printing_page_numbers_in_their_text_are_told_by_the_stylesheets()
     assert numbers_in_text([".p, .q span::before { content: counters(pages, '.') }"])(
         "<span class='q'>"
     )
+
+
+UNDRAWN_CSS = """@page { size: 12cm 12cm; @top-center { content: string(title) }
+  @bottom-center { content: counter(page); background: yellow } }
+h1 { string-set: title content() } .note { float: footnote } p { background: #eee }"""
+RUNNING_CSS = ".head { position: running(head) } @page { @top-left { content: element(head) } }"
+
+
+@pytest.mark.parametrize("running", [False, True])
+def test_pages_laid_out_for_the_page_list_alone_begin_where_drawn_ones_do(running: bool) -> None:
+    """Laid out for the page list alone, pages get no margin boxes and no backgrounds (they
+    are never drawn), unless running elements print in the margins (their ids are anchors
+    there): page starts, anchors and notes' pages are those of the drawn layout."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from coursebook.formats.pdf.folios import keep_margin_inputs
+    from coursebook.formats.pdf.footnotes import note_placement
+    from coursebook.formats.pdf.undrawn import skip_drawing_when_undrawn, undrawn
+    from coursebook.render.pagemap import page_places
+
+    keep_margin_inputs()
+    skip_drawing_when_undrawn()
+    head = '<div class="head" id="running-head">The head</div>' if running else ""
+    html = head + "".join(
+        f'<h1 id="h{n}">Chapter {n}</h1><p data-src="a.md:{n}">{PARAGRAPH * 3}'
+        f'<span class="note" data-note="n{n}">Note {n}</span></p>'
+        for n in range(6)
+    )
+    css = [weasyprint.CSS(string=UNDRAWN_CSS + (RUNNING_CSS if running else ""))]
+    drawn = weasyprint.HTML(string=html).render(stylesheets=css)
+    with undrawn():
+        bare = weasyprint.HTML(string=html).render(stylesheets=css)
+
+    def margins(document: weasyprint.Document) -> int:
+        return sum(
+            isinstance(box, boxes.MarginBox)
+            for page in document.pages
+            for box in page._page_box.children
+        )
+
+    def painted(document: weasyprint.Document) -> int:
+        return sum(
+            getattr(box, "background", None) is not None
+            for page in document.pages
+            for box in page._page_box.descendants()
+        )
+
+    assert len(bare.pages) == len(drawn.pages) > 3
+    assert margins(drawn) > 0 and painted(drawn) > 0 and painted(bare) == 0
+    assert margins(bare) == (margins(drawn) if running else 0)
+    assert page_places(bare.pages) == page_places(drawn.pages)
+    assert [p.anchors.keys() for p in bare.pages] == [p.anchors.keys() for p in drawn.pages]
+    assert ("running-head" in drawn.pages[0].anchors) is running
+    assert note_placement(bare, html) == note_placement(drawn, html)
+    # Out of undrawn(), pages are drawn again.
+    again = weasyprint.HTML(string=html).render(stylesheets=css)
+    assert margins(again) == margins(drawn)

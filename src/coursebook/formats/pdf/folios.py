@@ -46,17 +46,21 @@ def keep_margin_inputs() -> None:
     makes the page's margin boxes from (set up once per process)."""
     from weasyprint import layout
 
-    made = layout.make_margin_boxes
-    if getattr(made, "kept_by_coursebook", False):
+    if _KEEPING[0]:
         return
+    _KEEPING[0] = True
+    made = layout.make_margin_boxes
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if _RECORDING[0]:
             setattr(page, KEPT, (context, context.current_page, state))
         return made(context, page, state)
 
-    make_margin_boxes.kept_by_coursebook = True  # type: ignore[attr-defined]
     layout.make_margin_boxes = make_margin_boxes
+
+
+_KEEPING = [False]
+"""Whether WeasyPrint's margin boxes are wrapped (:func:`keep_margin_inputs`)."""
 
 
 def first_number(document: Any) -> int | None:

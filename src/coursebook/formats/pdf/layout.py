@@ -82,9 +82,11 @@ class Layout:
         from .fetcher import BookFetcher
         from .folios import keep_margin_inputs
         from .notes_fix import keep_notes_with_calls
+        from .undrawn import skip_drawing_when_undrawn
 
         keep_notes_with_calls()
         keep_margin_inputs()  # a part's folios printed once its first page is known
+        skip_drawing_when_undrawn()  # pages laid out for the page list alone
         self.weasyprint = weasyprint
         self.root = rendered.book.root
         self.manifest = rendered.book.manifest
@@ -126,19 +128,28 @@ class Layout:
             self._blank = self.render(html, quiet)
         return self._blank
 
-    def render(self, html: str, extra_css: str = "") -> Any:
+    def render(self, html: str, extra_css: str = "", drawn: bool = True) -> Any:
+        """The document laid out; unless ``drawn``, for its page starts alone (see
+        :mod:`.undrawn`: it can't be written)."""
         from .fetcher import RefusedResource
+        from .undrawn import UNDRAWN, undrawn
 
         styles = list(self.styles)
         if extra_css:
             styles.append(self.weasyprint.CSS(string=extra_css, font_config=self.fonts))
-        with self.logging(), fewer_collections():
+        with (
+            self.logging(),
+            fewer_collections(),
+            contextlib.nullcontext() if drawn else undrawn(),
+        ):
             try:
-                return self.weasyprint.HTML(
+                document = self.weasyprint.HTML(
                     string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
                 ).render(stylesheets=styles, font_config=self.fonts)
             except RefusedResource as refused:
                 raise OutputError(str(refused)) from None
+        setattr(document, UNDRAWN, not drawn)
+        return document
 
 
 def css_string(text: str) -> str:

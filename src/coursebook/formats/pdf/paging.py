@@ -67,6 +67,7 @@ from .parts import PartSource, PartSpec, part_html, part_source, part_specs
 from .pieces import FORCED, Piece, can_cut, changed, pieces, relaid
 from .printed_memo import PrintedMemo
 from .settings import PrintOptions, page_css
+from .undrawn import UNDRAWN
 
 LAYOUTS_FOR_NOTES = 4
 """At most this many layouts of a part to bring every note to the foot of its call's page."""
@@ -523,7 +524,7 @@ class PartLayout:
                 if self._collect_first:
                     self._collect_first = False
                     let_go()
-                laid, _ = self.laid_out(front, 1, front_links, True, source)
+                laid, _ = self.laid_out(front, 1, front_links, True, source, drawn=False)
                 self._beside[(front_key, None)] = laid
             self._beside[(key, None)] = _taken(task, workers)
             return self._part(spec, number, lambda target: known.get(target, UNKNOWN), False)
@@ -635,7 +636,7 @@ class PartLayout:
             if self._collect_first:
                 self._collect_first = False
                 let_go()
-            part, document = self.laid_out(spec, number, links, roman, source)
+            part, document = self.laid_out(spec, number, links, roman, source, keep_pages)
             if keep_pages:
                 pdf, problems = self.written(document)
                 part.pdf, part.problems = pdf, part.problems + problems
@@ -700,7 +701,7 @@ class PartLayout:
             piece = self._piece(spec, cut, index, side)
             if self._helper is not None:
                 return self._by_helper(piece, 1, links, keep_pages=False)
-            laid, _ = self.laid_out(piece, 1, links)
+            laid, _ = self.laid_out(piece, 1, links, drawn=False)
             return laid
 
         part = relaid(old, self._digests[spec][2].digests, redo, lay_out, links)
@@ -800,11 +801,14 @@ class PartLayout:
         links: Mapping[str, str],
         roman: bool = False,
         source: PartSource | None = None,
+        drawn: bool = True,
     ) -> tuple[LaidPart, Any]:
         """A part laid out by WeasyPrint, its first page numbered ``number`` (what the book
         needs to know of its pages, and the pages, as WeasyPrint's document), each link to
         another part printing the page ``links`` gives. Its notes are brought to their
-        calls' pages, its runs of hyphens broken (see the module's description)."""
+        calls' pages, its runs of hyphens broken (see the module's description). Unless
+        ``drawn``, laid out for the page list alone: the pages can't be written (see
+        :mod:`.undrawn`)."""
 
         def printed_page(target: str) -> str:
             return links.get(target, UNKNOWN)
@@ -826,7 +830,7 @@ class PartLayout:
         said = len(self.diagnostics.items)  # what this layout finds is kept with the part
         endnotes: dict[str, int] = {}  # notes at the end of their lesson: their pointer group
         plain: frozenset[str] = frozenset()  # paragraphs set without hyphenation
-        document = self.weasyprint.render(html, first_page)
+        document = self.weasyprint.render(html, first_page, drawn)
         for attempt in range(LAYOUTS_FOR_NOTES):
             placement = note_placement(document, html)
             runs = hyphen_runs(document) - plain
@@ -852,7 +856,8 @@ class PartLayout:
             endnotes = groups
             plain |= runs
             document = None  # free the last layout before the next: memory, and GC time
-            document = self.weasyprint.render(html, f"{first_page}\n{unhyphenated_css(plain)}")
+            extra = f"{first_page}\n{unhyphenated_css(plain)}"
+            document = self.weasyprint.render(html, extra, drawn)
         numbered = number if self._numbers_in_text(html) else None
         pages = document.pages[1:] if spec.after else document.pages  # not the page before
         anchors: dict[str, int] = {}
@@ -877,6 +882,7 @@ class PartLayout:
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]:
         """A part's pages, as a PDF of their own (see :mod:`.joining`), and what WeasyPrint
         said writing them."""
+        assert not getattr(document, UNDRAWN), "laid out for the page list alone"
         said = len(self.diagnostics.items)
         with self.weasyprint.logging(), fewer_collections():
             pdf = write_part(document, self.options.pdf_variant)

@@ -49,7 +49,13 @@ class PartLayout(Protocol):
     ) -> None: ...
 
     def laid_out(
-        self, spec: PartSpec, number: int, links: dict[str, str], roman: bool = False
+        self,
+        spec: PartSpec,
+        number: int,
+        links: dict[str, str],
+        roman: bool = False,
+        *,
+        drawn: bool = True,
     ) -> tuple[LaidPart, Any]: ...
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
@@ -195,7 +201,7 @@ def lay_out(
     :func:`write` (else they are let go: the EPUB's page list needs no PDF)."""
     layout: PartLayout = _collected()
     with recording():
-        part, document = layout.laid_out(spec, number, links)
+        part, document = layout.laid_out(spec, number, links, drawn=token is not None)
     if token is not None:
         _WORKER["kept"][token] = (document, spec, links)
         document = None
@@ -258,7 +264,7 @@ def lay_out_alone(
     numbered on its own), and written (unless not ``write``: the EPUB's page list needs no
     PDF)."""
     layout: PartLayout = _collected()
-    part, document = layout.laid_out(spec, number, links, roman)
+    part, document = layout.laid_out(spec, number, links, roman, drawn=write)
     problems = list(part.problems)
     if write:
         part.pdf, written = layout.written(document)
