@@ -5,6 +5,7 @@ structure tree."""
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import re
 import shutil
@@ -597,17 +598,22 @@ def test_an_image_replaced_under_its_name_is_in_the_next_pdf(make_book, tmp_path
 
 FOLIO_CSS = """@page { size: a6; margin: 2cm;
   @bottom-center { content: "p. " counter(page) " of " string(title) }
-  @top-right { content: counter(page, lower-roman); background: yellow } }
+  @top-right { content: counter(page, lower-roman); background: yellow }
+  @top-left { content: element(head) } }
 @page :first { counter-reset: page %d }
-h1 { string-set: title content() } .note { float: footnote }"""
-FOLIO_HTML = "".join(
-    f"<h1>Chapter {n}</h1><p>{PARAGRAPH * 4}<span class=note>Note {n}</span></p>" for n in range(5)
+h1 { string-set: title content() } .note { float: footnote } .head { position: running(head) }
+p { background: #eee }"""
+FOLIO_HTML = '<div class="head"><a href="#h3" id="in-head">To chapter 3</a></div>' + "".join(
+    f'<h1 id="h{n}">Chapter {n}</h1><p>{PARAGRAPH * 4}<span class=note>Note {n}</span></p>'
+    for n in range(5)
 )
 
 
 def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
-    """A document laid out from page 1, its margins made again from page 37: the PDF of a
-    layout from page 37, byte for byte (running heads, counter styles, backgrounds)."""
+    """A document laid out from page 1, its margins made from page 37: the PDF of a layout
+    from page 37, byte for byte (running heads, counter styles, backgrounds, a link in the
+    margins); laid out from 37, its margins made for 37, the same. Until they are made, the
+    pages have no margins (made once, for the number they print)."""
     import weasyprint
 
     from coursebook.formats.pdf.folios import (
@@ -624,13 +630,35 @@ def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
         with recording():
             return weasyprint.HTML(string=FOLIO_HTML).render(stylesheets=[css])
 
-    assert first_number(weasyprint.HTML(string=FOLIO_HTML).render()) is None  # not recorded
+    from weasyprint.formatting_structure import boxes
 
-    direct = laid_out(37).write_pdf()
+    def margins(document: weasyprint.Document) -> int:
+        return sum(
+            isinstance(box, boxes.MarginBox)
+            for page in document.pages
+            for box in page._page_box.children
+        )
+
+    unrecorded = weasyprint.HTML(string=FOLIO_HTML).render(
+        stylesheets=[weasyprint.CSS(string=FOLIO_CSS % 37)]
+    )
+    assert first_number(unrecorded) is None and margins(unrecorded) > 0
+    direct = unrecorded.write_pdf()
+
+    def links(pdf: bytes) -> int:
+        pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
+        return sum(1 for page in pages for a in page.get("/Annots") or () if a.get_object())
+
+    assert links(direct) >= len(unrecorded.pages)  # the head's link, on every page
     moved = laid_out(1)
-    assert len(moved.pages) > 3 and first_number(moved) == 1
+    assert len(moved.pages) > 3 and first_number(moved) == 1 and margins(moved) == 0
     assert renumber(moved, 37) and first_number(moved) == 37
-    assert moved.write_pdf() == direct != laid_out(1).write_pdf()
+    assert margins(moved) == margins(unrecorded)
+    assert moved.write_pdf() == direct and links(direct) == links(moved.write_pdf())
+    same = laid_out(37)
+    assert renumber(same, 37) and same.write_pdf() == direct
+    other = laid_out(1)
+    assert renumber(other, 1) and other.write_pdf() != direct
 
 
 def test_parts_printing_page_numbers_in_their_text_are_told_by_the_stylesheets() -> None:

@@ -6,7 +6,10 @@ counter. So a part is laid out once, in any process, before the number of its fi
 known (the earlier parts' page counts give it), and its margin boxes are made again for that
 number just before its PDF is written: with WeasyPrint's own code for margin boxes, fed the
 page counter shifted. WeasyPrint has no way to do this (a document's page numbers are fixed
-when it is laid out), so its margin boxes' inputs are kept as it makes them.
+when it is laid out), so its margin boxes' inputs are kept as it would make them, and the
+margin boxes (and the page's backgrounds, which include theirs) are made only then: made at
+the layout too, they took a part's pages 4-8% of its layout, for nothing when the number
+was another.
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ _RECORDING = [False]
 
 @contextmanager
 def recording() -> Iterator[None]:
-    """Pages laid out within keep what their margin boxes are made from, for
-    :func:`renumber`. Only then: it keeps the layout context (every element's style) alive
-    as long as the pages, a part's worth of memory."""
+    """Pages laid out within keep what their margin boxes are made from, and have neither
+    margin boxes nor backgrounds until :func:`renumber` makes them (for the number they will
+    print): it must be called before they are drawn. Only then: it keeps the layout context
+    (every element's style) alive as long as the pages, a part's worth of memory."""
     _RECORDING[0] = True
     try:
         yield
@@ -43,20 +47,28 @@ def recording() -> Iterator[None]:
 
 def keep_margin_inputs() -> None:
     """Have WeasyPrint keep, for every page it lays out within :func:`recording`, what it
-    makes the page's margin boxes from (set up once per process)."""
+    makes the page's margin boxes from, leaving them and the backgrounds to
+    :func:`renumber` (set up once per process)."""
     from weasyprint import layout
 
     if _KEEPING[0]:
         return
     _KEEPING[0] = True
-    made = layout.make_margin_boxes
+    made, backgrounds = layout.make_margin_boxes, layout.layout_backgrounds
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if _RECORDING[0]:
             setattr(page, KEPT, (context, context.current_page, state))
+            return []
         return made(context, page, state)
 
+    def layout_backgrounds(page: Any, get_image_from_uri: Any) -> Any:
+        if _RECORDING[0]:
+            return None
+        return backgrounds(page, get_image_from_uri)
+
     layout.make_margin_boxes = make_margin_boxes
+    layout.layout_backgrounds = layout_backgrounds
 
 
 _KEEPING = [False]
@@ -79,8 +91,10 @@ def first_number(document: Any) -> int | None:
 
 
 def renumber(document: Any, first: int) -> bool:
-    """Make the document's margin boxes again as if its first page were numbered
-    ``first``; False (and nothing changed) when it can't be (see :func:`first_number`)."""
+    """Make the margin boxes and backgrounds of a document laid out within
+    :func:`recording` as if its first page were numbered ``first`` (once, before it is
+    drawn); False (and nothing changed) when it can't be (see :func:`first_number`)."""
+    from weasyprint.anchors import gather_anchors
     from weasyprint.formatting_structure import boxes
     from weasyprint.layout.background import layout_backgrounds
     from weasyprint.layout.page import make_margin_boxes
@@ -88,8 +102,6 @@ def renumber(document: Any, first: int) -> bool:
     start = first_number(document)
     if start is None:
         return False
-    if start == first:
-        return True
     shift = first - start
     for page in document.pages:
         box = page._page_box
@@ -99,8 +111,11 @@ def renumber(document: Any, first: int) -> bool:
         counter[-1] += shift
         context.current_page = number
         kept = [child for child in box.children if not isinstance(child, boxes.MarginBox)]
-        box.children = (*kept, *make_margin_boxes(context, box, state))
+        margins = list(make_margin_boxes(context, box, state))
+        box.children = (*kept, *margins)
         layout_backgrounds(box, context.get_image_from_uri)
+        for margin in margins:  # their links and anchors, as WeasyPrint gathers the page's
+            gather_anchors(margin, page.anchors, page.links, page.bookmarks, page.forms)
         setattr(box, KEPT, (context, number, state))
     return True
 
