@@ -92,6 +92,8 @@ def note_placement(document: Any, html: str = "") -> NotePlacement:
     for index, page in enumerate(document.pages):
         page_box = page._page_box  # WeasyPrint keeps the box tree of each page here
         for area in page_box.children:
+            if isinstance(area, boxes.MarginBox):
+                continue  # not the text: made only once the part is numbered (see .folios)
             if isinstance(area, boxes.FootnoteAreaBox):
                 for footnote in area.children:
                     for note in _notes_of(footnote):  # a pointer stands for its group

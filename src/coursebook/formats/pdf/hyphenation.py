@@ -27,7 +27,10 @@ def hyphen_runs(document: Any) -> frozenset[str]:
 
     found: set[str] = set()
     for page in document.pages:
-        for block in _blocks(page._page_box, boxes):  # WeasyPrint's box tree of the page
+        # WeasyPrint's box tree of the page, its margins left out: not the text, and made
+        # only once the part is numbered (see .folios).
+        areas = [a for a in page._page_box.children if not isinstance(a, boxes.MarginBox)]
+        for block in (block for area in areas for block in _blocks(area, boxes)):
             source = block.element.get(SOURCE_ATTRIBUTE) if block.element is not None else None
             run = 0
             for line in block.children:
