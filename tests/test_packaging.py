@@ -31,4 +31,24 @@ def test_wheel_ships_styles_and_templates(tmp_path: Path) -> None:
         assert f"coursebook/app/skeleton/{skeleton}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
-    assert "coursebook = coursebook.app.cli:run" in text
+    assert "coursebook = coursebook.app.entry:run" in text
+
+
+def test_the_console_scripts_entry_point_imports_nothing_of_the_commands() -> None:
+    """A worker process started with spawn runs the console script's top again, which
+    imports its entry point: that must not import the commands (and all they import)."""
+    code = (
+        "import sys, coursebook.app.entry as entry; "
+        "print(','.join(m for m in sys.modules if m.startswith('coursebook'))); "
+        "print(entry.run.__module__, entry.run.__name__)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=60
+    )
+    modules, run = done.stdout.splitlines()
+    imported = modules.split(",")
+    assert run == "coursebook.app.entry run" and "coursebook.app.entry" in imported
+    assert set(imported) <= {"coursebook", "coursebook.app", "coursebook.app.entry"} | {
+        "coursebook.core",
+        "coursebook.core.version",
+    }

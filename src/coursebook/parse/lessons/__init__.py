@@ -17,8 +17,24 @@ on the tree) and :mod:`.parsed` (what parsing gives: :class:`ParsedLesson` and i
 
 from __future__ import annotations
 
-from .book import glossary_definitions, parse_book
+from typing import TYPE_CHECKING, Any
+
 from .parsed import CALL, Footnote, Image, ParsedLesson
+
+if TYPE_CHECKING:
+    from .book import glossary_definitions, parse_book
+
+
+def __getattr__(name: str) -> Any:
+    """The parser itself imported when first asked for: what it gives (:mod:`.parsed`) is
+    needed without it, by the layout's worker processes unpickling a rendered book (the
+    parser's imports, Python-Markdown and the citation grammar, were 0.08 s of their
+    start, which an edit's build waits for)."""
+    if name in ("glossary_definitions", "parse_book"):
+        from . import book
+
+        return getattr(book, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CALL",
