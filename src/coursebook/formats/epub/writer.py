@@ -157,6 +157,9 @@ class _Package:
                 "epub2_guide": False,
                 "mtime": self.dates.modified,
                 "raise_exceptions": True,
+                # Stored, not compressed: repack() compresses the zip it is re-written as,
+                # and compressing this one too was a quarter of writing an edit's EPUB.
+                "compresslevel": 0,
             },
         )
         return out.getvalue()
