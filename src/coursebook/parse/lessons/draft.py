@@ -18,7 +18,7 @@ from ...core.limits import Limits, raise_hint
 from ...core.naming import lesson_element_id, package_path
 from ...core.paths import BookPaths, RefusedPath
 from ...model import Book, CheckedImage, Citation, Lesson
-from ...source.images import MEDIA_TYPES, ImageProblem, check_image
+from ...source.images import MEDIA_TYPES, DecodedSizes, ImageProblem, check_image
 from .. import sanitize, terms
 from ..extraction import REF_PLACEHOLDER, CrossRef
 from ..remote import RemoteImages, RemoteRefused
@@ -274,12 +274,20 @@ class _Draft:
                     "table-headers",
                 )
 
-    def resolve_images(self, paths: BookPaths, limits: Limits, remote: RemoteImages | None) -> None:
+    def resolve_images(
+        self,
+        paths: BookPaths,
+        limits: Limits,
+        remote: RemoteImages | None,
+        decoded: DecodedSizes | None = None,
+    ) -> None:
         for img in list(self.tree.iter("img")):
             src = img.get("src", "")
             location = self.location_of_reference("img", src)
             path = self._image_path(src, paths, location, remote)
-            checked = self._checked(path, src, paths, remote, location, limits) if path else None
+            checked = (
+                self._checked(path, src, paths, remote, location, limits, decoded) if path else None
+            )
             if path is None or checked is None:
                 _remove_keep_tail(img)
                 continue
@@ -310,13 +318,14 @@ class _Draft:
         remote: RemoteImages | None,
         location: Location,
         limits: Limits,
+        decoded: DecodedSizes | None = None,
     ) -> CheckedImage | None:
         """The image checked (type by its bytes, size, pixels, complete; an SVG cleaned),
         or None when it can't be used (the error said at the line that names it)."""
         on_network = remote is not None and path.parent == remote.folder
         roots = (remote.folder.resolve(),) if remote is not None and on_network else paths.roots
         try:
-            checked = check_image(path, roots, limits)
+            checked = check_image(path, roots, limits, decoded=decoded)
         except ImageProblem as problem:
             self.diagnostics.error(location, f"image '{src}': {problem}", "image")
             return None

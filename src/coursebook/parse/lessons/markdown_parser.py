@@ -186,7 +186,7 @@ class _MarkdownParser:
         draft.keep_classes_apart()
         draft.align_to_class()
         draft.check_tables(self.limits.table_rows)
-        draft.resolve_images(self.paths, self.limits, self.remote)
+        draft.resolve_images(self.paths, self.limits, self.remote, self.memo)
         draft.collect_links(self.paths)
         draft.mark_terms(self.book)  # after the links are collected: its links aren't the author's
         draft.questions = tuple(self.inline(q) for q in lesson.questions)

@@ -7,7 +7,9 @@ made from and of everything that makes it (this package's code, the versions of
 Python-Markdown and nh3, the book's language), in one cache file per book, and a build
 keeps what it used. Kept as text (JSON), read back with the same checks as any HTML from
 the parser: a cache is never unpickled. The cache lives outside the book's folder (see
-:class:`coursebook.core.cache.Cache`), so a book can't bring conversions of its own.
+:class:`coursebook.core.cache.Cache`), so a book can't bring conversions of its own. The
+sizes of the rasters found whole are kept in the same file (see
+:mod:`coursebook.source.images`).
 """
 
 from __future__ import annotations
@@ -79,6 +81,21 @@ class ConvertedMemo:
             return found
         self.used[key] = self.known[key]
         return found
+
+    def size(self, key: str) -> tuple[int, int] | None:
+        """The size of a raster an earlier build decoded completely (see
+        :mod:`coursebook.source.images`), by its key there."""
+        entry = self.known.get(f"decoded:{key}")
+        try:
+            width, height = entry  # type: ignore[misc]
+            found = (int(width), int(height))
+        except (TypeError, ValueError):
+            return None
+        self.used[f"decoded:{key}"] = [*found]
+        return found
+
+    def keep_size(self, key: str, size: tuple[int, int]) -> None:
+        self.used[f"decoded:{key}"] = [*size]
 
     def save(self) -> None:
         """Keep what this build converted for the next (a build with errors keeps nothing,
