@@ -20,7 +20,8 @@ the layout incremental and its repairs local:
   of its own as soon as it is laid out (its pages are then let go: the memory a build takes
   is a part's, not the book's), kept in the cache by that hash and its first page's number,
   and the parts' PDFs are joined (:mod:`.joining`: one copy of each font, links, outline,
-  page labels and structure tree across parts).
+  page labels and structure tree across parts). A part laid out for the page list alone
+  is not drawn: WeasyPrint makes no margin boxes or backgrounds for it (:mod:`.undrawn`).
 - **A note that can't sit at the foot of its call's page** goes to the end of its lesson,
   a pointer at the foot of that page for all such notes of the page ("23–29. See the end
   of this lesson, p. 37."): only its part is laid out again. Every layout is checked for
