@@ -134,57 +134,67 @@ def test_image_names_epub_forbids_get_safe_names_in_the_package(make_book, tmp_p
 
 def test_a_raster_decoded_whole_once_is_known_by_its_bytes(tmp_path: Path) -> None:
     """An image decoded completely by an earlier build is known by a hash of its bytes,
-    the limit and the checker, and not decoded again; other bytes (an image cut short
-    since) are decoded and judged, whatever was kept; a kept size is still held to the
-    limit."""
+    the limit and the checker, and not decoded again (shown with what only the memo could
+    pass: bytes cut short, their header whole, said to be known); a kept size its header
+    doesn't give, or kept under another limit, is not believed: the image is decoded and
+    judged; a kept size is still held to the limit."""
     from coursebook.parse.lessons.memo import ConvertedMemo
+    from coursebook.source.images import decoded_key
 
+    limit = Limits().image_pixels
     image = tmp_path / "chart.png"
-    image.write_bytes(png(40, 30))
+    whole = png(200, 150)
+    image.write_bytes(whole)
     sizes = ConvertedMemo(None, tmp_path, "en")  # the build's memo, without a cache folder
     first = check_image(image, roots(tmp_path), Limits(), decoded=sizes)
-    assert (first.width, first.height) == (40, 30) and list(sizes.used.values()) == [[40, 30]]
-    (key,) = sizes.used
-    sizes.known[key] = [41, 31]  # what only a memo could say: the bytes aren't decoded again
-    again = check_image(image, roots(tmp_path), Limits(), decoded=sizes)
-    assert (again.width, again.height, again.digest) == (41, 31, first.digest)
-    other = check_image(image, roots(tmp_path), Limits(image_pixels=10_000), decoded=sizes)
-    assert (other.width, other.height) == (40, 30)  # another limit: decoded
-    with pytest.raises(ImageProblem, match="more than the limit of 1,000"):
-        check_image(image, roots(tmp_path), Limits(image_pixels=1_000), decoded=sizes)
-    image.write_bytes(png(40, 30)[:-60])
+    assert (first.width, first.height) == (200, 150)
+    assert sizes.used == {f"decoded:{decoded_key(whole, 'image/png', limit)}": [200, 150]}
+    cut = whole[:-60]
+    image.write_bytes(cut)
     with pytest.raises(ImageProblem, match="damaged or truncated"):
         check_image(image, roots(tmp_path), Limits(), decoded=sizes)
+    known = f"decoded:{decoded_key(cut, 'image/png', limit)}"
+    sizes.known[known] = [200, 150]
+    again = check_image(image, roots(tmp_path), Limits(), decoded=sizes)
+    assert (again.width, again.height) == (200, 150)  # taken from the memo, not decoded
+    with pytest.raises(ImageProblem, match="damaged or truncated"):
+        check_image(image, roots(tmp_path), Limits(image_pixels=limit - 1), decoded=sizes)
+    sizes.known[known] = [201, 150]
+    with pytest.raises(ImageProblem, match="damaged or truncated"):
+        check_image(image, roots(tmp_path), Limits(), decoded=sizes)
+    sizes.known[f"decoded:{decoded_key(cut, 'image/png', 20_000)}"] = [200, 150]
+    with pytest.raises(ImageProblem, match="more than the limit of 20,000"):
+        check_image(image, roots(tmp_path), Limits(image_pixels=20_000), decoded=sizes)
 
 
-def test_an_edits_build_takes_its_images_sizes_from_the_cache(make_book, tmp_path: Path) -> None:
+def test_an_edits_build_takes_its_images_sizes_from_the_cache(
+    make_book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The sizes kept are in the cache of the output folder, with the lessons' Markdown: the
-    next build reads them (a size only the cache could give shows it was not decoded)."""
+    next build reads them and decodes nothing (the decoding counted as it runs)."""
     import json
 
-    from coursebook.core.cache import Cache
-    from coursebook.core.diagnostics import Diagnostics
-    from coursebook.pipeline.build import BuildOptions, build, prepare
-    from coursebook.pipeline.loading import the_book
+    from coursebook.pipeline.build import BuildOptions, build
+    from coursebook.source import images
 
     book = make_book({"lessons/one.md": "# One\n\n![A chart](../chart.png)\n\nText.\n"})
     (book / "chart.png").write_bytes(png(40, 30))
+    decoded: list[int] = []
+    real = images._decoded_size
+
+    def counted(raw: bytes, media_type: str, max_pixels: int) -> tuple[int, int]:
+        decoded.append(len(raw))
+        return real(raw, media_type, max_pixels)
+
+    monkeypatch.setattr(images, "_decoded_size", counted)
     out = tmp_path / "out"
     build(book, ("epub",), out, BuildOptions())
-    cache = Cache.for_output(out, book)
-    (memo,) = cache.folder.glob("markdown-*")
+    assert decoded == [len(png(40, 30))]
+    (memo,) = (out / ".coursebook-cache").glob("markdown-*")
     kept = json.loads(memo.read_text("utf-8"))
-    decoded = [key for key in kept if key.startswith("decoded:")]
-    assert [kept[key] for key in decoded] == [[40, 30]]
-    memo.write_text(json.dumps({**kept, **{key: [41, 31] for key in decoded}}), "utf-8")
-
-    def sizes() -> list[tuple[int, int]]:
-        options = BuildOptions()
-        diagnostics = Diagnostics()
-        loaded = the_book(book, options.lessons, options.limits, diagnostics, None)
-        rendered = prepare(loaded, diagnostics, options, cache)
-        return [(i.checked.width, i.checked.height) for i in rendered.images]
-
-    assert sizes() == [(41, 31)]
+    assert [v for k, v in kept.items() if k.startswith("decoded:")] == [[40, 30]]
+    build(book, ("epub",), out, BuildOptions(force=True))
+    assert decoded == [len(png(40, 30))]  # not decoded again
     memo.unlink()
-    assert sizes() == [(40, 30)]
+    build(book, ("epub",), out, BuildOptions(force=True))
+    assert decoded == [len(png(40, 30))] * 2

@@ -5,6 +5,7 @@ structure tree."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing
 import re
@@ -598,23 +599,27 @@ def test_an_image_replaced_under_its_name_is_in_the_next_pdf(make_book, tmp_path
 
 FOLIO_CSS = """@page { size: a6; margin: 2cm;
   @bottom-center { content: "p. " counter(page) " of " string(title) }
-  @top-right { content: counter(page, lower-roman); background: yellow }
-  @top-left { content: element(head) } }
+  @top-right { content: counter(page, lower-roman); background: yellow } }
 @page :first { counter-reset: page %d }
-h1 { string-set: title content() } .note { float: footnote } .head { position: running(head) }
-p { background: #eee }"""
+h1 { string-set: title content() } .note { float: footnote } p { background: #eee }"""
+RUNNING_HEAD_CSS = """@page { @top-left { content: element(head) } }
+.head { position: running(head) }"""
 FOLIO_HTML = '<div class="head"><a href="#h3" id="in-head">To chapter 3</a></div>' + "".join(
     f'<h1 id="h{n}">Chapter {n}</h1><p>{PARAGRAPH * 4}<span class=note>Note {n}</span></p>'
     for n in range(5)
 )
 
 
-def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
+@pytest.mark.parametrize("running", [False, True])
+def test_folios_printed_again_are_those_of_a_layout_with_that_number(running: bool) -> None:
     """A document laid out from page 1, its margins made from page 37: the PDF of a layout
-    from page 37, byte for byte (running heads, counter styles, backgrounds, a link in the
-    margins); laid out from 37, its margins made for 37, the same. Until they are made, the
-    pages have no margins (made once, for the number they print)."""
+    from page 37, byte for byte (running heads, counter styles, backgrounds, links); laid
+    out from 37, its margins made for 37, the same. Until they are made, the pages have no
+    margins (made once, for the number they print), unless running elements print there
+    (a running head with a link and an id): then they are made with the pages, their ids
+    anchors there as in a layout of one process, and made again for the number."""
     import weasyprint
+    from weasyprint.formatting_structure import boxes
 
     from coursebook.formats.pdf.folios import (
         first_number,
@@ -624,13 +629,12 @@ def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
     )
 
     keep_margin_inputs()
+    css = FOLIO_CSS + (RUNNING_HEAD_CSS if running else "")
 
-    def laid_out(first: int) -> weasyprint.Document:
-        css = weasyprint.CSS(string=FOLIO_CSS % first)
-        with recording():
-            return weasyprint.HTML(string=FOLIO_HTML).render(stylesheets=[css])
-
-    from weasyprint.formatting_structure import boxes
+    def laid_out(first: int, recorded: bool = True) -> weasyprint.Document:
+        stylesheet = weasyprint.CSS(string=css % first)
+        with recording() if recorded else contextlib.nullcontext():
+            return weasyprint.HTML(string=FOLIO_HTML).render(stylesheets=[stylesheet])
 
     def margins(document: weasyprint.Document) -> int:
         return sum(
@@ -639,22 +643,26 @@ def test_folios_printed_again_are_those_of_a_layout_with_that_number() -> None:
             for box in page._page_box.children
         )
 
-    unrecorded = weasyprint.HTML(string=FOLIO_HTML).render(
-        stylesheets=[weasyprint.CSS(string=FOLIO_CSS % 37)]
-    )
-    assert first_number(unrecorded) is None and margins(unrecorded) > 0
-    direct = unrecorded.write_pdf()
-
     def links(pdf: bytes) -> int:
         pages = pypdf.PdfReader(io.BytesIO(pdf)).pages
         return sum(1 for page in pages for a in page.get("/Annots") or () if a.get_object())
 
-    assert links(direct) >= len(unrecorded.pages)  # the head's link, on every page
+    def anchors(document: weasyprint.Document) -> list[set[str]]:
+        return [set(page.anchors) for page in document.pages]
+
+    unrecorded = laid_out(37, recorded=False)
+    assert first_number(unrecorded) is None and margins(unrecorded) > 0
+    direct = unrecorded.write_pdf()
+    assert links(direct) >= len(unrecorded.pages) if running else links(direct) == 1
+    assert ("in-head" in unrecorded.pages[1].anchors) is running  # in every page's margin
     moved = laid_out(1)
-    assert len(moved.pages) > 3 and first_number(moved) == 1 and margins(moved) == 0
+    assert len(moved.pages) > 3 and first_number(moved) == 1
+    assert margins(moved) == (margins(unrecorded) if running else 0)
+    assert anchors(moved) == anchors(unrecorded)
     assert renumber(moved, 37) and first_number(moved) == 37
-    assert margins(moved) == margins(unrecorded)
-    assert moved.write_pdf() == direct and links(direct) == links(moved.write_pdf())
+    assert margins(moved) == margins(unrecorded) and anchors(moved) == anchors(unrecorded)
+    assert moved.write_pdf() == direct and links(moved.write_pdf()) == links(direct)
+    assert renumber(moved, 37) and moved.write_pdf() == direct  # again: nothing twice
     same = laid_out(37)
     assert renumber(same, 37) and same.write_pdf() == direct
     other = laid_out(1)

@@ -36,8 +36,9 @@ _RECORDING = [False]
 def recording() -> Iterator[None]:
     """Pages laid out within keep what their margin boxes are made from, and have neither
     margin boxes nor backgrounds until :func:`renumber` makes them (for the number they will
-    print): it must be called before they are drawn. Only then: it keeps the layout context
-    (every element's style) alive as long as the pages, a part's worth of memory."""
+    print; but see :func:`running_elements`): it must be called before they are drawn.
+    Only then: it keeps the layout context (every element's style) alive as long as the
+    pages, a part's worth of memory."""
     _RECORDING[0] = True
     try:
         yield
@@ -59,11 +60,13 @@ def keep_margin_inputs() -> None:
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
         if _RECORDING[0]:
             setattr(page, KEPT, (context, context.current_page, state))
-            return []
+            if not running_elements(context):
+                setattr(page, _LEFT, True)
+                return []
         return made(context, page, state)
 
     def layout_backgrounds(page: Any, get_image_from_uri: Any) -> Any:
-        if _RECORDING[0]:
+        if getattr(page, _LEFT, False):
             return None
         return backgrounds(page, get_image_from_uri)
 
@@ -73,6 +76,18 @@ def keep_margin_inputs() -> None:
 
 _KEEPING = [False]
 """Whether WeasyPrint's margin boxes are wrapped (:func:`keep_margin_inputs`)."""
+_LEFT = "_coursebook_margins_left"
+"""The attribute of a page box whose margins and backgrounds are left to :func:`renumber`."""
+
+
+def running_elements(context: Any) -> bool:
+    """Whether a document being laid out has running elements (``position: running()``):
+    printed in the margins only, their ids are anchors there, so its margin boxes are made
+    with its pages, as WeasyPrint makes them (and made again by :func:`renumber`). By name,
+    by page, WeasyPrint's store of them: a name is there, with no element, once a rule asks
+    for it (its own stylesheet's ``@note-area`` does, ``element(note)``)."""
+    stored = context.running_elements.values()
+    return any(any(on_page) for by_page in stored for on_page in by_page.values())
 
 
 def first_number(document: Any) -> int | None:
@@ -114,8 +129,10 @@ def renumber(document: Any, first: int) -> bool:
         margins = list(make_margin_boxes(context, box, state))
         box.children = (*kept, *margins)
         layout_backgrounds(box, context.get_image_from_uri)
-        for margin in margins:  # their links and anchors, as WeasyPrint gathers the page's
-            gather_anchors(margin, page.anchors, page.links, page.bookmarks, page.forms)
+        if getattr(box, _LEFT, False):  # the first margins made: their links and anchors,
+            for margin in margins:  # gathered as WeasyPrint gathers the page's
+                gather_anchors(margin, page.anchors, page.links, page.bookmarks, page.forms)
+            setattr(box, _LEFT, False)
         setattr(box, KEPT, (context, number, state))
     return True
 

@@ -151,6 +151,19 @@ class Layout:
         setattr(document, UNDRAWN, not drawn)
         return document
 
+    def renumbered(self, document: Any, first: int) -> bool:
+        """The margins of a document laid out ahead of its number made for ``first`` (see
+        :func:`.folios.renumber`), what WeasyPrint says meanwhile (an image it can't load)
+        a warning of the build, as in :meth:`render`; False when they can't be."""
+        from .fetcher import RefusedResource
+        from .folios import renumber
+
+        with self.logging():
+            try:
+                return renumber(document, first)
+            except RefusedResource as refused:
+                raise OutputError(str(refused)) from None
+
 
 def css_string(text: str) -> str:
     """``text`` as a CSS string, quoted and escaped."""

@@ -883,13 +883,28 @@ class PartLayout:
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]:
         """A part's pages, as a PDF of their own (see :mod:`.joining`), and what WeasyPrint
         said writing them."""
-        assert not getattr(document, UNDRAWN), "laid out for the page list alone"
+        if getattr(document, UNDRAWN, False):
+            raise RuntimeError("a part laid out for the page list alone can't be written")
         said = len(self.diagnostics.items)
         with self.weasyprint.logging(), fewer_collections():
             pdf = write_part(document, self.options.pdf_variant)
         problems = tuple(self.diagnostics.items[said:])
         del self.diagnostics.items[said:]
         return pdf, problems
+
+    def numbered_and_written(
+        self, document: Any, number: int
+    ) -> tuple[bytes, tuple[Diagnostic, ...]] | None:
+        """A part laid out ahead of its number (see :mod:`.folios`) with its margins made
+        for ``number`` and written, with what WeasyPrint said making and writing them; None
+        when its margins can't be made again (a stylesheet sets the page counter)."""
+        said = len(self.diagnostics.items)
+        if not self.weasyprint.renumbered(document, number):
+            return None
+        margins = tuple(self.diagnostics.items[said:])
+        del self.diagnostics.items[said:]
+        pdf, problems = self.written(document)
+        return pdf, margins + problems
 
     def _back(
         self,

@@ -26,7 +26,7 @@ from ...core.gcpause import let_go
 from ...render.builddate import BuildDates
 from ...render.rendered_book import RenderedBook
 from . import math as print_math
-from .folios import recording, renumber
+from .folios import recording
 from .laid import LaidPart
 from .layout import import_weasyprint
 from .parts import PartSpec
@@ -59,6 +59,10 @@ class PartLayout(Protocol):
     ) -> tuple[LaidPart, Any]: ...
 
     def written(self, document: Any) -> tuple[bytes, tuple[Diagnostic, ...]]: ...
+
+    def numbered_and_written(
+        self, document: Any, number: int
+    ) -> tuple[bytes, tuple[Diagnostic, ...]] | None: ...
 
     def ready(self) -> None: ...
 
@@ -216,12 +220,13 @@ def write(token: int, number: int) -> tuple[bytes, tuple[Diagnostic, ...]]:
     what WeasyPrint said writing it; its pages are let go."""
     layout: PartLayout = _collected()
     document, spec, links = _WORKER["kept"].pop(token)
-    if not renumber(document, number):
+    written = layout.numbered_and_written(document, number)
+    if written is None:
         # A stylesheet sets the page counter itself: its margins can't be printed again
         # with another number, the part is laid out again with this one.
         document = None
         _, document = layout.laid_out(spec, number, links)
-    written = layout.written(document)
+        written = layout.written(document)
     document = None
     let_go()
     return written

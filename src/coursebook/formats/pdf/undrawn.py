@@ -47,6 +47,8 @@ def skip_drawing_when_undrawn() -> None:
     per process, after :func:`.folios.keep_margin_inputs`)."""
     from weasyprint import layout
 
+    from .folios import running_elements
+
     if _SKIPPING[0]:
         return
     _SKIPPING[0] = True
@@ -54,7 +56,7 @@ def skip_drawing_when_undrawn() -> None:
     backgrounds = layout.layout_backgrounds
 
     def make_margin_boxes(context: Any, page: Any, state: Any) -> Any:
-        if _UNDRAWN[0] and not _running(context):
+        if _UNDRAWN[0] and not running_elements(context):
             return []
         return made(context, page, state)
 
@@ -65,14 +67,3 @@ def skip_drawing_when_undrawn() -> None:
 
     layout.make_margin_boxes = make_margin_boxes
     layout.layout_backgrounds = layout_backgrounds
-
-
-def _running(context: Any) -> bool:
-    """Whether the document has running elements: by name, by page, WeasyPrint's store of
-    them (a name is there, with no element, once a rule asks for it: its own stylesheet's
-    ``@note-area`` does, ``element(note)``)."""
-    return any(
-        any(on_page)
-        for by_page in context.running_elements.values()
-        for on_page in by_page.values()
-    )
