@@ -512,13 +512,23 @@ def _page_list(result: BuildResult) -> list[str]:
     return re.findall(r'<a href="([^"]+)">([^<]+)</a>', pages)
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "epub"])
-def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt: str) -> None:
-    """Notes a stylesheet hides, in three chapters laid out by two workers (for the EPUB's
-    page list, the largest first); the first links forward to the last and the last back to
-    the first, so parts are laid out again once those pages are known (a second pass, in
-    one process too): the build fails with the errors one process finds, once each, in the
-    same order."""
+HIDDEN_NOTES = ".footnote { display: none }\n"
+TALL_NOTES = ".footnote { font-size: 160pt; line-height: 1 }\n"
+
+
+@pytest.mark.parametrize(
+    ("fmt", "css"), [("pdf", HIDDEN_NOTES), ("epub", HIDDEN_NOTES), ("epub", TALL_NOTES)]
+)
+def test_errors_found_side_by_side_are_those_of_one_process(
+    tmp_path: Path, fmt: str, css: str
+) -> None:
+    """Notes a stylesheet hides, or makes too tall for any page, in three chapters laid out
+    by two workers (for the EPUB's page list, the largest first, each as if from page 1);
+    the first links forward to the last and the last back to the first, so parts are laid
+    out again once those pages are known (a second pass, in one process too): the build
+    fails with the errors one process finds, once each, in the same order, naming the pages
+    one process names (a part whose notes go to the end of their lesson prints their
+    pointer's page: it is laid out again with its number)."""
 
     text = "A paragraph of text that runs on for a while to fill the page. " * 6
     files = {
@@ -526,7 +536,7 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
         "chapters: [lessons/a.md, lessons/b.md, lessons/c.md]\ncss:\n  print: hide.css\n",
         "sources.yaml": "- id: marx1867\n  type: book\n  author: Karl Marx\n"
         "  title: Capital\n  issued: 1867\n",
-        "hide.css": ".footnote { display: none }\n",
+        "hide.css": css,
     }
     links = {"a": "Read on in [the last lesson](c.md).", "c": "Back to [the first](a.md)."}
     for size, name in enumerate("abc", start=1):
@@ -535,6 +545,9 @@ def test_errors_found_side_by_side_are_those_of_one_process(tmp_path: Path, fmt:
     write_files(tmp_path / "book", files)
     found = errors_on_one_and_two_cores(tmp_path, fmt)
     assert len(found[0]) == 3 and found[1] == found[0]
+    if css == TALL_NOTES:
+        pages = [int(p) for error in found[0] for p in re.findall(r"called on p\. (\d+)", error)]
+        assert len(pages) == 3 and pages == sorted(pages) and pages[0] < pages[1] < pages[2]
     assert not multiprocessing.active_children()  # the workers stopped
 
 
