@@ -33,6 +33,7 @@ from typing import Protocol
 
 from PIL import Image, ImageFile, ImageSequence, UnidentifiedImageError
 
+from ..core.cache import cache_key
 from ..core.limits import Limits, raise_hint
 from ..core.paths import FileTooLarge, RefusedPath, read_inside
 from ..model import CheckedImage
@@ -141,10 +142,7 @@ def _judged(
 def decoded_key(raw: bytes, media_type: str, max_pixels: int) -> str:
     """What a raster's complete decoding depends on: its bytes, its type, the pixel limit
     and the checker."""
-    digest = hashlib.sha256()
-    for part in (_checker(), media_type, str(max_pixels), hashlib.sha256(raw).hexdigest()):
-        digest.update(part.encode() + b"\0")
-    return digest.hexdigest()
+    return cache_key(_checker(), media_type, str(max_pixels), raw)
 
 
 @cache
@@ -153,8 +151,7 @@ def _checker() -> str:
     believed."""
     import PIL
 
-    code = Path(__file__).read_bytes()
-    return hashlib.sha256(code + PIL.__version__.encode()).hexdigest()
+    return cache_key(Path(__file__).read_bytes(), PIL.__version__)
 
 
 def _header_size(raw: bytes, media_type: str) -> tuple[int, int] | None:

@@ -11,6 +11,7 @@ import io
 import logging
 import sys
 import threading
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -131,36 +132,40 @@ class Layout:
     def render(self, html: str, extra_css: str = "", drawn: bool = True) -> Any:
         """The document laid out; unless ``drawn``, for its page starts alone (see
         :mod:`.undrawn`: it can't be written)."""
-        from .fetcher import RefusedResource
         from .undrawn import UNDRAWN, undrawn
 
         styles = list(self.styles)
         if extra_css:
             styles.append(self.weasyprint.CSS(string=extra_css, font_config=self.fonts))
         with (
-            self.logging(),
+            self._at_work(),
             fewer_collections(),
             contextlib.nullcontext() if drawn else undrawn(),
         ):
-            try:
-                document = self.weasyprint.HTML(
-                    string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
-                ).render(stylesheets=styles, font_config=self.fonts)
-            except RefusedResource as refused:
-                raise OutputError(str(refused)) from None
+            document = self.weasyprint.HTML(
+                string=html, base_url=self.root.as_uri() + "/", url_fetcher=self.fetcher
+            ).render(stylesheets=styles, font_config=self.fonts)
         setattr(document, UNDRAWN, not drawn)
         return document
 
     def renumbered(self, document: Any, first: int) -> bool:
         """The margins of a document laid out ahead of its number made for ``first`` (see
-        :func:`.folios.renumber`), what WeasyPrint says meanwhile (an image it can't load)
-        a warning of the build, as in :meth:`render`; False when they can't be."""
-        from .fetcher import RefusedResource
+        :func:`.folios.renumber`), as :meth:`render` lays pages out (what WeasyPrint says,
+        an image it can't load, a warning of the build); False when they can't be."""
         from .folios import renumber
+
+        with self._at_work():
+            return renumber(document, first)
+
+    @contextlib.contextmanager
+    def _at_work(self) -> Iterator[None]:
+        """WeasyPrint at work on the book: what it logs a warning of the build, a file the
+        fetcher refused an error of the output."""
+        from .fetcher import RefusedResource
 
         with self.logging():
             try:
-                return renumber(document, first)
+                yield
             except RefusedResource as refused:
                 raise OutputError(str(refused)) from None
 
